@@ -1,0 +1,166 @@
+using Google.Protobuf;
+using Ledger.Core.Crypto;
+using Ledger.Core.Protocol;
+using Ledger.Core.State;
+
+namespace Ledger.Core.Execution;
+
+/// <summary>The checks every envelope passes before its handler runs: chain, expiry, encoding, signatures, nonce.</summary>
+public sealed class EnvelopeVerifier
+{
+    private readonly ChainParameters _parameters;
+
+    public EnvelopeVerifier(ChainParameters parameters)
+    {
+        _parameters = parameters;
+    }
+
+    public sealed record Result(Outcome Outcome, TransactionBody? Body, ParticipantRecord? Signer, IReadOnlyList<ParticipantRecord> CoSigners);
+
+    public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] transactionId)
+    {
+        if (CheckFrame(block, envelope) is { } badFrame)
+        {
+            return Refused(badFrame);
+        }
+
+        if (ParseBody(envelope.Body) is not { } body)
+        {
+            return Refused(Outcome.Reject(RejectionCode.Malformed, "body is not a canonically encoded TransactionBody of a known kind"));
+        }
+
+        var signBytes = SignBytes.For(envelope);
+        if (CheckSignatures(state, envelope, body, signBytes, out var signers) is { } badSignature)
+        {
+            return Refused(badSignature);
+        }
+
+        if (state.GetNonceUse(envelope.Signer, envelope.Nonce) is { } used)
+        {
+            return Refused(Outcome.Reject(RejectionCode.NonceReused, $"nonce {envelope.Nonce} of {envelope.Signer} was used by transaction {Convert.ToHexStringLower(used.TransactionId.Span)} at height {used.Height}"));
+        }
+
+        return new Result(Outcome.Committed(), body, signers[0], signers.Skip(1).ToList());
+    }
+
+    private Outcome? CheckFrame(BlockContext block, Envelope envelope)
+    {
+        if (envelope.CalculateSize() > Limits.EnvelopeBytesMax)
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, $"the envelope is over {Limits.EnvelopeBytesMax} bytes");
+        }
+
+        if (envelope.ChainId != _parameters.ChainId)
+        {
+            return Outcome.Reject(RejectionCode.WrongChain, $"the envelope is for chain '{Truncate(envelope.ChainId)}', this is '{_parameters.ChainId}'");
+        }
+
+        if (block.Height > envelope.ExpiryHeight)
+        {
+            return Outcome.Reject(RejectionCode.Expired, $"the envelope expired at height {envelope.ExpiryHeight}; this is height {block.Height}");
+        }
+
+        if (envelope.ExpiryHeight - block.Height > Limits.ExpiryHeightsAheadMax)
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, $"expiry_height may be at most {Limits.ExpiryHeightsAheadMax} heights ahead");
+        }
+
+        if (!Limits.IsValidId(envelope.Signer))
+        {
+            return Outcome.Reject(RejectionCode.Malformed, "signer must be a participant id");
+        }
+
+        if (envelope.Signatures.Count == 0 || envelope.Signatures[0].Signer != envelope.Signer)
+        {
+            return Outcome.Reject(RejectionCode.MissingSignature, "the first signature must be the signer's");
+        }
+
+        return envelope.Signatures.Count > Limits.SignaturesPerEnvelopeMax
+            ? Outcome.Reject(RejectionCode.InvalidField, $"at most {Limits.SignaturesPerEnvelopeMax} signatures per envelope")
+            : null;
+    }
+
+    /// <summary>
+    /// Every signature must verify under its signer's current key, and every signer must be active.
+    /// RotateKey's last signature is the proof of possession of the new key instead.
+    /// </summary>
+    private static Outcome? CheckSignatures(LedgerState state, Envelope envelope, TransactionBody body, byte[] signBytes, out List<ParticipantRecord> signers)
+    {
+        signers = [];
+        var signatures = envelope.Signatures;
+        var rotation = body.KindCase == TransactionBody.KindOneofCase.RotateKey ? body.RotateKey : null;
+        var participantSignatures = rotation is null ? signatures.Count : signatures.Count - 1;
+        if (rotation is not null && CheckPossession(rotation, signatures, signBytes) is { } noPossession)
+        {
+            return noPossession;
+        }
+
+        for (var i = 0; i < participantSignatures; i++)
+        {
+            if (CheckSignature(state, signatures[i], signBytes, signers) is { } bad)
+            {
+                return bad;
+            }
+        }
+
+        return null;
+    }
+
+    private static Outcome? CheckSignature(LedgerState state, Signature signature, byte[] signBytes, List<ParticipantRecord> signers)
+    {
+        if (signers.Any(s => s.ParticipantId == signature.Signer))
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, $"{Truncate(signature.Signer)} signed twice");
+        }
+
+        var participant = Limits.IsValidId(signature.Signer) ? state.GetParticipant(signature.Signer) : null;
+        if (participant is null)
+        {
+            return Outcome.Reject(RejectionCode.UnknownSigner, $"signer {Truncate(signature.Signer)} is not registered");
+        }
+
+        if (!SignatureSuites.Verify(participant.PublicKey, signBytes, signature.Value.Span))
+        {
+            return Outcome.Reject(RejectionCode.BadSignature, $"the signature of {participant.ParticipantId} does not verify under its current key");
+        }
+
+        if (participant.Status != ParticipantStatus.Active)
+        {
+            return Outcome.Reject(RejectionCode.SignerSuspended, $"{participant.ParticipantId} is suspended");
+        }
+
+        signers.Add(participant);
+        return null;
+    }
+
+    private static Outcome? CheckPossession(RotateKey rotation, IList<Signature> signatures, byte[] signBytes)
+    {
+        var proof = signatures[^1];
+        if (signatures.Count < 2 || proof.Signer != rotation.ParticipantId)
+        {
+            return Outcome.Reject(RejectionCode.MissingSignature, "a key rotation needs a last signature by the participant made with the new key");
+        }
+
+        return rotation.NewPublicKey is not null && SignatureSuites.Verify(rotation.NewPublicKey, signBytes, proof.Value.Span)
+            ? null
+            : Outcome.Reject(RejectionCode.BadSignature, "the proof-of-possession signature does not verify under the new key");
+    }
+
+    /// <summary>Only canonical bytes are accepted, so one body has one encoding and one id.</summary>
+    private static TransactionBody? ParseBody(ByteString bytes)
+    {
+        try
+        {
+            var body = TransactionBody.Parser.ParseFrom(bytes);
+            return body.KindCase != TransactionBody.KindOneofCase.None && body.ToByteString().Equals(bytes) ? body : null;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";
+
+    private static Result Refused(Outcome outcome) => new(outcome, null, null, []);
+}

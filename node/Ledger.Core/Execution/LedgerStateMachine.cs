@@ -1,0 +1,138 @@
+using Google.Protobuf;
+using Ledger.Core.Cancellation;
+using Ledger.Core.Issuance;
+using Ledger.Core.Methodologies;
+using Ledger.Core.Participants;
+using Ledger.Core.Projects;
+using Ledger.Core.Protocol;
+using Ledger.Core.State;
+using Ledger.Core.Trading;
+
+namespace Ledger.Core.Execution;
+
+/// <summary>
+/// The deterministic state machine: an ordered list of envelopes applied to a state gives the
+/// changes, a receipt per transaction and the new state root. The node, the mempool's admission
+/// check, consensus validation and the auditor's re-execution all call this one implementation.
+/// </summary>
+public sealed class LedgerStateMachine
+{
+    private readonly ChainParameters _parameters;
+    private readonly EnvelopeVerifier _verifier;
+
+    public LedgerStateMachine(ChainParameters parameters)
+    {
+        _parameters = parameters;
+        _verifier = new EnvelopeVerifier(parameters);
+    }
+
+    public ChainParameters Parameters => _parameters;
+
+    /// <summary>The state that genesis describes, as changes to an empty store, and its root.</summary>
+    public BlockExecution ApplyGenesis(Genesis genesis)
+    {
+        Invariant.Require(genesis.ChainId == _parameters.ChainId, "genesis is for this chain");
+        var overlay = new StateOverlay(new InMemoryState());
+        var state = new LedgerState(overlay);
+        foreach (var participant in genesis.Participants)
+        {
+            state.PutParticipant(new ParticipantRecord
+            {
+                ParticipantId = participant.ParticipantId,
+                Name = participant.Name,
+                Roles = { participant.Roles.Order() },
+                PublicKey = participant.PublicKey,
+                Status = ParticipantStatus.Active,
+                RegisteredBy = "genesis",
+            });
+        }
+
+        return Seal(overlay, StateCommitment.GenesisParent, []);
+    }
+
+    public BlockExecution ApplyBlock(IStateView state, BlockContext block, IReadOnlyList<Envelope> envelopes)
+    {
+        var previousRoot = state.Get(StateKeys.StateRoot);
+        Invariant.Require(previousRoot is not null, "a block applies on top of genesis");
+        var blockOverlay = new StateOverlay(state);
+        var receipts = new List<Receipt>(envelopes.Count);
+        foreach (var envelope in envelopes)
+        {
+            var transactionOverlay = new StateOverlay(blockOverlay);
+            var receipt = Apply(transactionOverlay, block, envelope);
+            if (receipt.Code == RejectionCode.Unspecified)
+            {
+                blockOverlay.Changes.Merge(transactionOverlay.Changes);
+            }
+
+            receipts.Add(receipt);
+        }
+
+        return Seal(blockOverlay, previousRoot!, receipts);
+    }
+
+    /// <summary>What applying envelope now would say, without changing anything: the mempool's admission check.</summary>
+    public Receipt Check(IStateView state, BlockContext block, Envelope envelope) =>
+        Apply(new StateOverlay(state), block, envelope);
+
+    private Receipt Apply(StateOverlay overlay, BlockContext block, Envelope envelope)
+    {
+        var transactionId = SignBytes.TransactionId(_parameters.Hash, envelope);
+        var state = new LedgerState(overlay);
+        var verified = _verifier.Verify(state, block, envelope, transactionId);
+        if (!verified.Outcome.IsCommitted)
+        {
+            return ToReceipt(transactionId, verified.Outcome);
+        }
+
+        var context = new TransactionContext
+        {
+            State = state,
+            Block = block,
+            Hash = _parameters.Hash,
+            TransactionId = transactionId,
+            Signer = verified.Signer!,
+            CoSigners = verified.CoSigners,
+        };
+        var outcome = Dispatch(context, verified.Body!);
+        if (outcome.IsCommitted)
+        {
+            // §5 rule 6: the nonce is spent only by a committed transaction; a refused one changes nothing.
+            state.PutNonceUse(envelope.Signer, envelope.Nonce, new NonceUse { TransactionId = ByteString.CopyFrom(transactionId), Height = block.Height });
+        }
+
+        return ToReceipt(transactionId, outcome);
+    }
+
+    private static Outcome Dispatch(TransactionContext ctx, TransactionBody body) => body.KindCase switch
+    {
+        TransactionBody.KindOneofCase.RegisterParticipant => ParticipantsHandler.Register(ctx, body.RegisterParticipant),
+        TransactionBody.KindOneofCase.UpdateParticipant => ParticipantsHandler.Update(ctx, body.UpdateParticipant),
+        TransactionBody.KindOneofCase.RotateKey => ParticipantsHandler.RotateKey(ctx, body.RotateKey),
+        TransactionBody.KindOneofCase.FileMethodology => MethodologiesHandler.File(ctx, body.FileMethodology),
+        TransactionBody.KindOneofCase.ApplyProject => ProjectsHandler.Apply(ctx, body.ApplyProject),
+        TransactionBody.KindOneofCase.ApproveProject => ProjectsHandler.Approve(ctx, body.ApproveProject),
+        TransactionBody.KindOneofCase.RejectProject => ProjectsHandler.Reject(ctx, body.RejectProject),
+        TransactionBody.KindOneofCase.IssueProjectReductions => IssuanceHandler.IssueProject(ctx, body.IssueProjectReductions),
+        TransactionBody.KindOneofCase.Transfer => TradingHandler.Transfer(ctx, body.Transfer),
+        TransactionBody.KindOneofCase.RequestCancellation => CancellationHandler.Request(ctx, body.RequestCancellation),
+        TransactionBody.KindOneofCase.ApproveCancellation => CancellationHandler.Approve(ctx, body.ApproveCancellation),
+        TransactionBody.KindOneofCase.DeclineCancellation => CancellationHandler.Decline(ctx, body.DeclineCancellation),
+        _ => Outcome.Reject(RejectionCode.Malformed, "the body names no known transaction kind"),
+    };
+
+    private BlockExecution Seal(StateOverlay overlay, byte[] previousRoot, IReadOnlyList<Receipt> receipts)
+    {
+        var root = StateCommitment.Next(_parameters.Hash, previousRoot, overlay.Changes);
+        overlay.Put(StateKeys.StateRoot, root);
+        return new BlockExecution(overlay.Changes, receipts, root);
+    }
+
+    private static Receipt ToReceipt(byte[] transactionId, Outcome outcome) => new()
+    {
+        TransactionId = ByteString.CopyFrom(transactionId),
+        Code = outcome.Code,
+        Message = outcome.Message,
+        Attributes = { outcome.Attributes },
+    };
+}

@@ -1,0 +1,47 @@
+namespace Ledger.Core;
+
+/// <summary>Every bound the rules put on what a client controls, named once.</summary>
+public static class Limits
+{
+    /// <summary>Ids of participants, methodologies, projects and batches.</summary>
+    public const int IdLengthMax = 64;
+
+    public const int ChainIdLengthMax = 64;
+
+    /// <summary>Batch ids embed a project id and two dates.</summary>
+    public const int BatchIdLengthMax = 128;
+
+    /// <summary>Names, titles, versions, beneficiaries.</summary>
+    public const int NameLengthMax = 200;
+
+    /// <summary>Purposes, reasons.</summary>
+    public const int TextLengthMax = 1000;
+
+    public const int SignaturesPerEnvelopeMax = 8;
+
+    public const int EnvelopeBytesMax = 64 * 1024;
+
+    public const int RolesPerParticipantMax = 8;
+
+    public const int ActivityTypesPerMethodologyMax = 64;
+
+    public const int ExternalRegistryIdsPerProjectMax = 16;
+
+    public const int IssuedPeriodsPerProjectMax = 10_000;
+
+    /// <summary>An envelope may name an expiry at most this many heights ahead, which bounds how long a refused envelope can be replayed.</summary>
+    public const ulong ExpiryHeightsAheadMax = 100_000;
+
+    public const int ReportHashBytes = 32;
+
+    /// <summary>Ids are 1..IdLengthMax of [A-Za-z0-9._:-]: printable, no separator byte, safe in keys and file names.</summary>
+    public static bool IsValidId(string id, int lengthMax = IdLengthMax) =>
+        id.Length is > 0 && id.Length <= lengthMax && id.All(IsIdCharacter);
+
+    /// <summary>Free text: non-empty when required, bounded, no control characters.</summary>
+    public static bool IsValidText(string text, int lengthMax, bool required) =>
+        (!required || text.Length > 0) && text.Length <= lengthMax && !text.Any(char.IsControl);
+
+    private static bool IsIdCharacter(char c) =>
+        c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or ':' or '-';
+}

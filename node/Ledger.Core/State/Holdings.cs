@@ -1,0 +1,86 @@
+using Ledger.Core.Protocol;
+
+namespace Ledger.Core.State;
+
+/// <summary>
+/// The only code that changes balances and batch supply. Each move keeps
+/// issued = tradable + escrowed + retired + voided for the batch, and checks it.
+/// Callers check sufficiency first and refuse with a typed code; here a shortfall is a bug.
+/// </summary>
+public static class Holdings
+{
+    public static void Issue(LedgerState state, BatchRecord batch, string owner)
+    {
+        var balance = state.GetBalance(owner, batch.BatchId);
+        balance.TradableGrams = checked(balance.TradableGrams + batch.IssuedGrams);
+        state.PutBalance(balance);
+        PutCheckedBatch(state, batch);
+    }
+
+    public static void MoveTradable(LedgerState state, string batchId, string from, string to, ulong grams)
+    {
+        var source = state.GetBalance(from, batchId);
+        Invariant.Require(source.TradableGrams >= grams, "a transfer never exceeds the tradable balance");
+        source.TradableGrams -= grams;
+        state.PutBalance(source);
+
+        var target = state.GetBalance(to, batchId);
+        target.TradableGrams = checked(target.TradableGrams + grams);
+        state.PutBalance(target);
+    }
+
+    public static void Escrow(LedgerState state, BatchRecord batch, string holder, ulong grams)
+    {
+        var balance = state.GetBalance(holder, batch.BatchId);
+        Invariant.Require(balance.TradableGrams >= grams && batch.TradableGrams >= grams, "escrow never exceeds the tradable balance");
+        balance.TradableGrams -= grams;
+        balance.EscrowedGrams = checked(balance.EscrowedGrams + grams);
+        state.PutBalance(balance);
+
+        var updated = batch.Clone();
+        updated.TradableGrams -= grams;
+        updated.EscrowedGrams = checked(updated.EscrowedGrams + grams);
+        PutCheckedBatch(state, updated);
+    }
+
+    public static void ReleaseEscrow(LedgerState state, BatchRecord batch, string holder, ulong grams)
+    {
+        var balance = state.GetBalance(holder, batch.BatchId);
+        Invariant.Require(balance.EscrowedGrams >= grams && batch.EscrowedGrams >= grams, "a release never exceeds the escrow");
+        balance.EscrowedGrams -= grams;
+        balance.TradableGrams = checked(balance.TradableGrams + grams);
+        state.PutBalance(balance);
+
+        var updated = batch.Clone();
+        updated.EscrowedGrams -= grams;
+        updated.TradableGrams = checked(updated.TradableGrams + grams);
+        PutCheckedBatch(state, updated);
+    }
+
+    /// <summary>Escrowed units become retired and take the batch's next serials. Returns the first serial.</summary>
+    public static ulong RetireEscrowed(LedgerState state, BatchRecord batch, string holder, ulong grams)
+    {
+        var balance = state.GetBalance(holder, batch.BatchId);
+        Invariant.Require(balance.EscrowedGrams >= grams && batch.EscrowedGrams >= grams, "retirement never exceeds the escrow");
+        balance.EscrowedGrams -= grams;
+        balance.RetiredGrams = checked(balance.RetiredGrams + grams);
+        state.PutBalance(balance);
+
+        var updated = batch.Clone();
+        var firstSerial = updated.NextSerial;
+        updated.EscrowedGrams -= grams;
+        updated.RetiredGrams = checked(updated.RetiredGrams + grams);
+        updated.NextSerial = checked(firstSerial + grams);
+        // Serials are handed out once each: the range taken never passes the units issued.
+        Invariant.Require(updated.NextSerial - 1 <= updated.IssuedGrams, "serial ranges stay within the batch");
+        PutCheckedBatch(state, updated);
+        return firstSerial;
+    }
+
+    private static void PutCheckedBatch(LedgerState state, BatchRecord batch)
+    {
+        var accounted = checked(batch.TradableGrams + batch.EscrowedGrams + batch.RetiredGrams + batch.VoidedGrams);
+        Invariant.Require(accounted == batch.IssuedGrams, $"supply identity of batch {batch.BatchId}");
+        state.PutBatch(batch);
+    }
+}

@@ -1,0 +1,61 @@
+using Google.Protobuf;
+using Ledger.Core.Protocol;
+
+namespace Ledger.Core.State;
+
+/// <summary>Typed access to the state tables over an overlay. Records are stored as protobuf bytes.</summary>
+public sealed class LedgerState
+{
+    private readonly StateOverlay _overlay;
+
+    public LedgerState(StateOverlay overlay)
+    {
+        _overlay = overlay;
+    }
+
+    public WriteSet Changes => _overlay.Changes;
+
+    public ParticipantRecord? GetParticipant(string id) => Read(StateKeys.Participant(id), ParticipantRecord.Parser);
+
+    public void PutParticipant(ParticipantRecord record) => Write(StateKeys.Participant(record.ParticipantId), record);
+
+    public MethodologyRecord? GetMethodology(string id) => Read(StateKeys.Methodology(id), MethodologyRecord.Parser);
+
+    public void PutMethodology(MethodologyRecord record) => Write(StateKeys.Methodology(record.MethodologyId), record);
+
+    public ProjectRecord? GetProject(string id) => Read(StateKeys.Project(id), ProjectRecord.Parser);
+
+    public void PutProject(ProjectRecord record) => Write(StateKeys.Project(record.ProjectId), record);
+
+    public BatchRecord? GetBatch(string id) => Read(StateKeys.Batch(id), BatchRecord.Parser);
+
+    public void PutBatch(BatchRecord record) => Write(StateKeys.Batch(record.BatchId), record);
+
+    /// <summary>The balance of account in batch; an empty record when it holds nothing there.</summary>
+    public BalanceRecord GetBalance(string account, string batchId) =>
+        Read(StateKeys.Balance(account, batchId), BalanceRecord.Parser)
+        ?? new BalanceRecord { Account = account, BatchId = batchId };
+
+    public void PutBalance(BalanceRecord record) => Write(StateKeys.Balance(record.Account, record.BatchId), record);
+
+    public CancellationRecord? GetCancellation(string id) => Read(StateKeys.Cancellation(id), CancellationRecord.Parser);
+
+    public void PutCancellation(CancellationRecord record) => Write(StateKeys.Cancellation(record.CancellationId), record);
+
+    public ReportUse? GetReportUse(ReadOnlySpan<byte> reportHash) => Read(StateKeys.ReportHash(reportHash), ReportUse.Parser);
+
+    public void PutReportUse(ReadOnlySpan<byte> reportHash, ReportUse use) => Write(StateKeys.ReportHash(reportHash), use);
+
+    public NonceUse? GetNonceUse(string signer, ulong nonce) => Read(StateKeys.Nonce(signer, nonce), NonceUse.Parser);
+
+    public void PutNonceUse(string signer, ulong nonce, NonceUse use) => Write(StateKeys.Nonce(signer, nonce), use);
+
+    private T? Read<T>(byte[] key, MessageParser<T> parser)
+        where T : class, IMessage<T>
+    {
+        var bytes = _overlay.Get(key);
+        return bytes is null ? null : parser.ParseFrom(bytes);
+    }
+
+    private void Write(byte[] key, IMessage record) => _overlay.Put(key, record.ToByteArray());
+}

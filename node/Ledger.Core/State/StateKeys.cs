@@ -1,0 +1,73 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Ledger.Core.State;
+
+/// <summary>
+/// The key of every state table: one table byte, then the record's identity. Ids are ASCII
+/// without 0x00 (see Limits.IsValidId), so 0x00 separates the parts of a compound key.
+/// docs/PROTOCOL.md lists the same tables.
+/// </summary>
+public static class StateKeys
+{
+    public const byte MetaTable = 0x00;
+    public const byte ParticipantTable = 0x01;
+    public const byte MethodologyTable = 0x02;
+    public const byte ProjectTable = 0x03;
+    public const byte BatchTable = 0x04;
+    public const byte BalanceTable = 0x05;
+    public const byte CancellationTable = 0x06;
+    public const byte ReportHashTable = 0x07;
+    public const byte NonceTable = 0x08;
+
+    /// <summary>Where the current state root is kept. It is not part of the write-set digest.</summary>
+    public static readonly byte[] StateRoot = Compose(MetaTable, "state_root");
+
+    public static byte[] Participant(string participantId) => Compose(ParticipantTable, participantId);
+
+    public static byte[] Methodology(string methodologyId) => Compose(MethodologyTable, methodologyId);
+
+    public static byte[] Project(string projectId) => Compose(ProjectTable, projectId);
+
+    public static byte[] Batch(string batchId) => Compose(BatchTable, batchId);
+
+    public static byte[] Balance(string account, string batchId) => Compose(BalanceTable, account, batchId);
+
+    public static byte[] Cancellation(string cancellationId) => Compose(CancellationTable, cancellationId);
+
+    public static byte[] ReportHash(ReadOnlySpan<byte> reportHash)
+    {
+        var key = new byte[1 + reportHash.Length];
+        key[0] = ReportHashTable;
+        reportHash.CopyTo(key.AsSpan(1));
+        return key;
+    }
+
+    public static byte[] Nonce(string signer, ulong nonce)
+    {
+        var prefix = Compose(NonceTable, signer);
+        var key = new byte[prefix.Length + 1 + sizeof(ulong)];
+        prefix.CopyTo(key, 0);
+        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(prefix.Length + 1), nonce);
+        return key;
+    }
+
+    private static byte[] Compose(byte table, params string[] parts)
+    {
+        var length = 1 + parts.Sum(part => Encoding.UTF8.GetByteCount(part)) + parts.Length - 1;
+        var key = new byte[length];
+        key[0] = table;
+        var offset = 1;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (i > 0)
+            {
+                key[offset++] = 0x00;
+            }
+
+            offset += Encoding.UTF8.GetBytes(parts[i], key.AsSpan(offset));
+        }
+
+        return key;
+    }
+}
