@@ -32,6 +32,7 @@ public sealed class LedgerStateMachine
     public BlockExecution ApplyGenesis(Genesis genesis)
     {
         Invariant.Require(genesis.ChainId == _parameters.ChainId, "genesis is for this chain");
+        Invariant.Require(Chain.GenesisValidator.Problems(genesis).Count == 0, "genesis was validated before it is applied");
         var overlay = new StateOverlay(new InMemoryState());
         var state = new LedgerState(overlay);
         foreach (var participant in genesis.Participants)

@@ -1,0 +1,54 @@
+using Google.Protobuf;
+using Ledger.Core.Crypto;
+using Ledger.Core.Protocol;
+
+namespace Ledger.Core.Chain;
+
+/// <summary>Header hash, transactions root and receipts root, byte for byte as docs/PROTOCOL.md §3–§4 give them.</summary>
+public static class BlockHashing
+{
+    public const int HashBytes = 32;
+
+    public static byte[] HeaderHash(INetworkHash hash, BlockHeader header)
+    {
+        Invariant.Require(
+            new[] { header.PreviousHeaderHash, header.TransactionsRoot, header.ReceiptsRoot, header.StateRoot, header.ValidatorSetHash }.All(h => h.Length == HashBytes),
+            "header hashes are 32 bytes");
+        var bytes = new CanonicalWriter(256)
+            .Bytes(DomainTags.Header)
+            .String(header.ChainId)
+            .UInt64(header.Height)
+            .Int64(header.TimeMs)
+            .Fixed(header.PreviousHeaderHash.Span)
+            .Fixed(header.TransactionsRoot.Span)
+            .Fixed(header.ReceiptsRoot.Span)
+            .Fixed(header.StateRoot.Span)
+            .Fixed(header.ValidatorSetHash.Span)
+            .String(header.Proposer)
+            .WrittenSpan;
+        return hash.Hash(bytes);
+    }
+
+    /// <summary>Over whole envelopes, signatures included, so a stored block cannot be altered in any byte.</summary>
+    public static byte[] TransactionsRoot(INetworkHash hash, IReadOnlyList<Envelope> envelopes) =>
+        MerkleTree.Root(hash, envelopes.Select(e => e.ToByteArray()).ToList());
+
+    public static byte[] ReceiptsRoot(INetworkHash hash, IReadOnlyList<Receipt> receipts) =>
+        MerkleTree.Root(hash, receipts.Select(CanonicalReceipt).ToList());
+
+    public static byte[] CanonicalReceipt(Receipt receipt)
+    {
+        var writer = new CanonicalWriter(128)
+            .Bytes(DomainTags.Receipt)
+            .Fixed(receipt.TransactionId.Span)
+            .UInt32((uint)receipt.Code)
+            .String(receipt.Message)
+            .UInt32((uint)receipt.Attributes.Count);
+        foreach (var attribute in receipt.Attributes)
+        {
+            writer.String(attribute.Key).String(attribute.Value);
+        }
+
+        return writer.ToArray();
+    }
+}

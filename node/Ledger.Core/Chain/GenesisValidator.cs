@@ -1,0 +1,60 @@
+using Ledger.Core.Crypto;
+using Ledger.Core.Protocol;
+
+namespace Ledger.Core.Chain;
+
+/// <summary>Checks a genesis document before anything is built on it; each problem is named.</summary>
+public static class GenesisValidator
+{
+    public static IReadOnlyList<string> Problems(Genesis genesis)
+    {
+        var problems = new List<string>();
+        if (!Limits.IsValidId(genesis.ChainId, Limits.ChainIdLengthMax))
+        {
+            problems.Add("chain_id must be 1-64 characters of A-Z a-z 0-9 . _ : -");
+        }
+
+        if (genesis.HashAlgorithm is not (HashAlgorithm.Sha256 or HashAlgorithm.Sm3))
+        {
+            problems.Add("hash_algorithm must be SHA256 or SM3");
+        }
+
+        foreach (var participant in genesis.Participants)
+        {
+            problems.AddRange(ParticipantProblems(participant));
+        }
+
+        var duplicate = genesis.Participants.GroupBy(p => p.ParticipantId).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            problems.Add($"participant {duplicate.Key} appears twice");
+        }
+
+        if (!genesis.Participants.Any(p => p.Roles.Contains(Role.Bureau)))
+        {
+            problems.Add("genesis must name at least one BUREAU participant");
+        }
+
+        return problems;
+    }
+
+    private static IEnumerable<string> ParticipantProblems(GenesisParticipant participant)
+    {
+        var id = participant.ParticipantId;
+        if (!Limits.IsValidId(id))
+        {
+            yield return $"participant id '{id}' must be 1-64 characters of A-Z a-z 0-9 . _ : -";
+        }
+
+        if (participant.Roles.Count == 0 || !participant.Roles.All(Participants.Roles.IsKnown) || participant.Roles.Distinct().Count() != participant.Roles.Count)
+        {
+            yield return $"participant {id} must have distinct known roles";
+        }
+
+        var key = participant.PublicKey;
+        if (key is null || SignatureSuites.Find(key.Algorithm) is not { } suite || !suite.IsValidPublicKey(key.Key.Span))
+        {
+            yield return $"participant {id} has no valid public key";
+        }
+    }
+}
