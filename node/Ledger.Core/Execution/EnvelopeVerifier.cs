@@ -146,12 +146,14 @@ public sealed class EnvelopeVerifier
             : Outcome.Reject(RejectionCode.BadSignature, "the proof-of-possession signature does not verify under the new key");
     }
 
-    /// <summary>Only canonical bytes are accepted, so one body has one encoding and one id.</summary>
+    private static readonly MessageParser<TransactionBody> StrictParser = TransactionBody.Parser.WithDiscardUnknownFields(true);
+
+    /// <summary>Only canonical bytes are accepted (no unknown fields, fields in order), so one body has one encoding and one id.</summary>
     private static TransactionBody? ParseBody(ByteString bytes)
     {
         try
         {
-            var body = TransactionBody.Parser.ParseFrom(bytes);
+            var body = StrictParser.ParseFrom(bytes);
             return body.KindCase != TransactionBody.KindOneofCase.None && body.ToByteString().Equals(bytes) ? body : null;
         }
         catch (InvalidProtocolBufferException)

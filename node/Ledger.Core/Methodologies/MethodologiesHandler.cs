@@ -23,6 +23,11 @@ public static class MethodologiesHandler
             return Outcome.Reject(RejectionCode.MethodologyExists, $"methodology {tx.MethodologyId} is already filed");
         }
 
+        if (tx.SupersedesMethodologyId.Length > 0 && Supersede(ctx, tx.SupersedesMethodologyId, tx.MethodologyId) is { } cannotSupersede)
+        {
+            return cannotSupersede;
+        }
+
         ctx.State.PutMethodology(new MethodologyRecord
         {
             MethodologyId = tx.MethodologyId,
@@ -34,6 +39,26 @@ public static class MethodologiesHandler
             FiledHeight = ctx.Block.Height,
         });
         return Outcome.Committed(("methodology_id", tx.MethodologyId));
+    }
+
+    private static Outcome? Supersede(TransactionContext ctx, string supersededId, string successorId)
+    {
+        var superseded = ctx.State.GetMethodology(supersededId);
+        if (superseded is null)
+        {
+            return Outcome.Reject(RejectionCode.UnknownMethodology, $"methodology {supersededId} to supersede is not filed");
+        }
+
+        if (superseded.Status != MethodologyStatus.Active)
+        {
+            return Outcome.Reject(RejectionCode.MethodologyNotActive, $"methodology {supersededId} is {superseded.Status}; only an active one can be superseded");
+        }
+
+        var updated = superseded.Clone();
+        updated.Status = MethodologyStatus.Superseded;
+        updated.SupersededBy = successorId;
+        ctx.State.PutMethodology(updated);
+        return null;
     }
 
     private static Outcome? Validate(FileMethodology tx)
@@ -51,6 +76,11 @@ public static class MethodologiesHandler
         if (tx.Level is not (MethodologyLevel.National or MethodologyLevel.Local or MethodologyLevel.Group))
         {
             return Outcome.Reject(RejectionCode.InvalidField, "level must be NATIONAL, LOCAL or GROUP");
+        }
+
+        if (tx.SupersedesMethodologyId.Length > 0 && !Limits.IsValidId(tx.SupersedesMethodologyId))
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, "supersedes_methodology_id must be a methodology id");
         }
 
         var activities = tx.ActivityTypes;
