@@ -15,7 +15,8 @@ public sealed class LedgerDriver
 {
     public const uint Jan1 = 20089;
 
-    public static readonly string[] Holders = ["owner-1", "owner-2", "trader-1", "trader-2"];
+    /// <summary>One holder signs with SM2, the rest with Ed25519: both suites are exercised in every run.</summary>
+    public static readonly string[] Holders = ["owner-1", "owner-2", "trader-1", "trader-sm2"];
 
     /// <summary>Mostly issuable projects, so that enough batches exist to trade; one never approved, one registered elsewhere.</summary>
     private static readonly string[] Projects = ["P-1", "P-1", "P-1", "P-2", "P-2", "P-2", "P-applied", "P-vcs"];
@@ -28,7 +29,7 @@ public sealed class LedgerDriver
         Ledger.Register("owner-1", Role.ProjectOwner);
         Ledger.Register("owner-2", Role.ProjectOwner);
         Ledger.Register("trader-1", Role.Trader);
-        Ledger.Register("trader-2", Role.Trader);
+        Ledger.Register("trader-sm2", Role.Trader);
         Ledger.ApprovedProject("P-1", "owner-1");
         Ledger.ApprovedProject("P-2", "owner-2");
         TestLedger.Committed(Ledger.Submit("owner-1", Bodies.ApplyProject("P-applied", "M-1")));

@@ -13,13 +13,16 @@ namespace Ledger.Core.Tests.Properties;
 /// </summary>
 public sealed class LedgerProperties(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private const int Cases = 60;
+    private const int Cases = 200;
 
     [Property(MaxTest = Cases, Arbitrary = [typeof(MostlyHonest)])]
     public Property Honest_and_refused_transactions_keep_every_invariant(Run run) => Check(run);
 
     [Property(MaxTest = Cases, Arbitrary = [typeof(Adversarial)])]
     public Property Adversarial_transactions_are_refused_and_change_nothing(Run run) => Check(run);
+
+    [Property(MaxTest = 20, Arbitrary = [typeof(MostlyHonest)])]
+    public Property Invariants_hold_on_an_sm3_network(Run run) => Check(run, HashAlgorithm.Sm3);
 
     [Property(MaxTest = 25, Arbitrary = [typeof(MostlyHonest)])]
     public Property Same_blocks_from_genesis_give_byte_identical_state(Run run)
@@ -76,9 +79,9 @@ public sealed class LedgerProperties(Xunit.Abstractions.ITestOutputHelper output
         Assert.All(expected, code => Assert.True(outcomes.ContainsKey(code), $"no generated step reached {code}; reached: {string.Join(", ", outcomes.Select(o => $"{o.Key}={o.Value}"))}"));
     }
 
-    private static Property Check(Run run)
+    private static Property Check(Run run, HashAlgorithm hash = HashAlgorithm.Sha256)
     {
-        var driver = new LedgerDriver();
+        var driver = new LedgerDriver(hash);
         var problems = new List<string>();
         foreach (var block in run.Blocks)
         {

@@ -49,8 +49,11 @@ public sealed class TestLedger
 
     public LedgerState View => new(new StateOverlay(Store));
 
+    /// <summary>The participant's current key: SM2 for ids containing "sm2", else the ledger's default algorithm.</summary>
     public SigningKey KeyOf(string participantId) =>
-        _keys.TryGetValue(participantId, out var key) ? key : TestKeys.For(participantId, KeyAlgorithm);
+        _keys.TryGetValue(participantId, out var key)
+            ? key
+            : TestKeys.For(participantId, participantId.Contains("sm2", StringComparison.Ordinal) ? KeyAlgorithm.Sm2 : KeyAlgorithm);
 
     public void UseKey(string participantId, SigningKey key) => _keys[participantId] = key;
 
