@@ -35,7 +35,45 @@ public static class GenesisValidator
             problems.Add("genesis must name at least one BUREAU participant");
         }
 
+        problems.AddRange(ValidatorProblems(genesis.Validators));
         return problems;
+    }
+
+    private static IEnumerable<string> ValidatorProblems(IReadOnlyCollection<Validator> validators)
+    {
+        if (validators.Count is 0 or > ValidatorSet.ValidatorsMax)
+        {
+            yield return $"genesis must name 1-{ValidatorSet.ValidatorsMax} validators";
+        }
+
+        foreach (var validator in validators)
+        {
+            if (!Limits.IsValidId(validator.ValidatorId))
+            {
+                yield return $"validator id '{validator.ValidatorId}' must be 1-64 characters of A-Z a-z 0-9 . _ : -";
+            }
+
+            if (validator.Power is 0 or > ValidatorSet.TotalPowerMax)
+            {
+                yield return $"validator {validator.ValidatorId} must have a power between 1 and 2^60";
+            }
+
+            var key = validator.PublicKey;
+            if (key is null || SignatureSuites.Find(key.Algorithm) is not { } suite || !suite.IsValidPublicKey(key.Key.Span))
+            {
+                yield return $"validator {validator.ValidatorId} has no valid public key";
+            }
+        }
+
+        if (validators.GroupBy(v => v.ValidatorId).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+        {
+            yield return $"validator {duplicate.Key} appears twice";
+        }
+
+        if (validators.Aggregate(0UL, (sum, v) => sum + Math.Min(v.Power, ValidatorSet.TotalPowerMax)) > ValidatorSet.TotalPowerMax)
+        {
+            yield return "the validators' total power must be at most 2^60";
+        }
     }
 
     private static IEnumerable<string> ParticipantProblems(GenesisParticipant participant)

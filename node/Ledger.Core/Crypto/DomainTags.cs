@@ -12,4 +12,6 @@ public static class DomainTags
     public static readonly byte[] StateRoot = Encoding.ASCII.GetBytes("ORDOS-CIL/state/v1");
     public static readonly byte[] Header = Encoding.ASCII.GetBytes("ORDOS-CIL/header/v1");
     public static readonly byte[] Receipt = Encoding.ASCII.GetBytes("ORDOS-CIL/receipt/v1");
+    public static readonly byte[] Vote = Encoding.ASCII.GetBytes("ORDOS-CIL/vote/v1");
+    public static readonly byte[] ValidatorSet = Encoding.ASCII.GetBytes("ORDOS-CIL/validators/v1");
 }

@@ -53,23 +53,49 @@ public sealed class LedgerStateMachine
 
     public BlockExecution ApplyBlock(IStateView state, BlockContext block, IReadOnlyList<Envelope> envelopes)
     {
+        var session = StartBlock(state, block);
+        var receipts = envelopes.Select(session.Apply).ToList();
+        return session.Seal(receipts);
+    }
+
+    /// <summary>Applies transactions one at a time on top of state, for a proposer that chooses what goes in.</summary>
+    public BlockSession StartBlock(IStateView state, BlockContext block)
+    {
         var previousRoot = state.Get(StateKeys.StateRoot);
         Invariant.Require(previousRoot is not null, "a block applies on top of genesis");
-        var blockOverlay = new StateOverlay(state);
-        var receipts = new List<Receipt>(envelopes.Count);
-        foreach (var envelope in envelopes)
-        {
-            var transactionOverlay = new StateOverlay(blockOverlay);
-            var receipt = Apply(transactionOverlay, block, envelope);
-            if (receipt.Code == RejectionCode.Unspecified)
-            {
-                blockOverlay.Changes.Merge(transactionOverlay.Changes);
-            }
+        return new BlockSession(this, new StateOverlay(state), block, previousRoot!);
+    }
 
-            receipts.Add(receipt);
+    /// <summary>One block being applied: each committed transaction's changes join the block's; a refused one's are dropped.</summary>
+    public sealed class BlockSession
+    {
+        private readonly LedgerStateMachine _machine;
+        private readonly StateOverlay _overlay;
+        private readonly BlockContext _block;
+        private readonly byte[] _previousRoot;
+
+        internal BlockSession(LedgerStateMachine machine, StateOverlay overlay, BlockContext block, byte[] previousRoot)
+        {
+            _machine = machine;
+            _overlay = overlay;
+            _block = block;
+            _previousRoot = previousRoot;
         }
 
-        return Seal(blockOverlay, previousRoot!, receipts);
+        public Receipt Apply(Envelope envelope)
+        {
+            var transactionOverlay = new StateOverlay(_overlay);
+            var receipt = _machine.Apply(transactionOverlay, _block, envelope);
+            if (receipt.Code == RejectionCode.Unspecified)
+            {
+                _overlay.Changes.Merge(transactionOverlay.Changes);
+            }
+
+            return receipt;
+        }
+
+        /// <summary>Ends the block: the state root over everything committed, with the receipts the block records.</summary>
+        public BlockExecution Seal(IReadOnlyList<Receipt> receipts) => _machine.Seal(_overlay, _previousRoot, receipts);
     }
 
     /// <summary>What applying envelope now would say, without changing anything: the mempool's admission check.</summary>

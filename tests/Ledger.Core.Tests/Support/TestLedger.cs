@@ -17,6 +17,9 @@ public sealed class TestLedger
     public const string Operator = "operator";
     public const string Verifier = "verifier-1";
 
+    /// <summary>Four validators of equal power, as in the devnet: a quorum is any three.</summary>
+    public static readonly string[] ValidatorIds = ["node-bureau", "node-operator", "node-verifier-1", "node-verifier-2"];
+
     private readonly Dictionary<string, SigningKey> _keys = [];
     private ulong _nextNonce = 1;
 
@@ -27,6 +30,11 @@ public sealed class TestLedger
         AddGenesisParticipant(Bureau, Role.Bureau);
         AddGenesisParticipant(Operator, Role.Operator);
         AddGenesisParticipant(Verifier, Role.Verifier);
+        foreach (var validator in ValidatorIds)
+        {
+            Genesis.Validators.Add(new Validator { ValidatorId = validator, PublicKey = TestKeys.For(validator).ToPublicKey(), Power = 10 });
+        }
+
         Machine = new LedgerStateMachine(ChainParameters.FromGenesis(Genesis));
         var genesis = Machine.ApplyGenesis(Genesis);
         Store.Apply(genesis.Changes);

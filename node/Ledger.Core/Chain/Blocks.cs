@@ -1,0 +1,150 @@
+using Google.Protobuf;
+using Ledger.Core.Execution;
+using Ledger.Core.Protocol;
+using Ledger.Core.State;
+
+namespace Ledger.Core.Chain;
+
+/// <summary>A block with its execution: the changes to commit and the receipts, and its header hash.</summary>
+public sealed record ExecutedBlock(Block Block, BlockExecution Execution, byte[] HeaderHash);
+
+/// <summary>
+/// Proposing and validating blocks (DESIGN §6). The proposer executes before it proposes, so the
+/// header carries the state root after the block; every validator re-executes and refuses a
+/// mismatch, so a commit certificate certifies the resulting state itself.
+/// </summary>
+public static class Blocks
+{
+    public const int TransactionsPerBlockMax = 10_000;
+
+    /// <summary>
+    /// Builds the next block from candidates in order, leaving out any that would be refused now
+    /// (a block holds only transactions that commit). Returns the block and the receipts of those left out.
+    /// </summary>
+    public static (ExecutedBlock Block, IReadOnlyList<(Envelope Envelope, Receipt Receipt)> LeftOut) Propose(
+        LedgerStateMachine machine,
+        IStateView state,
+        ChainHead head,
+        IEnumerable<Envelope> candidates,
+        long timeMs,
+        string proposer,
+        ValidatorSet validators,
+        CommitCertificate? lastCommit)
+    {
+        var context = new BlockContext(head.Height + 1, Math.Max(timeMs, head.TimeMs + 1));
+        var session = machine.StartBlock(state, context);
+        var included = new List<Envelope>();
+        var receipts = new List<Receipt>();
+        var leftOut = new List<(Envelope, Receipt)>();
+        foreach (var envelope in candidates.TakeWhile(_ => included.Count < TransactionsPerBlockMax))
+        {
+            var receipt = session.Apply(envelope);
+            if (receipt.Code == RejectionCode.Unspecified)
+            {
+                included.Add(envelope);
+                receipts.Add(receipt);
+            }
+            else
+            {
+                leftOut.Add((envelope, receipt));
+            }
+        }
+
+        var execution = session.Seal(receipts);
+        var hash = machine.Parameters.Hash;
+        var header = new BlockHeader
+        {
+            ChainId = machine.Parameters.ChainId,
+            Height = context.Height,
+            TimeMs = context.TimeMs,
+            PreviousHeaderHash = ByteString.CopyFrom(head.HeaderHash),
+            TransactionsRoot = ByteString.CopyFrom(BlockHashing.TransactionsRoot(hash, included)),
+            ReceiptsRoot = ByteString.CopyFrom(BlockHashing.ReceiptsRoot(hash, execution.Receipts)),
+            StateRoot = ByteString.CopyFrom(execution.StateRoot),
+            ValidatorSetHash = ByteString.CopyFrom(validators.Hash(hash)),
+            Proposer = proposer,
+        };
+        var block = new Block { Header = header, Transactions = { included }, LastCommit = lastCommit };
+        return (new ExecutedBlock(block, execution, BlockHashing.HeaderHash(hash, header)), leftOut);
+    }
+
+    /// <summary>
+    /// Null problem when block is a valid next block after head: links, roots, certificate of the
+    /// previous block, and a re-execution that commits every transaction and reproduces both roots.
+    /// </summary>
+    public static (ExecutedBlock? Block, string? Problem) Validate(
+        LedgerStateMachine machine,
+        IStateView state,
+        ChainHead head,
+        Block block,
+        ValidatorSet validators,
+        ValidatorSet previousValidators)
+    {
+        if (HeaderProblem(machine, head, block, validators, previousValidators) is { } problem)
+        {
+            return (null, problem);
+        }
+
+        var header = block.Header;
+        var execution = machine.ApplyBlock(state, new BlockContext(header.Height, header.TimeMs), block.Transactions);
+        var refused = execution.Receipts.Select((r, i) => (r, i)).FirstOrDefault(x => x.r.Code != RejectionCode.Unspecified);
+        if (refused.r is not null)
+        {
+            return (null, $"transaction {refused.i} ({Convert.ToHexStringLower(refused.r.TransactionId.Span)}) is refused: {refused.r.Code} {refused.r.Message}");
+        }
+
+        var hash = machine.Parameters.Hash;
+        if (!BlockHashing.ReceiptsRoot(hash, execution.Receipts).AsSpan().SequenceEqual(header.ReceiptsRoot.Span))
+        {
+            return (null, "the receipts root does not match re-execution");
+        }
+
+        return execution.StateRoot.AsSpan().SequenceEqual(header.StateRoot.Span)
+            ? (new ExecutedBlock(block, execution, BlockHashing.HeaderHash(hash, header)), null)
+            : (null, $"the state root {Convert.ToHexStringLower(header.StateRoot.Span)} does not match re-execution ({Convert.ToHexStringLower(execution.StateRoot)})");
+    }
+
+    private static string? HeaderProblem(LedgerStateMachine machine, ChainHead head, Block block, ValidatorSet validators, ValidatorSet previousValidators)
+    {
+        var header = block.Header;
+        var hash = machine.Parameters.Hash;
+        if (header is null || header.ChainId != machine.Parameters.ChainId)
+        {
+            return "the block has no header for this chain";
+        }
+
+        if (header.Height != head.Height + 1 || !header.PreviousHeaderHash.Span.SequenceEqual(head.HeaderHash))
+        {
+            return $"the block does not follow height {head.Height} (it claims height {header.Height} and another parent)";
+        }
+
+        if (header.TimeMs <= head.TimeMs)
+        {
+            return $"block time {header.TimeMs} is not after its parent's {head.TimeMs}";
+        }
+
+        if (new[] { header.TransactionsRoot, header.ReceiptsRoot, header.StateRoot, header.ValidatorSetHash }.Any(h => h.Length != BlockHashing.HashBytes))
+        {
+            return "a header hash field is not 32 bytes";
+        }
+
+        if (!header.ValidatorSetHash.Span.SequenceEqual(validators.Hash(hash)) || validators.Find(header.Proposer) is null)
+        {
+            return "the validator set hash or the proposer does not match the validators in force";
+        }
+
+        if (block.Transactions.Count > TransactionsPerBlockMax)
+        {
+            return $"the block holds {block.Transactions.Count} transactions; at most {TransactionsPerBlockMax}";
+        }
+
+        if (!BlockHashing.TransactionsRoot(hash, block.Transactions).AsSpan().SequenceEqual(header.TransactionsRoot.Span))
+        {
+            return "the transactions root does not match the transactions";
+        }
+
+        return header.Height == 1
+            ? (block.LastCommit is null ? null : "the first block carries no previous commit")
+            : CommitCertificates.Problem(block.LastCommit, header.ChainId, head.Height, head.HeaderHash, previousValidators);
+    }
+}
