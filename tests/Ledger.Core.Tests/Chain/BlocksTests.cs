@@ -3,7 +3,7 @@ using Ledger.Core.Chain;
 using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
 using Ledger.Core.State;
-using Ledger.Core.Tests.Support;
+using Ledger.Testing;
 
 namespace Ledger.Core.Tests.Chain;
 

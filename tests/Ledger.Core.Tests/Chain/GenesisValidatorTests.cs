@@ -1,6 +1,6 @@
 using Ledger.Core.Chain;
 using Ledger.Core.Protocol;
-using Ledger.Core.Tests.Support;
+using Ledger.Testing;
 
 namespace Ledger.Core.Tests.Chain;
 

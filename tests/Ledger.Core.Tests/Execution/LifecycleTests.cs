@@ -1,6 +1,6 @@
 using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
-using Ledger.Core.Tests.Support;
+using Ledger.Testing;
 
 namespace Ledger.Core.Tests.Execution;
 

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
-using Ledger.Core.Tests.Support;
+using Ledger.Testing;
 
 namespace Ledger.Core.Tests.Execution;
 

@@ -3,7 +3,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
-using Ledger.Core.Tests.Support;
+using Ledger.Testing;
 
 namespace Ledger.Core.Tests.Properties;
 

@@ -4,7 +4,7 @@ using Google.Protobuf;
 using Ledger.Core.Crypto;
 using Ledger.Core.Protocol;
 
-namespace Ledger.Core.Tests.Support;
+namespace Ledger.Testing;
 
 /// <summary>Transaction bodies with sensible defaults, so a test names only what it is about.</summary>
 public static class Bodies

@@ -3,8 +3,9 @@ using Ledger.Core.Crypto;
 using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
 using Ledger.Core.State;
+using Xunit;
 
-namespace Ledger.Core.Tests.Support;
+namespace Ledger.Testing;
 
 /// <summary>
 /// A ledger in memory for tests: genesis with a bureau, an operator and a verifier, a store,

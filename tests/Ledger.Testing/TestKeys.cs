@@ -3,7 +3,7 @@ using System.Text;
 using Ledger.Core.Crypto;
 using Ledger.Core.Protocol;
 
-namespace Ledger.Core.Tests.Support;
+namespace Ledger.Testing;
 
 /// <summary>Deterministic keys for tests: the seed is SHA-256 of a name, so every run signs the same bytes.</summary>
 public static class TestKeys
