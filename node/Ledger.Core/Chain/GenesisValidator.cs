@@ -84,7 +84,12 @@ public static class GenesisValidator
             yield return $"participant id '{id}' must be 1-64 characters of A-Z a-z 0-9 . _ : -";
         }
 
-        if (participant.Roles.Count == 0 || !participant.Roles.All(Participants.Roles.IsKnown) || participant.Roles.Distinct().Count() != participant.Roles.Count)
+        if (!Limits.IsValidText(participant.Name, Limits.NameLengthMax, required: true))
+        {
+            yield return $"participant {id} needs a name of 1-{Limits.NameLengthMax} characters without control characters";
+        }
+
+        if (participant.Roles.Count is 0 or > Limits.RolesPerParticipantMax || !participant.Roles.All(Participants.Roles.IsKnown) || participant.Roles.Distinct().Count() != participant.Roles.Count)
         {
             yield return $"participant {id} must have distinct known roles";
         }

@@ -9,10 +9,12 @@ namespace Ledger.Core.Execution;
 public sealed class EnvelopeVerifier
 {
     private readonly ChainParameters _parameters;
+    private readonly ISignatureCache? _cache;
 
-    public EnvelopeVerifier(ChainParameters parameters)
+    public EnvelopeVerifier(ChainParameters parameters, ISignatureCache? cache = null)
     {
         _parameters = parameters;
+        _cache = cache;
     }
 
     public sealed record Result(Outcome Outcome, TransactionBody? Body, ParticipantRecord? Signer, IReadOnlyList<ParticipantRecord> CoSigners);
@@ -29,7 +31,7 @@ public sealed class EnvelopeVerifier
             return Refused(Outcome.Reject(RejectionCode.Malformed, "body is not a canonically encoded TransactionBody of a known kind"));
         }
 
-        var signBytes = SignBytes.For(envelope);
+        var signBytes = new SignedMessage(SignBytes.For(envelope), transactionId);
         if (CheckSignatures(state, envelope, body, signBytes, out var signers) is { } badSignature)
         {
             return Refused(badSignature);
@@ -48,6 +50,11 @@ public sealed class EnvelopeVerifier
         if (envelope.CalculateSize() > Limits.EnvelopeBytesMax)
         {
             return Outcome.Reject(RejectionCode.InvalidField, $"the envelope is over {Limits.EnvelopeBytesMax} bytes");
+        }
+
+        if (HasUnknownFields(envelope))
+        {
+            return Outcome.Reject(RejectionCode.Malformed, "the envelope carries fields this ledger does not know");
         }
 
         if (envelope.ChainId != _parameters.ChainId)
@@ -84,7 +91,7 @@ public sealed class EnvelopeVerifier
     /// Every signature must verify under its signer's current key, and every signer must be active.
     /// RotateKey's last signature is the proof of possession of the new key instead.
     /// </summary>
-    private static Outcome? CheckSignatures(LedgerState state, Envelope envelope, TransactionBody body, byte[] signBytes, out List<ParticipantRecord> signers)
+    private Outcome? CheckSignatures(LedgerState state, Envelope envelope, TransactionBody body, SignedMessage signBytes, out List<ParticipantRecord> signers)
     {
         signers = [];
         var signatures = envelope.Signatures;
@@ -106,7 +113,7 @@ public sealed class EnvelopeVerifier
         return null;
     }
 
-    private static Outcome? CheckSignature(LedgerState state, Signature signature, byte[] signBytes, List<ParticipantRecord> signers)
+    private Outcome? CheckSignature(LedgerState state, Signature signature, SignedMessage signBytes, List<ParticipantRecord> signers)
     {
         if (signers.Any(s => s.ParticipantId == signature.Signer))
         {
@@ -119,7 +126,7 @@ public sealed class EnvelopeVerifier
             return Outcome.Reject(RejectionCode.UnknownSigner, $"signer {Truncate(signature.Signer)} is not registered");
         }
 
-        if (!SignatureSuites.Verify(participant.PublicKey, signBytes, signature.Value.Span))
+        if (!Verified(participant.PublicKey, signBytes, signature.Value.Span))
         {
             return Outcome.Reject(RejectionCode.BadSignature, $"the signature of {participant.ParticipantId} does not verify under its current key");
         }
@@ -133,7 +140,7 @@ public sealed class EnvelopeVerifier
         return null;
     }
 
-    private static Outcome? CheckPossession(RotateKey rotation, IList<Signature> signatures, byte[] signBytes)
+    private Outcome? CheckPossession(RotateKey rotation, IList<Signature> signatures, SignedMessage signBytes)
     {
         var proof = signatures[^1];
         if (signatures.Count < 2 || proof.Signer != rotation.ParticipantId)
@@ -141,12 +148,37 @@ public sealed class EnvelopeVerifier
             return Outcome.Reject(RejectionCode.MissingSignature, "a key rotation needs a last signature by the participant made with the new key");
         }
 
-        return rotation.NewPublicKey is not null && SignatureSuites.Verify(rotation.NewPublicKey, signBytes, proof.Value.Span)
+        return rotation.NewPublicKey is not null && Verified(rotation.NewPublicKey, signBytes, proof.Value.Span)
             ? null
             : Outcome.Reject(RejectionCode.BadSignature, "the proof-of-possession signature does not verify under the new key");
     }
 
     private static readonly MessageParser<TransactionBody> StrictParser = TransactionBody.Parser.WithDiscardUnknownFields(true);
+
+    private readonly record struct SignedMessage(byte[] Bytes, byte[] TransactionId);
+
+    /// <summary>Verifies, or finds that exactly this (transaction, key, signature) verified before.</summary>
+    private bool Verified(PublicKey key, SignedMessage message, ReadOnlySpan<byte> signature)
+    {
+        if (_cache is null)
+        {
+            return SignatureSuites.Verify(key, message.Bytes, signature);
+        }
+
+        var cacheKey = new CanonicalWriter(128).Fixed(message.TransactionId).UInt32((uint)key.Algorithm).Bytes(key.Key.Span).Bytes(signature).ToArray();
+        if (_cache.Contains(cacheKey))
+        {
+            return true;
+        }
+
+        var valid = SignatureSuites.Verify(key, message.Bytes, signature);
+        if (valid)
+        {
+            _cache.Add(cacheKey);
+        }
+
+        return valid;
+    }
 
     /// <summary>Only canonical bytes are accepted (no unknown fields, fields in order), so one body has one encoding and one id.</summary>
     private static TransactionBody? ParseBody(ByteString bytes)
@@ -161,6 +193,12 @@ public sealed class EnvelopeVerifier
             return null;
         }
     }
+
+    /// <summary>Unknown fields would be hashed into the block's transactions root by one implementation and dropped by another.</summary>
+    private static bool HasUnknownFields(Envelope envelope) =>
+        EnvelopeStrictParser.ParseFrom(envelope.ToByteString()).CalculateSize() != envelope.CalculateSize();
+
+    private static readonly MessageParser<Envelope> EnvelopeStrictParser = Envelope.Parser.WithDiscardUnknownFields(true);
 
     private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";
 

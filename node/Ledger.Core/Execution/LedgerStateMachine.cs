@@ -20,10 +20,10 @@ public sealed class LedgerStateMachine
     private readonly ChainParameters _parameters;
     private readonly EnvelopeVerifier _verifier;
 
-    public LedgerStateMachine(ChainParameters parameters)
+    public LedgerStateMachine(ChainParameters parameters, ISignatureCache? signatureCache = null)
     {
         _parameters = parameters;
-        _verifier = new EnvelopeVerifier(parameters);
+        _verifier = new EnvelopeVerifier(parameters, signatureCache);
     }
 
     public ChainParameters Parameters => _parameters;

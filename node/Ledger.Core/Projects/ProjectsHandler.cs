@@ -83,7 +83,7 @@ public static class ProjectsHandler
         updated.DecidedHeight = ctx.Block.Height;
         updated.RejectionReason = reason;
         ctx.State.PutProject(updated);
-        return Outcome.Committed(("project_id", projectId), ("status", decision.ToString()));
+        return Outcome.Committed(("project_id", projectId), ("status", ProtoNames.Of(decision)));
     }
 
     private static Outcome? Validate(ApplyProject tx)

@@ -39,6 +39,14 @@ public sealed class RejectionTests
     }
 
     [Fact]
+    public void Envelope_with_unknown_fields_is_refused()
+    {
+        var envelope = _ledger.Sign(TestLedger.Bureau, Bodies.FileMethodology("M-1"));
+        var withUnknown = Envelope.Parser.ParseFrom([.. envelope.ToByteArray(), 0x78, 0x01]);
+        AssertRefused(RejectionCode.Malformed, withUnknown);
+    }
+
+    [Fact]
     public void Envelope_for_another_chain_is_refused()
     {
         var envelope = EnvelopeFactory.Create("other-chain", Bodies.FileMethodology("M-1"), TestLedger.Bureau, _ledger.KeyOf(TestLedger.Bureau), 7, 100);

@@ -1,0 +1,18 @@
+using Google.Protobuf.Reflection;
+using Ledger.Core.Protocol;
+
+namespace Ledger.Core;
+
+/// <summary>
+/// Enum values as the proto names them (PROJECT_STATUS_APPROVED), never as C# does (Approved):
+/// anything hashed into a receipt must be reproducible from the protos alone.
+/// </summary>
+public static class ProtoNames
+{
+    private static readonly EnumDescriptor ProjectStatusDescriptor = TypesReflection.Descriptor.EnumTypes.Single(e => e.Name == "ProjectStatus");
+
+    public static string Of(ProjectStatus status) => Name(ProjectStatusDescriptor, (int)status);
+
+    private static string Name(EnumDescriptor descriptor, int number) =>
+        descriptor.FindValueByNumber(number)?.Name ?? number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
