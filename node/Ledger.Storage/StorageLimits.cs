@@ -1,0 +1,45 @@
+using Ledger.Core;
+using Ledger.Core.Chain;
+
+namespace Ledger.Storage;
+
+/// <summary>
+/// Bounds on what the store reads and writes. A value past its bound is refused on write (a bug
+/// upstream) and reported as corruption on read (a broken disk), rather than allocated.
+/// </summary>
+public static class StorageLimits
+{
+    /// <summary>The most a header, a previous-block certificate and protobuf framing take besides the envelopes.</summary>
+    public const int BlockOverheadBytesMax = 256 * 1024;
+
+    /// <summary>Protobuf framing of one envelope inside a block.</summary>
+    public const int EnvelopeFramingBytesMax = 16;
+
+    /// <summary>A full block: every envelope at its largest. About 640 MiB; real blocks are far smaller.</summary>
+    public const long BlockBytesMax =
+        ((long)Blocks.TransactionsPerBlockMax * (Limits.EnvelopeBytesMax + EnvelopeFramingBytesMax)) + BlockOverheadBytesMax;
+
+    /// <summary>A certificate holds at most one signature per validator.</summary>
+    public const int CertificateBytesMax = 256 * 1024;
+
+    /// <summary>One receipt: id, message and attributes are all short, bounded texts.</summary>
+    public const int ReceiptBytesMax = 16 * 1024;
+
+    public const long ReceiptsBytesMax = (long)Blocks.TransactionsPerBlockMax * ReceiptBytesMax;
+
+    /// <summary>State keys are a table byte and at most a few bounded ids.</summary>
+    public const int StateKeyBytesMax = 1024;
+
+    /// <summary>The largest state record: a project with every issued period.</summary>
+    public const int StateValueBytesMax = 16 * 1024 * 1024;
+
+    public const int GenesisBytesMax = 16 * 1024 * 1024;
+
+    public const int ConsensusKeyBytesMax = 1024;
+
+    /// <summary>How often a read-only store catches up to find a block below its head before it reports it missing.</summary>
+    public const int ReadOnlyCatchUpAttemptsMax = 5;
+
+    /// <summary>A consensus record holds at most a proposal, i.e. a block.</summary>
+    public const long ConsensusValueBytesMax = BlockBytesMax;
+}
