@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Ledger.Core;
+using Ledger.Core.Crypto;
+using Ledger.Core.Protocol;
+using ProtocolLedger = Ledger.Core.Protocol.Ledger;
+
+namespace Ledger.Client;
+
+/// <summary>
+/// A client of one ledger node's gRPC API (<c>ledger.v1.Ledger</c>): prepares, signs and submits
+/// transactions, and queries committed state. Thread-safe; create one per node and reuse it.
+/// </summary>
+/// <remarks>
+/// Nonces are random 64-bit values (any unused value is valid, docs/DECISIONS.md D2), so many
+/// threads or processes may submit for one signer without coordinating. The expiry of a prepared
+/// envelope is the node's head height plus <see cref="LedgerClientOptions.ExpiryWindowHeights"/>;
+/// the head height comes from GetStatus and is reused for <see cref="LedgerClientOptions.HeightCacheDuration"/>.
+/// </remarks>
+public sealed partial class LedgerClient : IAsyncDisposable, IDisposable
+{
+    private readonly LedgerClientOptions _options;
+    private readonly GrpcChannel _channel;
+    private readonly ProtocolLedger.LedgerClient _stub;
+    private volatile NetworkFacts? _network;
+    private volatile HeadSnapshot? _head;
+
+    /// <summary>Creates a client; no connection is made until the first call.</summary>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    public LedgerClient(LedgerClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        var channelOptions = new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = options.MessageBytesMax,
+            MaxSendMessageSize = options.MessageBytesMax,
+            HttpHandler = options.HttpHandler,
+        };
+        options.ConfigureChannel?.Invoke(channelOptions);
+        _channel = GrpcChannel.ForAddress(options.Endpoint!, channelOptions);
+        _stub = new ProtocolLedger.LedgerClient(_channel);
+    }
+
+    /// <summary>The node address this client talks to.</summary>
+    public Uri Endpoint => _options.Endpoint!;
+
+    /// <summary>
+    /// The chain id envelopes are signed for: <see cref="LedgerClientOptions.ChainId"/>, or the
+    /// node's, asked once and kept.
+    /// </summary>
+    public async Task<string> GetChainIdAsync(CancellationToken cancellationToken = default)
+    {
+        if (_options.ChainId.Length > 0)
+        {
+            return _options.ChainId;
+        }
+
+        return (_network ?? await RefreshStatusAsync(cancellationToken).ConfigureAwait(false)).ChainId;
+    }
+
+    /// <summary>The node's status: chain id, head height and hash, validators, mempool size.</summary>
+    public async Task<NodeStatus> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        var status = await InvokeAsync(o => _stub.GetStatusAsync(new GetStatusRequest(), o), cancellationToken).ConfigureAwait(false);
+        Remember(status);
+        return status;
+    }
+
+    /// <summary>Closes the channel; calls in flight are cancelled.</summary>
+    public void Dispose() => _channel.Dispose();
+
+    /// <summary>Closes the channel; calls in flight are cancelled.</summary>
+    public ValueTask DisposeAsync()
+    {
+        _channel.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<NetworkFacts> RefreshStatusAsync(CancellationToken cancellationToken)
+    {
+        await GetStatusAsync(cancellationToken).ConfigureAwait(false);
+        return _network!;
+    }
+
+    private void Remember(NodeStatus status)
+    {
+        if (!Limits.IsValidId(status.ChainId, Limits.ChainIdLengthMax))
+        {
+            throw new LedgerClientException(StatusCode.Internal, $"the node reported an invalid chain id '{status.ChainId}'");
+        }
+
+        _network ??= new NetworkFacts(status.ChainId, status.HashAlgorithm);
+        _head = new HeadSnapshot(status.Height, Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>The head height, from the cache when it is fresh enough.</summary>
+    private async Task<ulong> HeadHeightAsync(CancellationToken cancellationToken)
+    {
+        var head = _head;
+        if (head is not null && _options.HeightCacheDuration > TimeSpan.Zero && Stopwatch.GetElapsedTime(head.Timestamp) <= _options.HeightCacheDuration)
+        {
+            return head.Height;
+        }
+
+        return (await GetStatusAsync(cancellationToken).ConfigureAwait(false)).Height;
+    }
+
+    /// <summary>The transaction id computed locally, when the network's hash is known; otherwise empty.</summary>
+    private string LocalTransactionId(Envelope envelope) =>
+        _network is { HashAlgorithm: HashAlgorithm.Sha256 or HashAlgorithm.Sm3 } network
+            ? Envelopes.TransactionId(envelope, network.HashAlgorithm)
+            : string.Empty;
+
+    private async Task<T> InvokeAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call(new CallOptions(cancellationToken: cancellationToken)).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException exception)
+        {
+            throw Translate(exception, cancellationToken);
+        }
+    }
+
+    /// <summary>As <see cref="InvokeAsync{T}"/>, with NOT_FOUND as null.</summary>
+    private async Task<T?> FindAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await call(new CallOptions(cancellationToken: cancellationToken)).ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException exception) when (exception.StatusCode == StatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (RpcException exception)
+        {
+            throw Translate(exception, cancellationToken);
+        }
+    }
+
+    private static Exception Translate(RpcException exception, CancellationToken cancellationToken) =>
+        exception.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested
+            ? new OperationCanceledException("the call was cancelled", exception, cancellationToken)
+            : new LedgerClientException(exception.StatusCode, exception.Status.Detail, exception);
+
+    private sealed record NetworkFacts(string ChainId, HashAlgorithm HashAlgorithm);
+
+    private sealed record HeadSnapshot(ulong Height, long Timestamp);
+}

@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using System.Text;
+using Ledger.Client.Builders;
+using Ledger.Client.Keys;
+using Ledger.Core.Protocol;
+using Ledger.Testing;
+using HashAlgorithm = Ledger.Core.Protocol.HashAlgorithm;
+
+namespace Ledger.Client.Tests;
+
+/// <summary>Every builder, signed by the SDK, is accepted by Ledger.Core's state machine.</summary>
+public sealed class BuilderScenarioTests
+{
+    private const string Owner = "owner-1";
+    private const string Trader = "trader-1";
+    private const string Trader2 = "trader-2";
+
+    public static TheoryData<KeyAlgorithm, HashAlgorithm> Networks => new()
+    {
+        { KeyAlgorithm.Ed25519, HashAlgorithm.Sha256 },
+        { KeyAlgorithm.Sm2, HashAlgorithm.Sm3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Every_builder_produces_a_body_the_ledger_commits(KeyAlgorithm keys, HashAlgorithm hash)
+    {
+        var sdk = new SdkLedger(new TestLedger(hash, keys));
+        var (bureau, operatorSigner, verifier) = (sdk.Signer(TestLedger.Bureau), sdk.Signer(TestLedger.Operator), sdk.Signer(TestLedger.Verifier));
+        var ledger = sdk.Ledger;
+
+        sdk.Commit(Transactions.RegisterParticipant(Owner, "Ordos Solar Co.", [Role.ProjectOwner], ledger.KeyOf(Owner).ToPublicKey()), bureau);
+        sdk.Commit(Transactions.RegisterParticipant(Trader, "Inner Mongolia Steel", [Role.Trader], ledger.KeyOf(Trader).ToPublicKey()), operatorSigner);
+        sdk.Commit(Transactions.RegisterParticipant(Trader2, "Kangbashi Hotel", [Role.Trader], ledger.KeyOf(Trader2).ToPublicKey()), bureau);
+        sdk.Commit(Transactions.UpdateParticipant(Trader2, "Kangbashi Hotel Group", [Role.Trader, Role.RightsProvider], ParticipantStatus.Active), bureau);
+        Assert.Equal("Kangbashi Hotel Group", ledger.View.GetParticipant(Trader2)!.Name);
+
+        sdk.Commit(Transactions.FileMethodology("M-1", "Distributed photovoltaics", MethodologyLevel.Local, "1.0", ["pv"]), bureau);
+        sdk.Commit(Transactions.FileMethodology("M-2", "Distributed photovoltaics", MethodologyLevel.Local, "2.0", ["pv", "pv-storage"], supersedesMethodologyId: "M-1"), bureau);
+        Assert.Equal(MethodologyStatus.Superseded, ledger.View.GetMethodology("M-1")!.Status);
+
+        var owner = sdk.Signer(Owner);
+        sdk.Commit(Transactions.ApplyProject("P-1", "Rooftop PV, Dongsheng", "M-2"), owner);
+        sdk.Commit(Transactions.ApplyProject("P-2", "Rooftop PV, Ejin Horo", "M-2", ["VCS-1234"]), owner);
+        sdk.Commit(Transactions.ApproveProject("P-1"), bureau);
+        sdk.Commit(Transactions.RejectProject("P-2", "registered in VCS (§17)"), bureau);
+        Assert.Equal(ProjectStatus.Rejected, ledger.View.GetProject("P-2")!.Status);
+
+        var reportHash = SHA256.HashData(Encoding.UTF8.GetBytes("verification report P-1 2025Q1"));
+        var issued = sdk.Commit(Transactions.IssueProjectReductions("P-1", new DateOnly(2025, 1, 1), new DateOnly(2025, 3, 31), 1_000_000, reportHash, TestLedger.Verifier), bureau, verifier);
+        var batchId = SdkLedger.AttributeOf(issued, "batch_id");
+
+        sdk.Commit(Transactions.Transfer(Trader, batchId, 400_000), owner, operatorSigner);
+
+        var trader = sdk.Signer(Trader);
+        var requested = sdk.Commit(Transactions.RequestCancellation(batchId, 100_000, "Ordos No. 1 Middle School", "2025 campus carbon neutrality"), trader);
+        var approvedId = SdkLedger.AttributeOf(requested, "cancellation_id");
+        sdk.Commit(Transactions.ApproveCancellation(approvedId), operatorSigner);
+        var declined = sdk.Commit(Transactions.RequestCancellation(batchId, 50_000, "Ordos No. 1 Middle School", "2025 sports day"), trader);
+        sdk.Commit(Transactions.DeclineCancellation(SdkLedger.AttributeOf(declined, "cancellation_id"), "the beneficiary could not be confirmed"), operatorSigner);
+
+        var balance = ledger.View.GetBalance(Trader, batchId);
+        Assert.Equal((300_000UL, 0UL, 100_000UL), (balance.TradableGrams, balance.EscrowedGrams, balance.RetiredGrams));
+        Assert.Equal(600_000UL, ledger.View.GetBalance(Owner, batchId).TradableGrams);
+        Assert.Equal(CancellationStatus.Approved, ledger.View.GetCancellation(approvedId)!.Status);
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void A_participant_rotates_its_own_key_with_the_rotate_key_helper(KeyAlgorithm keys, HashAlgorithm hash)
+    {
+        var sdk = new SdkLedger(new TestLedger(hash, keys));
+        sdk.Ledger.Register(Owner, Role.ProjectOwner);
+        using var newKey = KeyFile.Generate(keys);
+        var oldSigner = sdk.Signer(Owner);
+
+        var rotation = Envelopes.RotateKey(TestLedger.ChainId, oldSigner, Owner, newKey, Envelopes.NewNonce(), sdk.Ledger.Height + 10);
+        TestLedger.Committed(sdk.Apply(rotation));
+
+        Assert.Equal(newKey.ToPublicKey(), sdk.Ledger.View.GetParticipant(Owner)!.PublicKey);
+        var withOldKey = sdk.Apply(Transactions.ApplyProject("P-9", "Rooftop PV", "M-1"), oldSigner);
+        Assert.Equal(RejectionCode.BadSignature, withOldKey.Code);
+        sdk.Commit(Transactions.FileMethodology("M-1", "PV", MethodologyLevel.Local, "1.0", ["pv"]), sdk.Signer(TestLedger.Bureau));
+        sdk.Commit(Transactions.ApplyProject("P-9", "Rooftop PV", "M-1"), new LedgerSigner(Owner, newKey));
+    }
+
+    [Fact]
+    public void The_bureau_rotates_a_lost_key_with_the_holders_proof_of_possession()
+    {
+        var sdk = new SdkLedger(new TestLedger());
+        sdk.Ledger.Register(Trader, Role.Trader);
+        using var newKey = KeyFile.Generate(KeyAlgorithm.Sm2);
+
+        var rotation = Envelopes.RotateKey(TestLedger.ChainId, sdk.Signer(TestLedger.Bureau), Trader, newKey, Envelopes.NewNonce(), sdk.Ledger.Height + 10);
+
+        TestLedger.Committed(sdk.Apply(rotation));
+        Assert.Equal(KeyAlgorithm.Sm2, sdk.Ledger.View.GetParticipant(Trader)!.PublicKey.Algorithm);
+    }
+
+    [Fact]
+    public void A_rotation_without_the_proof_of_possession_is_refused()
+    {
+        var sdk = new SdkLedger(new TestLedger());
+        sdk.Ledger.Register(Owner, Role.ProjectOwner);
+        using var newKey = KeyFile.Generate(KeyAlgorithm.Ed25519);
+
+        var receipt = sdk.Apply(Transactions.RotateKey(Owner, newKey.ToPublicKey()), sdk.Signer(Owner));
+
+        Assert.Equal(RejectionCode.MissingSignature, receipt.Code);
+    }
+
+    [Fact]
+    public void A_prepared_envelope_co_signed_by_a_second_party_commits()
+    {
+        var sdk = new SdkLedger(new TestLedger());
+        sdk.Ledger.ApprovedProject("P-1", Owner);
+        sdk.Ledger.Register(Trader, Role.Trader);
+        var batchId = sdk.Ledger.Issue("P-1", 20089, 20179, 1_000);
+
+        // Step 1, at the holder: sign alone. Step 2, at the operator: attest with a co-signature.
+        var envelope = sdk.Sign(Transactions.Transfer(Trader, batchId, 250), sdk.Signer(Owner));
+        Assert.Equal(RejectionCode.MissingSignature, sdk.Ledger.Machine.ApplyBlock(sdk.Ledger.Store, new Core.Execution.BlockContext(sdk.Ledger.Height + 1, sdk.Ledger.TimeMs), [envelope]).Receipts[0].Code);
+        Envelopes.CoSign(envelope, sdk.Signer(TestLedger.Operator));
+
+        TestLedger.Committed(sdk.Apply(envelope));
+        Assert.Equal(250UL, sdk.Ledger.View.GetBalance(Trader, batchId).TradableGrams);
+    }
+
+    [Fact]
+    public void The_transaction_id_the_sdk_computes_is_the_ledgers()
+    {
+        var sdk = new SdkLedger(new TestLedger());
+        sdk.Ledger.ApprovedProject("P-1", Owner);
+        var batchId = sdk.Ledger.Issue("P-1", 20089, 20179, 1_000);
+        var envelope = sdk.Sign(Transactions.RequestCancellation(batchId, 10, "school", "neutrality"), sdk.Signer(Owner));
+
+        var receipt = TestLedger.Committed(sdk.Apply(envelope));
+
+        Assert.Equal(Envelopes.TransactionId(envelope, HashAlgorithm.Sha256), SdkLedger.AttributeOf(receipt, "cancellation_id"));
+        Assert.Equal(Convert.ToHexStringLower(receipt.TransactionId.Span), Envelopes.TransactionId(envelope, HashAlgorithm.Sha256));
+    }
+
+    [Fact]
+    public void Nonces_are_random_so_two_envelopes_for_one_body_are_two_transactions()
+    {
+        var sdk = new SdkLedger(new TestLedger());
+        sdk.Ledger.ApprovedProject("P-1", Owner);
+        var batchId = sdk.Ledger.Issue("P-1", 20089, 20179, 1_000);
+        var body = Transactions.RequestCancellation(batchId, 10, "school", "neutrality");
+
+        var first = sdk.Sign(body, sdk.Signer(Owner));
+        var second = sdk.Sign(body, sdk.Signer(Owner));
+
+        Assert.NotEqual(first.Nonce, second.Nonce);
+        Assert.All(sdk.Ledger.ApplyBlock(first, second), r => TestLedger.Committed(r));
+    }
+}

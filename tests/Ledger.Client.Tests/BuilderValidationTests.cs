@@ -1,0 +1,100 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Ledger.Client.Builders;
+using Ledger.Core;
+using Ledger.Core.Protocol;
+using Ledger.Testing;
+
+namespace Ledger.Client.Tests;
+
+/// <summary>Builders refuse what the ledger would refuse for a field alone, naming the field.</summary>
+public sealed class BuilderValidationTests
+{
+    private static readonly PublicKey Key = TestKeys.For("someone").ToPublicKey();
+    private static readonly byte[] Hash32 = new byte[32];
+
+    public static TheoryData<string, Func<TransactionBody>> BadArguments => new()
+    {
+        { "participantId", () => Transactions.RegisterParticipant("", "Name", [Role.Trader], Key) },
+        { "participantId", () => Transactions.RegisterParticipant("has space", "Name", [Role.Trader], Key) },
+        { "participantId", () => Transactions.RegisterParticipant(new string('a', Limits.IdLengthMax + 1), "Name", [Role.Trader], Key) },
+        { "name", () => Transactions.RegisterParticipant("p-1", "", [Role.Trader], Key) },
+        { "name", () => Transactions.RegisterParticipant("p-1", "line\nbreak", [Role.Trader], Key) },
+        { "roles", () => Transactions.RegisterParticipant("p-1", "Name", [], Key) },
+        { "roles", () => Transactions.RegisterParticipant("p-1", "Name", [Role.Trader, Role.Trader], Key) },
+        { "roles", () => Transactions.RegisterParticipant("p-1", "Name", [Role.Unspecified], Key) },
+        { "publicKey", () => Transactions.RegisterParticipant("p-1", "Name", [Role.Trader], new PublicKey { Algorithm = KeyAlgorithm.Ed25519 }) },
+        { "status", () => Transactions.UpdateParticipant("p-1", "Name", [Role.Trader], ParticipantStatus.Unspecified) },
+        { "newPublicKey", () => Transactions.RotateKey("p-1", new PublicKey()) },
+        { "level", () => Transactions.FileMethodology("M-1", "T", MethodologyLevel.Unspecified, "1", ["pv"]) },
+        { "version", () => Transactions.FileMethodology("M-1", "T", MethodologyLevel.Local, "", ["pv"]) },
+        { "activityTypes", () => Transactions.FileMethodology("M-1", "T", MethodologyLevel.Local, "1", ["pv", "pv"]) },
+        { "supersedesMethodologyId", () => Transactions.FileMethodology("M-1", "T", MethodologyLevel.Local, "1", ["pv"], "bad id") },
+        { "title", () => Transactions.ApplyProject("P-1", new string('t', Limits.NameLengthMax + 1), "M-1") },
+        { "methodologyId", () => Transactions.ApplyProject("P-1", "T", "") },
+        { "externalRegistryIds", () => Transactions.ApplyProject("P-1", "T", "M-1", Enumerable.Range(0, Limits.ExternalRegistryIdsPerProjectMax + 1).Select(i => $"VCS-{i}")) },
+        { "projectId", () => Transactions.ApproveProject("") },
+        { "reason", () => Transactions.RejectProject("P-1", "") },
+        { "amountGrams", () => Transactions.IssueProjectReductions("P-1", 1u, 2u, 0, Hash32, "verifier-1") },
+        { "reportHash", () => Transactions.IssueProjectReductions("P-1", 1u, 2u, 5, new byte[31], "verifier-1") },
+        { "lastDay", () => Transactions.IssueProjectReductions("P-1", 3u, 2u, 5, Hash32, "verifier-1") },
+        { "firstDay", () => Transactions.IssueProjectReductions("P-1", new DateOnly(1969, 12, 31), new DateOnly(1970, 1, 2), 5, Hash32, "verifier-1") },
+        { "verifierId", () => Transactions.IssueProjectReductions("P-1", 1u, 2u, 5, Hash32, "") },
+        { "to", () => Transactions.Transfer("", "B-1", 5) },
+        { "batchId", () => Transactions.Transfer("t-1", new string('b', Limits.BatchIdLengthMax + 1), 5) },
+        { "amountGrams", () => Transactions.Transfer("t-1", "B-1", 0) },
+        { "amountGrams", () => Transactions.RequestCancellation("B-1", 0, "school", "neutrality") },
+        { "beneficiary", () => Transactions.RequestCancellation("B-1", 5, "", "neutrality") },
+        { "purpose", () => Transactions.RequestCancellation("B-1", 5, "school", new string('p', Limits.TextLengthMax + 1)) },
+        { "cancellationId", () => Transactions.ApproveCancellation("") },
+        { "reason", () => Transactions.DeclineCancellation("c-1", "") },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadArguments))]
+    public void A_bad_argument_throws_naming_its_field(string field, Func<TransactionBody> build)
+    {
+        var exception = Assert.ThrowsAny<ArgumentException>(() => build());
+
+        Assert.Equal(field, exception.ParamName);
+    }
+
+    [Fact]
+    public void A_batch_id_may_be_longer_than_a_participant_id()
+    {
+        var batchId = "ORD-P-" + new string('p', Limits.IdLengthMax) + "-2025-01-01-2025-03-31";
+
+        Assert.Equal(batchId, Transactions.Transfer("t-1", batchId, 1).Transfer.BatchId);
+    }
+
+    [Fact]
+    public void Dates_become_day_numbers_from_1970()
+    {
+        var body = Transactions.IssueProjectReductions("P-1", new DateOnly(2025, 1, 1), new DateOnly(2025, 1, 31), 5, Hash32, "verifier-1");
+
+        Assert.Equal((20089u, 20119u), (body.IssueProjectReductions.MonitoringPeriod.FirstDay, body.IssueProjectReductions.MonitoringPeriod.LastDay));
+    }
+
+    [Property(MaxTest = 200)]
+    public Property Builders_accept_exactly_the_ids_the_ledger_accepts(NonNull<string> candidate)
+    {
+        var id = candidate.Get;
+        var accepted = Limits.IsValidId(id);
+        var built = Record(() => Transactions.ApproveProject(id));
+        return (accepted == built).Label($"id '{id}': ledger {accepted}, builder {built}");
+    }
+
+    private static bool Record(Func<TransactionBody> build)
+    {
+        try
+        {
+            build();
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

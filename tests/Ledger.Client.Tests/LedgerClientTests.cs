@@ -1,0 +1,328 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Ledger.Client.Builders;
+using Ledger.Core.Protocol;
+using Ledger.Testing;
+
+namespace Ledger.Client.Tests;
+
+/// <summary>The client's gRPC paths against an in-process fake node.</summary>
+public sealed class LedgerClientTests : IAsyncLifetime
+{
+    private static readonly TimeSpan WaitMax = TimeSpan.FromSeconds(10);
+    private FakeNode _node = null!;
+    private LedgerClient _client = null!;
+
+    private FakeLedgerService Service => _node.Service;
+
+    public async Task InitializeAsync()
+    {
+        _node = await FakeNode.StartAsync();
+        _client = _node.Client();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        await _node.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Not_found_is_null()
+    {
+        Assert.Null(await _client.GetTransactionAsync(new string('a', 64)));
+        Assert.Null(await _client.GetBlockAsync(7));
+        Assert.Null(await _client.GetBatchAsync("ORD-P-P-1-2025-01-01-2025-03-31"));
+        Assert.Null(await _client.GetParticipantAsync("nobody"));
+        Assert.Null(await _client.GetProjectAsync("P-404"));
+        Assert.Null(await _client.GetMethodologyAsync("M-404"));
+        Assert.Null(await _client.GetCancellationAsync(new string('c', 64)));
+        Assert.Empty(await _client.GetBalancesAsync("nobody"));
+    }
+
+    [Fact]
+    public async Task A_transaction_the_node_calls_unknown_is_null_and_a_pending_one_is_returned()
+    {
+        var pending = new string('b', 64);
+        Service.OnGetTransaction = id => new TransactionReply
+        {
+            TransactionId = ByteString.CopyFrom(id),
+            Status = Convert.ToHexStringLower(id) == pending ? TransactionStatus.Pending : TransactionStatus.Unknown,
+        };
+
+        Assert.Null(await _client.GetTransactionAsync(new string('a', 64)));
+        Assert.Equal(TransactionStatus.Pending, (await _client.GetTransactionAsync(pending))!.Status);
+        await Assert.ThrowsAsync<ArgumentException>(() => _client.GetTransactionAsync("not hex"));
+    }
+
+    [Fact]
+    public async Task Found_records_and_lists_come_back()
+    {
+        foreach (var id in new[] { "a-1", "b-2", "c-3" })
+        {
+            Service.Participants[id] = new ParticipantRecord { ParticipantId = id, Name = id };
+        }
+
+        Assert.Equal("b-2", (await _client.GetParticipantAsync("b-2"))!.Name);
+        var page = await _client.ListParticipantsAsync(after: "a-1", limit: 1);
+        Assert.Equal(["b-2"], page.Select(p => p.ParticipantId));
+    }
+
+    [Fact]
+    public async Task Other_grpc_errors_surface_with_their_status_and_detail()
+    {
+        Service.Failure = new RpcException(new Status(StatusCode.PermissionDenied, "not on this node"));
+
+        var exception = await Assert.ThrowsAsync<LedgerClientException>(() => _client.GetParticipantAsync("someone"));
+
+        Assert.Equal(StatusCode.PermissionDenied, exception.StatusCode);
+        Assert.Equal("not on this node", exception.Detail);
+    }
+
+    [Fact]
+    public async Task Prepare_signs_for_the_nodes_chain_with_a_random_nonce_and_expiry_after_the_head()
+    {
+        Service.Status = new NodeStatus { ChainId = "ordos-main", Height = 1_000, HashAlgorithm = HashAlgorithm.Sha256 };
+        var signer = new LedgerSigner("owner-1", TestKeys.For("owner-1"));
+
+        var first = await _client.PrepareAsync(Transactions.ApproveProject("P-1"), signer);
+        var second = await _client.PrepareAsync(Transactions.ApproveProject("P-1"), signer);
+
+        Assert.Equal("ordos-main", first.ChainId);
+        Assert.Equal(1_000 + LedgerClientOptions.ExpiryWindowHeightsDefault, first.ExpiryHeight);
+        Assert.NotEqual(first.Nonce, second.Nonce);
+        Assert.Equal("owner-1", Assert.Single(first.Signatures).Signer);
+    }
+
+    [Fact]
+    public async Task The_head_height_is_reused_within_the_cache_duration_and_asked_again_without_it()
+    {
+        await using var cached = _node.Client(o => o.HeightCacheDuration = TimeSpan.FromMinutes(1));
+        var signer = new LedgerSigner("owner-1", TestKeys.For("owner-1"));
+        await cached.PrepareAsync(Transactions.ApproveProject("P-1"), signer);
+        await cached.PrepareAsync(Transactions.ApproveProject("P-1"), signer);
+        Assert.Equal(1, Service.StatusCalls);
+
+        await using var uncached = _node.Client(o => { o.HeightCacheDuration = TimeSpan.Zero; o.ChainId = TestLedger.ChainId; });
+        await uncached.PrepareAsync(Transactions.ApproveProject("P-1"), signer);
+        await uncached.PrepareAsync(Transactions.ApproveProject("P-1"), signer);
+        Assert.Equal(3, Service.StatusCalls);
+    }
+
+    [Fact]
+    public async Task Submit_and_wait_commits_on_a_ledger_behind_the_node()
+    {
+        var ledger = new TestLedger();
+        Service.Status = new NodeStatus { ChainId = TestLedger.ChainId, Height = ledger.Height, HashAlgorithm = HashAlgorithm.Sha256 };
+        Service.OnSubmitAndWait = (envelope, _) => Task.FromResult(Apply(ledger, envelope));
+        var bureau = new LedgerSigner(TestLedger.Bureau, ledger.KeyOf(TestLedger.Bureau));
+        ledger.ApprovedProject("P-1", "owner-1");
+        ledger.Register("trader-1", Role.Trader);
+        var batchId = ledger.Issue("P-1", 20089, 20179, 1_000);
+
+        var registered = await _client.SubmitAndWaitAsync(Transactions.RegisterParticipant("trader-2", "Trader Two", [Role.Trader], TestKeys.For("trader-2").ToPublicKey()), bureau);
+        var owner = new LedgerSigner("owner-1", ledger.KeyOf("owner-1"));
+        var operatorSigner = new LedgerSigner(TestLedger.Operator, ledger.KeyOf(TestLedger.Operator));
+        var transferred = await _client.SubmitAndWaitAsync(Transactions.Transfer("trader-1", batchId, 300), owner, [operatorSigner]);
+
+        Assert.True(registered.IsCommitted);
+        Assert.Equal("trader-2", registered.Attribute("participant_id"));
+        Assert.Equal(ledger.Height, transferred.Height);
+        Assert.Equal(300UL, ledger.View.GetBalance("trader-1", batchId).TradableGrams);
+    }
+
+    [Fact]
+    public async Task A_key_rotation_prepared_by_the_client_commits_and_the_new_key_signs_from_then_on()
+    {
+        var ledger = new TestLedger();
+        Service.Status = new NodeStatus { ChainId = TestLedger.ChainId, Height = ledger.Height, HashAlgorithm = HashAlgorithm.Sha256 };
+        Service.OnSubmitAndWait = (envelope, _) => Task.FromResult(Apply(ledger, envelope));
+        ledger.Register("owner-1", Role.ProjectOwner);
+        using var newKey = Keys.KeyFile.Generate(KeyAlgorithm.Sm2);
+
+        var rotation = await _client.PrepareRotateKeyAsync(new LedgerSigner("owner-1", ledger.KeyOf("owner-1")), "owner-1", newKey);
+        await _client.SubmitAndWaitAsync(rotation);
+        var stale = await _client.TrySubmitAndWaitAsync(Transactions.ApplyProject("P-1", "PV", "M-1"), new LedgerSigner("owner-1", ledger.KeyOf("owner-1")));
+
+        Assert.Equal(RejectionCode.BadSignature, stale.Code);
+        Assert.Equal(newKey.ToPublicKey(), ledger.View.GetParticipant("owner-1")!.PublicKey);
+    }
+
+    [Fact]
+    public async Task A_refusal_in_submit_and_wait_throws_with_its_code_and_try_returns_it()
+    {
+        var id = ByteString.CopyFrom(new byte[32]);
+        Service.OnSubmitAndWait = (_, _) => Task.FromResult(new TransactionReply
+        {
+            TransactionId = id,
+            Status = TransactionStatus.Refused,
+            Receipt = new Receipt { TransactionId = id, Code = RejectionCode.InsufficientBalance, Message = "owner-1 holds 5 tradable grams" },
+        });
+        var signer = new LedgerSigner("owner-1", TestKeys.For("owner-1"));
+
+        var exception = await Assert.ThrowsAsync<LedgerRejectedException>(() => _client.SubmitAndWaitAsync(Transactions.Transfer("t-1", "B-1", 10), signer));
+        var result = await _client.TrySubmitAndWaitAsync(Transactions.Transfer("t-1", "B-1", 10), signer);
+
+        Assert.Equal(RejectionCode.InsufficientBalance, exception.Code);
+        Assert.Equal("owner-1 holds 5 tradable grams", exception.RejectionMessage);
+        Assert.Equal(new string('0', 64), exception.TransactionId);
+        Assert.False(result.IsCommitted);
+        Assert.Equal((TransactionStatus.Refused, RejectionCode.InsufficientBalance), (result.Status, result.Code));
+    }
+
+    [Fact]
+    public async Task A_committed_receipt_that_carries_a_rejection_throws()
+    {
+        Service.OnSubmitAndWait = (envelope, _) => Task.FromResult(new TransactionReply
+        {
+            Status = TransactionStatus.Committed,
+            Height = 9,
+            Receipt = new Receipt { Code = RejectionCode.NonceReused, Message = "nonce used" },
+        });
+        var signer = new LedgerSigner("owner-1", TestKeys.For("owner-1"));
+
+        var exception = await Assert.ThrowsAsync<LedgerRejectedException>(() => _client.SubmitAndWaitAsync(Transactions.ApproveProject("P-1"), signer));
+
+        Assert.Equal(RejectionCode.NonceReused, exception.Code);
+        Assert.Equal(64, exception.TransactionId.Length); // computed locally: the node sent none
+    }
+
+    [Fact]
+    public async Task Submit_returns_the_id_or_throws_the_refusal_and_try_submit_returns_both()
+    {
+        Service.OnSubmit = envelope => envelope.Nonce % 2 == 0
+            ? new SubmitReply { TransactionId = ByteString.CopyFrom(new byte[32]) }
+            : new SubmitReply { TransactionId = ByteString.CopyFrom(new byte[32]), Code = RejectionCode.UnauthorizedRole, Message = "not a bureau" };
+        var signer = new LedgerSigner("owner-1", TestKeys.For("owner-1"));
+        var even = await Prepared(signer, nonce: 2);
+        var odd = await Prepared(signer, nonce: 3);
+
+        Assert.Equal(new string('0', 64), await _client.SubmitAsync(even));
+        var exception = await Assert.ThrowsAsync<LedgerRejectedException>(() => _client.SubmitAsync(odd));
+        Assert.Equal(RejectionCode.UnauthorizedRole, exception.Code);
+        Assert.True((await _client.TrySubmitAsync(even)).IsAdmitted);
+        Assert.Equal(RejectionCode.UnauthorizedRole, (await _client.TrySubmitAsync(odd)).Code);
+    }
+
+    [Fact]
+    public async Task A_node_side_deadline_is_a_timeout_naming_the_transaction()
+    {
+        Service.OnSubmitAndWait = (_, _) => throw new RpcException(new Status(StatusCode.DeadlineExceeded, "admitted but not committed after 30 s"));
+        var envelope = await _client.PrepareAsync(Transactions.ApproveProject("P-1"), new LedgerSigner("bureau", TestKeys.For("bureau")));
+
+        var exception = await Assert.ThrowsAsync<LedgerTimeoutException>(() => _client.TrySubmitAndWaitAsync(envelope));
+
+        Assert.Equal(Envelopes.TransactionId(envelope, HashAlgorithm.Sha256), exception.TransactionId);
+        Assert.Contains(exception.TransactionId, exception.Message, StringComparison.Ordinal);
+        Assert.Contains("GetTransactionAsync", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_clients_own_deadline_is_a_timeout()
+    {
+        Service.OnSubmitAndWait = async (_, context) =>
+        {
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            return new TransactionReply();
+        };
+        await using var impatient = _node.Client(o => o.SubmitAndWaitTimeout = TimeSpan.FromMilliseconds(200));
+
+        await Assert.ThrowsAsync<LedgerTimeoutException>(() => impatient.SubmitAndWaitAsync(Transactions.ApproveProject("P-1"), new LedgerSigner("bureau", TestKeys.For("bureau"))));
+    }
+
+    [Fact]
+    public async Task The_deadline_is_a_timeout_even_when_the_channel_throws_cancellation_for_deadlines()
+    {
+        Service.OnSubmitAndWait = async (_, context) =>
+        {
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            return new TransactionReply();
+        };
+        await using var impatient = _node.Client(o =>
+        {
+            o.SubmitAndWaitTimeout = TimeSpan.FromMilliseconds(200);
+            o.ConfigureChannel = channel => channel.ThrowOperationCanceledOnCancellation = true;
+        });
+
+        await Assert.ThrowsAsync<LedgerTimeoutException>(() => impatient.SubmitAndWaitAsync(Transactions.ApproveProject("P-1"), new LedgerSigner("bureau", TestKeys.For("bureau"))));
+    }
+
+    [Fact]
+    public async Task Blocks_stream_in_order_from_the_height_asked_and_stop_on_cancellation()
+    {
+        for (ulong height = 1; height <= 5; height++)
+        {
+            Service.Blocks.Add(new BlockReply { Block = new Block { Header = new BlockHeader { Height = height } } });
+        }
+
+        using var cancellation = new CancellationTokenSource(WaitMax);
+        var heights = new List<ulong>();
+        var stopped = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var block in _client.StreamBlocksAsync(2, cancellation.Token))
+            {
+                heights.Add(block.Block.Header.Height);
+                if (heights.Count == 4)
+                {
+                    await cancellation.CancelAsync();
+                }
+            }
+        });
+
+        Assert.Equal([2UL, 3UL, 4UL, 5UL], heights);
+        Assert.Equal(cancellation.Token, stopped.CancellationToken);
+        await Service.StreamCancelled.Task.WaitAsync(WaitMax);
+    }
+
+    [Fact]
+    public async Task Leaving_a_block_stream_early_ends_the_call()
+    {
+        Service.Blocks.Add(new BlockReply { Block = new Block { Header = new BlockHeader { Height = 1 } } });
+
+        await foreach (var block in _client.StreamBlocksAsync(1))
+        {
+            Assert.Equal(1UL, block.Block.Header.Height);
+            break;
+        }
+
+        await Service.StreamCancelled.Task.WaitAsync(WaitMax);
+    }
+
+    [Fact]
+    public async Task A_cancelled_call_throws_operation_cancelled()
+    {
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.GetStatusAsync(cancellation.Token));
+    }
+
+    [Fact]
+    public async Task An_unreachable_node_is_a_client_exception()
+    {
+        await using var nowhere = new LedgerClient(new LedgerClientOptions { Endpoint = new Uri("http://127.0.0.1:1") });
+
+        var exception = await Assert.ThrowsAsync<LedgerClientException>(() => nowhere.GetStatusAsync());
+
+        Assert.Equal(StatusCode.Unavailable, exception.StatusCode);
+    }
+
+    private async Task<Envelope> Prepared(LedgerSigner signer, ulong nonce)
+    {
+        var envelope = await _client.PrepareAsync(Transactions.ApproveProject("P-1"), signer);
+        return Envelopes.Sign(envelope.ChainId, Transactions.ApproveProject("P-1"), signer, nonce, envelope.ExpiryHeight);
+    }
+
+    private static TransactionReply Apply(TestLedger ledger, Envelope envelope)
+    {
+        var receipt = ledger.ApplyBlock(envelope)[0];
+        return new TransactionReply
+        {
+            TransactionId = receipt.TransactionId,
+            Status = receipt.Code == RejectionCode.Unspecified ? TransactionStatus.Committed : TransactionStatus.Refused,
+            Receipt = receipt,
+            Height = ledger.Height,
+            Envelope = envelope,
+        };
+    }
+}
