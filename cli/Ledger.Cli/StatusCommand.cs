@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Ledger.Core.Protocol;
+using Spectre.Console;
+using ProtocolLedger = Ledger.Core.Protocol.Ledger;
+
+namespace Ledger.Cli;
+
+/// <summary>`ledger status --node URL [--json]`: height, last block hash and validators of a node.</summary>
+public static class StatusCommand
+{
+    public static Command Create()
+    {
+        var node = new Option<Uri>("--node") { Description = "the node's URL, e.g. http://127.0.0.1:7101", Required = true };
+        var json = new Option<bool>("--json") { Description = "print JSON for scripts" };
+        var command = new Command("status", "show a node's chain status") { node, json };
+        command.SetAction((result, cancellation) => Show(result.GetValue(node)!, result.GetValue(json), cancellation));
+        return command;
+    }
+
+    public static async Task<NodeStatus> FetchAsync(Uri node, CancellationToken cancellation)
+    {
+        using var channel = GrpcChannel.ForAddress(node);
+        return await new ProtocolLedger.LedgerClient(channel).GetStatusAsync(new GetStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellation);
+    }
+
+    private static void Row(Table table, string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
+
+    private static async Task<int> Show(Uri node, bool json, CancellationToken cancellation)
+    {
+        NodeStatus status;
+        try
+        {
+            status = await FetchAsync(node, cancellation);
+        }
+        catch (RpcException exception)
+        {
+            Console.Error.WriteLine($"{node}: {exception.Status.StatusCode}: {exception.Status.Detail}");
+            return 1;
+        }
+
+        if (json)
+        {
+            Console.WriteLine(JsonFormatter.Default.Format(status));
+            return 0;
+        }
+
+        var table = new Table().AddColumns("", "");
+        table.HideHeaders();
+        Row(table, "chain", status.ChainId);
+        Row(table, "node", status.NodeId);
+        Row(table, "height", status.Height.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Row(table, "last block hash", Convert.ToHexStringLower(status.LastBlockHash.Span));
+        Row(table, "last block time", status.LastBlockTimeMs == 0 ? "-" : DateTimeOffset.FromUnixTimeMilliseconds(status.LastBlockTimeMs).ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+        Row(table, "state root", Convert.ToHexStringLower(status.StateRoot.Span));
+        Row(table, "mempool", status.MempoolTransactions.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Row(table, "validators", string.Join(", ", status.Validators.Select(v => $"{v.ValidatorId} ({v.Power})")));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}

@@ -1,0 +1,94 @@
+using Ledger.Core.Chain;
+using Ledger.Core.Crypto;
+using Ledger.Node.Chain;
+using Ledger.Node.Options;
+using Microsoft.Extensions.Options;
+
+namespace Ledger.Node.Consensus;
+
+/// <summary>
+/// Block production for a network with one validator: when transactions wait, after at most
+/// BlockIntervalMs (or at once when BlockTransactionsTarget wait), propose from the mempool,
+/// sign the certificate alone (this validator is the whole quorum) and commit.
+/// </summary>
+public sealed class SoloConsensus(
+    NodeChain chain,
+    Mempool.Mempool mempool,
+    SigningKey validatorKey,
+    TimeProvider clock,
+    IOptions<NodeOptions> options,
+    ILogger<SoloConsensus> logger) : IConsensusEngine
+{
+    private readonly NodeOptions _options = options.Value;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        RequireSoleValidator();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await WaitForWork(cancellationToken);
+            ProduceBlock();
+        }
+    }
+
+    private void RequireSoleValidator()
+    {
+        var validators = chain.Validators;
+        var self = validators.Find(_options.NodeId)
+            ?? throw new InvalidOperationException($"node {_options.NodeId} is not a validator in genesis");
+        if (!self.PublicKey.Equals(validatorKey.ToPublicKey()))
+        {
+            throw new InvalidOperationException($"the key file does not hold validator {_options.NodeId}'s key named in genesis");
+        }
+
+        if (!validators.IsQuorum(self.Power))
+        {
+            throw new InvalidOperationException($"genesis names {validators.Validators.Count} validators; a single node commits only when it alone holds more than 2/3 of the power (BFT consensus among several arrives with issue 4)");
+        }
+    }
+
+    private async Task WaitForWork(CancellationToken cancellationToken)
+    {
+        while (mempool.Count == 0)
+        {
+            await mempool.Arrival.WaitAsync(cancellationToken);
+        }
+
+        var deadline = Task.Delay(TimeSpan.FromMilliseconds(_options.BlockIntervalMs), clock, cancellationToken);
+        while (mempool.Count < _options.BlockTransactionsTarget && !deadline.IsCompleted)
+        {
+            await Task.WhenAny(deadline, mempool.Arrival.WaitAsync(cancellationToken));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private void ProduceBlock()
+    {
+        var head = chain.Head;
+        var candidates = mempool.Candidates(Blocks.TransactionsPerBlockMax);
+        var (block, leftOut) = Blocks.Propose(
+            chain.Machine,
+            chain.State,
+            head,
+            candidates.Select(c => c.Envelope),
+            clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            _options.NodeId,
+            chain.Validators,
+            head.Height == 0 ? null : chain.Store.GetCertificate(head.Height));
+        foreach (var (envelope, receipt) in leftOut)
+        {
+            mempool.Drop(receipt.TransactionId.ToByteArray(), receipt);
+        }
+
+        if (block.Block.Transactions.Count == 0)
+        {
+            return;
+        }
+
+        var certificate = CommitCertificates.Create(block.Block.Header.Height, 0, block.HeaderHash);
+        CommitCertificates.AddSignature(certificate, chain.Genesis.ChainId, _options.NodeId, validatorKey);
+        chain.Commit(block, certificate);
+        logger.LogInformation("Committed block {Height} with {Transactions} transactions, {LeftOut} left out", block.Block.Header.Height, block.Block.Transactions.Count, leftOut.Count);
+    }
+}

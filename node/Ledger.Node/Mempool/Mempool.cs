@@ -1,0 +1,148 @@
+using Google.Protobuf;
+using Ledger.Core.Chain;
+using Ledger.Core.Execution;
+using Ledger.Core.Protocol;
+using Ledger.Node.Chain;
+using Ledger.Node.Options;
+using Microsoft.Extensions.Options;
+
+namespace Ledger.Node.Mempool;
+
+/// <summary>
+/// Transactions admitted but not yet committed, in arrival order. Admission runs the state
+/// machine's own check against the committed state, so a refusal comes back at once with its
+/// code; after each block what is left is checked again and whatever would now be refused is
+/// dropped with its receipt. Bounded by MempoolTransactionsMax.
+/// </summary>
+public sealed class Mempool
+{
+    private readonly NodeChain _chain;
+    private readonly TransactionTracker _tracker;
+    private readonly TimeProvider _clock;
+    private readonly int _capacity;
+    private readonly LinkedList<Pending> _order = new();
+    private readonly Dictionary<string, LinkedListNode<Pending>> _byId = [];
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _arrived = NewSignal();
+
+    public Mempool(NodeChain chain, TransactionTracker tracker, TimeProvider clock, IOptions<NodeOptions> options)
+    {
+        _chain = chain;
+        _tracker = tracker;
+        _clock = clock;
+        _capacity = options.Value.MempoolTransactionsMax;
+        chain.Committed += OnCommitted;
+    }
+
+    public sealed record Pending(string Id, byte[] TransactionId, Envelope Envelope);
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _order.Count;
+            }
+        }
+    }
+
+    /// <summary>Completes when a transaction arrives after the call.</summary>
+    public Task Arrival => Volatile.Read(ref _arrived).Task;
+
+    public SubmitReply Admit(Envelope envelope)
+    {
+        var transactionId = SignBytes.TransactionId(_chain.Machine.Parameters.Hash, envelope);
+        var id = Convert.ToHexStringLower(transactionId);
+        if (Contains(id))
+        {
+            return Reply(transactionId, RejectionCode.Unspecified, "already waiting in the mempool");
+        }
+
+        var receipt = _chain.Machine.Check(_chain.State, _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds()), envelope);
+        if (receipt.Code != RejectionCode.Unspecified)
+        {
+            return Reply(transactionId, receipt.Code, receipt.Message);
+        }
+
+        lock (_gate)
+        {
+            if (_order.Count >= _capacity)
+            {
+                return Reply(transactionId, RejectionCode.InvalidField, $"the mempool is full ({_capacity} transactions); submit again later");
+            }
+
+            if (!_byId.ContainsKey(id))
+            {
+                _byId[id] = _order.AddLast(new Pending(id, transactionId, envelope));
+            }
+        }
+
+        Interlocked.Exchange(ref _arrived, NewSignal()).TrySetResult();
+        return Reply(transactionId, RejectionCode.Unspecified, "");
+    }
+
+    public bool Contains(string id)
+    {
+        lock (_gate)
+        {
+            return _byId.ContainsKey(id);
+        }
+    }
+
+    /// <summary>Up to max waiting transactions, oldest first.</summary>
+    public IReadOnlyList<Pending> Candidates(int max)
+    {
+        lock (_gate)
+        {
+            return _order.Take(max).ToList();
+        }
+    }
+
+    /// <summary>Takes out what a proposer found would be refused, and tells whoever waits for it.</summary>
+    public void Drop(byte[] transactionId, Receipt receipt)
+    {
+        Remove(Convert.ToHexStringLower(transactionId));
+        _tracker.Refused(transactionId, receipt);
+    }
+
+    private void OnCommitted(ExecutedBlock block)
+    {
+        foreach (var receipt in block.Execution.Receipts)
+        {
+            Remove(Convert.ToHexStringLower(receipt.TransactionId.Span));
+        }
+
+        RecheckRemaining();
+    }
+
+    /// <summary>Signatures are not verified again here: the signature cache remembers them.</summary>
+    private void RecheckRemaining()
+    {
+        var context = _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds());
+        foreach (var pending in Candidates(int.MaxValue))
+        {
+            var receipt = _chain.Machine.Check(_chain.State, context, pending.Envelope);
+            if (receipt.Code != RejectionCode.Unspecified)
+            {
+                Drop(pending.TransactionId, receipt);
+            }
+        }
+    }
+
+    private void Remove(string id)
+    {
+        lock (_gate)
+        {
+            if (_byId.Remove(id, out var node))
+            {
+                _order.Remove(node);
+            }
+        }
+    }
+
+    private static SubmitReply Reply(byte[] transactionId, RejectionCode code, string message) =>
+        new() { TransactionId = ByteString.CopyFrom(transactionId), Code = code, Message = message };
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

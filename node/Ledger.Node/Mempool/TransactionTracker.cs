@@ -1,0 +1,106 @@
+using Ledger.Core.Chain;
+using Ledger.Core.Protocol;
+using Ledger.Node.Chain;
+
+namespace Ledger.Node.Mempool;
+
+/// <summary>
+/// What became of transactions this node admitted: clients waiting in SubmitAndWait are woken
+/// when theirs commits or is refused; refusals after admission are remembered (bounded) for GetTransaction.
+/// </summary>
+public sealed class TransactionTracker
+{
+    public const int RefusalsRememberedMax = 100_000;
+
+    private readonly Dictionary<string, TaskCompletionSource<TransactionReply>> _waiters = [];
+    private readonly Dictionary<string, Receipt> _refused = [];
+    private readonly Queue<string> _refusedOrder = new();
+    private readonly Lock _gate = new();
+
+    public TransactionTracker(NodeChain chain)
+    {
+        chain.Committed += OnCommitted;
+    }
+
+    /// <summary>A task that completes when the transaction commits or is refused; cancel through the token.</summary>
+    public Task<TransactionReply> WaitFor(byte[] transactionId)
+    {
+        var id = Convert.ToHexStringLower(transactionId);
+        lock (_gate)
+        {
+            if (!_waiters.TryGetValue(id, out var waiter))
+            {
+                waiter = new TaskCompletionSource<TransactionReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters[id] = waiter;
+            }
+
+            return waiter.Task;
+        }
+    }
+
+    public void StopWaiting(byte[] transactionId)
+    {
+        lock (_gate)
+        {
+            if (_waiters.Remove(Convert.ToHexStringLower(transactionId), out var waiter))
+            {
+                waiter.TrySetCanceled();
+            }
+        }
+    }
+
+    public Receipt? RefusalOf(string id)
+    {
+        lock (_gate)
+        {
+            return _refused.GetValueOrDefault(id);
+        }
+    }
+
+    public void Refused(byte[] transactionId, Receipt receipt)
+    {
+        var id = Convert.ToHexStringLower(transactionId);
+        lock (_gate)
+        {
+            if (_refused.TryAdd(id, receipt))
+            {
+                _refusedOrder.Enqueue(id);
+                if (_refusedOrder.Count > RefusalsRememberedMax)
+                {
+                    _refused.Remove(_refusedOrder.Dequeue());
+                }
+            }
+        }
+
+        Complete(id, new TransactionReply { TransactionId = receipt.TransactionId, Status = TransactionStatus.Refused, Receipt = receipt });
+    }
+
+    private void OnCommitted(ExecutedBlock block)
+    {
+        var header = block.Block.Header;
+        for (var i = 0; i < block.Execution.Receipts.Count; i++)
+        {
+            var receipt = block.Execution.Receipts[i];
+            Complete(Convert.ToHexStringLower(receipt.TransactionId.Span), new TransactionReply
+            {
+                TransactionId = receipt.TransactionId,
+                Status = TransactionStatus.Committed,
+                Receipt = receipt,
+                Height = header.Height,
+                Index = (uint)i,
+                Envelope = block.Block.Transactions[i],
+            });
+        }
+    }
+
+    private void Complete(string id, TransactionReply reply)
+    {
+        TaskCompletionSource<TransactionReply>? waiter;
+        lock (_gate)
+        {
+            _waiters.Remove(id, out waiter);
+        }
+
+        waiter?.TrySetResult(reply);
+    }
+}

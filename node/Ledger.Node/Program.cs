@@ -1,0 +1,83 @@
+using System.Net;
+using Ledger.Core.Crypto;
+using Ledger.Node.Chain;
+using Ledger.Node.Consensus;
+using Ledger.Node.Mempool;
+using Ledger.Node.Options;
+using Ledger.Node.Services;
+using Ledger.Storage;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+// A ledger node: `Ledger.Node --node-file network-config/devnet/bureau.json`.
+var nodeFile = NodeFileArgument(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+builder.Configuration.AddJsonFile(nodeFile, optional: false, reloadOnChange: false);
+// Command-line settings (e.g. --Node:DataDirectory=...) override the node file.
+builder.Configuration.AddCommandLine(args);
+builder.Services.AddOptions<NodeOptions>()
+    .Bind(builder.Configuration.GetSection(NodeOptions.Section))
+    .ValidateDataAnnotations()
+    .PostConfigure(o => NodeFile.ResolvePaths(o, Path.GetDirectoryName(nodeFile)!))
+    .ValidateOnStart();
+var options = builder.Configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
+NodeFile.ResolvePaths(options, Path.GetDirectoryName(nodeFile)!);
+var listen = new Uri(options.ListenUrl);
+
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Limits.MaxRequestBodySize = options.MessageBytesMax;
+    kestrel.Listen(IPAddress.Parse(listen.Host), listen.Port, endpoint => endpoint.Protocols = HttpProtocols.Http2);
+});
+builder.Services.AddGrpc(grpc =>
+{
+    grpc.MaxReceiveMessageSize = options.MessageBytesMax;
+    grpc.MaxSendMessageSize = options.MessageBytesMax;
+    grpc.EnableDetailedErrors = false;
+});
+builder.Services.AddGrpcReflection();
+builder.Services.AddGrpcHealthChecks().AddCheck("ledger", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton(_ => new SignatureCache(capacity: 200_000));
+builder.Services.AddSingleton(sp =>
+{
+    var o = sp.GetRequiredService<IOptions<NodeOptions>>().Value;
+    return new NodeChain(RocksDbChainStore.Open(o.DataDirectory), NodeFile.LoadGenesis(o.GenesisFile), sp.GetRequiredService<SignatureCache>());
+});
+builder.Services.AddSingleton(sp => NodeFile.LoadKey(sp.GetRequiredService<IOptions<NodeOptions>>().Value.KeyFile));
+builder.Services.AddSingleton<TransactionTracker>();
+builder.Services.AddSingleton<Mempool>();
+builder.Services.AddSingleton<IConsensusEngine, SoloConsensus>();
+builder.Services.AddHostedService<ConsensusHost>();
+
+var app = builder.Build();
+app.MapGrpcService<LedgerService>();
+app.MapGrpcReflectionService();
+app.MapGrpcHealthChecksService();
+
+// Open the chain before serving, so a bad data directory or genesis stops the start with its reason.
+var chain = app.Services.GetRequiredService<NodeChain>();
+app.Services.GetRequiredService<Mempool>();
+app.Services.GetRequiredService<SigningKey>();
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+    app.Logger.LogInformation("Ledger node {NodeId} of chain {ChainId} serving at {Url}, height {Height}", options.NodeId, chain.Genesis.ChainId, address, chain.Head.Height);
+});
+app.Lifetime.ApplicationStopped.Register(chain.Dispose);
+app.Run();
+
+static string NodeFileArgument(string[] args)
+{
+    var index = Array.IndexOf(args, "--node-file");
+    if (index < 0 || index + 1 >= args.Length)
+    {
+        Console.Error.WriteLine("usage: Ledger.Node --node-file <node.json>");
+        Environment.Exit(2);
+    }
+
+    return Path.GetFullPath(args[index + 1]);
+}

@@ -1,0 +1,205 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Ledger.Core;
+using Ledger.Core.Execution;
+using Ledger.Core.Protocol;
+using Ledger.Core.State;
+using Ledger.Node.Chain;
+using Ledger.Node.Mempool;
+using Ledger.Node.Options;
+using Microsoft.Extensions.Options;
+using ProtocolLedger = Ledger.Core.Protocol.Ledger;
+
+namespace Ledger.Node.Services;
+
+/// <summary>The client API (DESIGN §9): decode, validate, hand to the node, map the reply. No rule lives here.</summary>
+public sealed class LedgerService(
+    NodeChain chain,
+    Mempool.Mempool mempool,
+    TransactionTracker tracker,
+    IOptions<NodeOptions> options) : ProtocolLedger.LedgerBase
+{
+    public const int ListLimitMax = 1_000;
+
+    public override Task<SubmitReply> Submit(SubmitRequest request, ServerCallContext context) =>
+        Task.FromResult(mempool.Admit(RequireEnvelope(request)));
+
+    public override async Task<TransactionReply> SubmitAndWait(SubmitRequest request, ServerCallContext context)
+    {
+        var envelope = RequireEnvelope(request);
+        var transactionId = SignBytes.TransactionId(chain.Machine.Parameters.Hash, envelope);
+        // Wait before admitting, so a commit between the two cannot be missed.
+        var outcome = tracker.WaitFor(transactionId);
+        var admitted = mempool.Admit(envelope);
+        if (admitted.Code != RejectionCode.Unspecified)
+        {
+            tracker.StopWaiting(transactionId);
+            return Committed(transactionId) ?? Refused(admitted);
+        }
+
+        var timeout = TimeSpan.FromMilliseconds(options.Value.SubmitAndWaitTimeoutMs);
+        try
+        {
+            return await outcome.WaitAsync(timeout, context.CancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            tracker.StopWaiting(transactionId);
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"transaction {Convert.ToHexStringLower(transactionId)} is admitted but not committed after {timeout.TotalSeconds:0.#} s; ask GetTransaction later"));
+        }
+    }
+
+    public override Task<TransactionReply> GetTransaction(GetTransactionRequest request, ServerCallContext context)
+    {
+        if (request.TransactionId.Length != 32)
+        {
+            throw Invalid("transaction_id must be 32 bytes");
+        }
+
+        var id = request.TransactionId.ToByteArray();
+        var hex = Convert.ToHexStringLower(id);
+        var reply = Committed(id)
+            ?? (mempool.Contains(hex) ? new TransactionReply { TransactionId = request.TransactionId, Status = TransactionStatus.Pending } : null)
+            ?? (tracker.RefusalOf(hex) is { } refusal ? new TransactionReply { TransactionId = request.TransactionId, Status = TransactionStatus.Refused, Receipt = refusal } : null)
+            ?? new TransactionReply { TransactionId = request.TransactionId, Status = TransactionStatus.Unknown };
+        return Task.FromResult(reply);
+    }
+
+    public override Task<BlockReply> GetBlock(GetBlockRequest request, ServerCallContext context) =>
+        Task.FromResult(BlockAt(request.Height) ?? throw NotFound($"no block at height {request.Height}; the head is {chain.Head.Height}"));
+
+    public override async Task StreamBlocks(StreamBlocksRequest request, IServerStreamWriter<BlockReply> responseStream, ServerCallContext context)
+    {
+        var height = Math.Max(1, request.FromHeight);
+        var cancellation = context.CancellationToken;
+        while (!cancellation.IsCancellationRequested)
+        {
+            var next = chain.NextCommit;
+            while (height <= chain.Head.Height)
+            {
+                await responseStream.WriteAsync(BlockAt(height)!, cancellation);
+                height++;
+            }
+
+            await next.WaitAsync(cancellation);
+        }
+    }
+
+    public override Task<GetBalancesReply> GetBalances(GetBalancesRequest request, ServerCallContext context)
+    {
+        RequireId(request.Account, "account");
+        var prefix = Prefix(StateKeys.BalanceTable, request.Account + "\0");
+        var reply = new GetBalancesReply();
+        reply.Balances.AddRange(chain.Store.Scan(prefix).Select(e => BalanceRecord.Parser.ParseFrom(e.Value)));
+        return Task.FromResult(reply);
+    }
+
+    public override Task<GetBatchReply> GetBatch(GetBatchRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetBatchReply { Batch = View().GetBatch(RequireId(request.BatchId, "batch_id", Limits.BatchIdLengthMax)) ?? throw NotFound($"batch {request.BatchId} does not exist") });
+
+    public override Task<ListBatchesReply> ListBatches(ListRequest request, ServerCallContext context) =>
+        Task.FromResult(new ListBatchesReply { Batches = { List(StateKeys.BatchTable, request, BatchRecord.Parser) } });
+
+    public override Task<GetParticipantReply> GetParticipant(GetParticipantRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetParticipantReply { Participant = View().GetParticipant(RequireId(request.ParticipantId, "participant_id")) ?? throw NotFound($"participant {request.ParticipantId} is not registered") });
+
+    public override Task<ListParticipantsReply> ListParticipants(ListRequest request, ServerCallContext context) =>
+        Task.FromResult(new ListParticipantsReply { Participants = { List(StateKeys.ParticipantTable, request, ParticipantRecord.Parser) } });
+
+    public override Task<GetProjectReply> GetProject(GetProjectRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetProjectReply { Project = View().GetProject(RequireId(request.ProjectId, "project_id")) ?? throw NotFound($"project {request.ProjectId} does not exist") });
+
+    public override Task<ListProjectsReply> ListProjects(ListRequest request, ServerCallContext context) =>
+        Task.FromResult(new ListProjectsReply { Projects = { List(StateKeys.ProjectTable, request, ProjectRecord.Parser) } });
+
+    public override Task<GetMethodologyReply> GetMethodology(GetMethodologyRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetMethodologyReply { Methodology = View().GetMethodology(RequireId(request.MethodologyId, "methodology_id")) ?? throw NotFound($"methodology {request.MethodologyId} is not filed") });
+
+    public override Task<ListMethodologiesReply> ListMethodologies(ListRequest request, ServerCallContext context) =>
+        Task.FromResult(new ListMethodologiesReply { Methodologies = { List(StateKeys.MethodologyTable, request, MethodologyRecord.Parser) } });
+
+    public override Task<GetCancellationReply> GetCancellation(GetCancellationRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetCancellationReply { Cancellation = View().GetCancellation(RequireId(request.CancellationId, "cancellation_id")) ?? throw NotFound($"cancellation {request.CancellationId} does not exist") });
+
+    public override Task<NodeStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        var head = chain.Head;
+        return Task.FromResult(new NodeStatus
+        {
+            ChainId = chain.Genesis.ChainId,
+            NodeId = options.Value.NodeId,
+            Height = head.Height,
+            LastBlockHash = ByteString.CopyFrom(head.HeaderHash),
+            LastBlockTimeMs = head.TimeMs,
+            StateRoot = ByteString.CopyFrom(chain.State.Get(StateKeys.StateRoot) ?? []),
+            Validators = { chain.Validators.Validators },
+            MempoolTransactions = (uint)mempool.Count,
+            HashAlgorithm = chain.Genesis.HashAlgorithm,
+        });
+    }
+
+    private BlockReply? BlockAt(ulong height)
+    {
+        var block = chain.Store.GetBlock(height);
+        if (block is null)
+        {
+            return null;
+        }
+
+        return new BlockReply
+        {
+            Block = block,
+            Receipts = { chain.Store.GetReceipts(height) ?? [] },
+            Certificate = chain.Store.GetCertificate(height),
+            BlockHash = ByteString.CopyFrom(Core.Chain.BlockHashing.HeaderHash(chain.Machine.Parameters.Hash, block.Header)),
+        };
+    }
+
+    private TransactionReply? Committed(byte[] transactionId)
+    {
+        if (chain.Store.FindTransaction(transactionId) is not { } location)
+        {
+            return null;
+        }
+
+        var block = chain.Store.GetBlock(location.Height)!;
+        return new TransactionReply
+        {
+            TransactionId = ByteString.CopyFrom(transactionId),
+            Status = TransactionStatus.Committed,
+            Receipt = chain.Store.GetReceipts(location.Height)![location.Index],
+            Height = location.Height,
+            Index = (uint)location.Index,
+            Envelope = block.Transactions[location.Index],
+        };
+    }
+
+    private static TransactionReply Refused(SubmitReply admitted) => new()
+    {
+        TransactionId = admitted.TransactionId,
+        Status = TransactionStatus.Refused,
+        Receipt = new Receipt { TransactionId = admitted.TransactionId, Code = admitted.Code, Message = admitted.Message },
+    };
+
+    private IEnumerable<T> List<T>(byte table, ListRequest request, MessageParser<T> parser)
+        where T : IMessage<T>
+    {
+        var limit = request.Limit is 0 or > ListLimitMax ? ListLimitMax : (int)request.Limit;
+        var after = request.After.Length == 0 ? null : Prefix(table, request.After);
+        return chain.Store.Scan([table], after, limit).Select(e => parser.ParseFrom(e.Value));
+    }
+
+    private LedgerState View() => new(new StateOverlay(chain.State));
+
+    private static Envelope RequireEnvelope(SubmitRequest request) =>
+        request.Envelope ?? throw Invalid("envelope is required");
+
+    private static string RequireId(string id, string field, int lengthMax = Limits.IdLengthMax) =>
+        Limits.IsValidId(id, lengthMax) ? id : throw Invalid($"{field} must be 1-{lengthMax} characters of A-Z a-z 0-9 . _ : -");
+
+    private static byte[] Prefix(byte table, string text) => [table, .. System.Text.Encoding.UTF8.GetBytes(text)];
+
+    private static RpcException Invalid(string reason) => new(new Status(StatusCode.InvalidArgument, reason));
+
+    private static RpcException NotFound(string reason) => new(new Status(StatusCode.NotFound, reason));
+}

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Google.Protobuf;
+using Grpc.Net.Client;
+using Ledger.Core.Protocol;
+using Ledger.Testing;
+using ProtocolLedger = Ledger.Core.Protocol.Ledger;
+
+namespace Ledger.Integration.Tests;
+
+/// <summary>
+/// A real node process (Ledger.Node.dll) on 127.0.0.1 and a free port, with its own genesis
+/// (the TestLedger participants, one validator), key file and RocksDB directory under a temp folder.
+/// Restartable on the same data; killable with SIGKILL; everything is stopped and deleted on dispose.
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    public const string ValidatorId = "node-solo";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+
+    private NodeProcess(string directory, int port)
+    {
+        Directory = directory;
+        Port = port;
+    }
+
+    public string Directory { get; }
+
+    public int Port { get; }
+
+    public Uri Url => new($"http://127.0.0.1:{Port}");
+
+    public string DataDirectory => Path.Combine(Directory, "data");
+
+    public Genesis Genesis { get; private set; } = new();
+
+    /// <summary>What the process printed, for a failing test's message.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "ledger-it-" + Guid.NewGuid().ToString("N")[..12]);
+        System.IO.Directory.CreateDirectory(directory);
+        var node = new NodeProcess(directory, FreePort());
+        node.WriteFiles(blockIntervalMs);
+        await node.StartAgainAsync();
+        return node;
+    }
+
+    /// <summary>Starts the process (again) on the same data directory and waits until it answers.</summary>
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Ledger.Node.dll"));
+        start.ArgumentList.Add("--node-file");
+        start.ArgumentList.Add(Path.Combine(Directory, "node.json"));
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await WaitUntilServing();
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a power cut of the process.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>A graceful stop (SIGTERM), as an operator's Ctrl-C.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _ = Posix.Kill(_process.Id, 15);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task WaitUntilServing()
+    {
+        using var channel = GrpcChannel.ForAddress(Url);
+        var client = new ProtocolLedger.LedgerClient(channel);
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"the node exited with {_process.ExitCode}:\n{Log}");
+            }
+
+            try
+            {
+                await client.GetStatusAsync(new GetStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(2));
+                return;
+            }
+            catch (Grpc.Core.RpcException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private void WriteFiles(int blockIntervalMs)
+    {
+        var template = new TestLedger();
+        Genesis = template.Genesis.Clone();
+        Genesis.Validators.Clear();
+        Genesis.Validators.Add(new Validator { ValidatorId = ValidatorId, PublicKey = TestKeys.For(ValidatorId).ToPublicKey(), Power = 1 });
+        File.WriteAllText(Path.Combine(Directory, "genesis.json"), JsonFormatter.Default.Format(Genesis));
+        File.WriteAllText(Path.Combine(Directory, "validator.pem"), TestKeys.For(ValidatorId).ToPkcs8Pem());
+        File.WriteAllText(Path.Combine(Directory, "node.json"), $$"""
+            {
+              "Node": {
+                "NodeId": "{{ValidatorId}}",
+                "ListenUrl": "{{Url}}",
+                "DataDirectory": "data",
+                "KeyFile": "validator.pem",
+                "GenesisFile": "genesis.json",
+                "BlockIntervalMs": {{blockIntervalMs}}
+              },
+              "Logging": { "LogLevel": { "Default": "Warning", "Ledger": "Information" } }
+            }
+            """);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+internal static class Posix
+{
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    internal static extern int Kill(int pid, int signal);
+}
