@@ -13,11 +13,33 @@ public static class StatusCommand
 {
     public static Command Create()
     {
-        var node = new Option<Uri>("--node") { Description = "the node's URL, e.g. http://127.0.0.1:7101", Required = true };
+        var node = NodeOption();
         var json = new Option<bool>("--json") { Description = "print JSON for scripts" };
         var command = new Command("status", "show a node's chain status") { node, json };
         command.SetAction((result, cancellation) => Show(result.GetValue(node)!, result.GetValue(json), cancellation));
         return command;
+    }
+
+    /// <summary>--node URL, checked to be an absolute http(s) URL.</summary>
+    public static Option<Uri> NodeOption()
+    {
+        var option = new Option<Uri>("--node")
+        {
+            Description = "the node's URL, e.g. http://127.0.0.1:7101",
+            Required = true,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Single().Value;
+                if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                {
+                    return uri;
+                }
+
+                result.AddError($"--node must be an http:// or https:// URL, not '{text}'");
+                return null;
+            },
+        };
+        return option;
     }
 
     public static async Task<NodeStatus> FetchAsync(Uri node, CancellationToken cancellation)

@@ -26,6 +26,14 @@ var options = builder.Configuration.GetSection(NodeOptions.Section).Get<NodeOpti
 NodeFile.ResolvePaths(options, Path.GetDirectoryName(nodeFile)!);
 var listen = new Uri(options.ListenUrl);
 
+// One line per event; request-level noise only when asked for in the node file's Logging section.
+builder.Logging.AddSimpleConsole(console =>
+{
+    console.SingleLine = true;
+    console.TimestampFormat = "HH:mm:ss.fff ";
+});
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Limits.MaxRequestBodySize = options.MessageBytesMax;
