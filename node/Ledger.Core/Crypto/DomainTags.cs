@@ -13,5 +13,6 @@ public static class DomainTags
     public static readonly byte[] Header = Encoding.ASCII.GetBytes("ORDOS-CIL/header/v1");
     public static readonly byte[] Receipt = Encoding.ASCII.GetBytes("ORDOS-CIL/receipt/v1");
     public static readonly byte[] Vote = Encoding.ASCII.GetBytes("ORDOS-CIL/vote/v1");
+    public static readonly byte[] Proposal = Encoding.ASCII.GetBytes("ORDOS-CIL/proposal/v1");
     public static readonly byte[] ValidatorSet = Encoding.ASCII.GetBytes("ORDOS-CIL/validators/v1");
 }
