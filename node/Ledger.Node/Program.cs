@@ -4,6 +4,7 @@ using Ledger.Node.Chain;
 using Ledger.Node.Consensus;
 using Ledger.Node.Mempool;
 using Ledger.Node.Options;
+using Ledger.Node.Peers;
 using Ledger.Node.Services;
 using Ledger.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -58,11 +59,18 @@ builder.Services.AddSingleton(sp =>
 builder.Services.AddSingleton(sp => NodeFile.LoadKey(sp.GetRequiredService<IOptions<NodeOptions>>().Value.KeyFile));
 builder.Services.AddSingleton<TransactionTracker>();
 builder.Services.AddSingleton<Mempool>();
-builder.Services.AddSingleton<IConsensusEngine, SoloConsensus>();
+builder.Services.AddSingleton<PeerNetwork>();
+builder.Services.AddSingleton<SoloConsensus>();
+builder.Services.AddSingleton<BftConsensus>();
+// One validator commits alone; several run Tendermint among themselves.
+builder.Services.AddSingleton<IConsensusEngine>(sp => sp.GetRequiredService<NodeChain>().Validators.Validators.Count == 1
+    ? sp.GetRequiredService<SoloConsensus>()
+    : sp.GetRequiredService<BftConsensus>());
 builder.Services.AddHostedService<ConsensusHost>();
 
 var app = builder.Build();
 app.MapGrpcService<LedgerService>();
+app.MapGrpcService<PeerService>();
 app.MapGrpcReflectionService();
 app.MapGrpcHealthChecksService();
 
@@ -70,6 +78,7 @@ app.MapGrpcHealthChecksService();
 var chain = app.Services.GetRequiredService<NodeChain>();
 app.Services.GetRequiredService<Mempool>();
 app.Services.GetRequiredService<SigningKey>();
+app.Services.GetRequiredService<IConsensusEngine>();
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();

@@ -50,7 +50,26 @@ public sealed class Mempool
     /// <summary>Completes when a transaction arrives after the call.</summary>
     public Task Arrival => Volatile.Read(ref _arrived).Task;
 
+    /// <summary>Raised after any transaction is admitted, from a client or a peer.</summary>
+    public event Action? Arrived;
+
+    /// <summary>Raised for each transaction a client submitted and this node admitted, so peers can hear of it.</summary>
+    public event Action<Envelope>? AdmittedFromClient;
+
+    /// <summary>Admits a client's transaction and passes it on to the peers.</summary>
     public SubmitReply Admit(Envelope envelope)
+    {
+        var reply = AdmitFromPeer(envelope);
+        if (reply.Code == RejectionCode.Unspecified && reply.Message.Length == 0)
+        {
+            AdmittedFromClient?.Invoke(envelope);
+        }
+
+        return reply;
+    }
+
+    /// <summary>Admits a transaction a peer passed on; it is not passed on again.</summary>
+    public SubmitReply AdmitFromPeer(Envelope envelope)
     {
         var transactionId = SignBytes.TransactionId(_chain.Machine.Parameters.Hash, envelope);
         var id = Convert.ToHexStringLower(transactionId);
@@ -79,6 +98,7 @@ public sealed class Mempool
         }
 
         Interlocked.Exchange(ref _arrived, NewSignal()).TrySetResult();
+        Arrived?.Invoke();
         return Reply(transactionId, RejectionCode.Unspecified, "");
     }
 

@@ -48,4 +48,33 @@ public sealed class NodeOptions
     /// <summary>How long SubmitAndWait waits for a commit when the client sets no deadline.</summary>
     [Range(100, 600_000)]
     public int SubmitAndWaitTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>The other validators' nodes (all of them: the devnet is a full mesh).</summary>
+    public List<PeerOptions> Peers { get; set; } = [];
+
+    /// <summary>Tendermint's timeoutPropose(0); each round adds TimeoutDeltaMs (paper: timeouts grow per round).</summary>
+    [Range(50, 60_000)]
+    public int TimeoutProposeMs { get; set; } = 1_000;
+
+    [Range(50, 60_000)]
+    public int TimeoutPrevoteMs { get; set; } = 500;
+
+    [Range(50, 60_000)]
+    public int TimeoutPrecommitMs { get; set; } = 500;
+
+    [Range(0, 60_000)]
+    public int TimeoutDeltaMs { get; set; } = 250;
+
+    /// <summary>With an empty mempool a validator waits this long before starting a height anyway (an empty heartbeat block).</summary>
+    [Range(100, 3_600_000)]
+    public int EmptyBlockIntervalMs { get; set; } = 60_000;
+}
+
+public sealed class PeerOptions
+{
+    [Required]
+    public string ValidatorId { get; set; } = "";
+
+    [Required]
+    public string Url { get; set; } = "";
 }

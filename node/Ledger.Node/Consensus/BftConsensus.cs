@@ -1,0 +1,319 @@
+using System.Threading.Channels;
+using Ledger.Consensus;
+using Ledger.Core;
+using Ledger.Core.Chain;
+using Ledger.Core.Crypto;
+using Ledger.Core.Protocol;
+using Ledger.Node.Chain;
+using Ledger.Node.Options;
+using Ledger.Node.Peers;
+using Microsoft.Extensions.Options;
+
+namespace Ledger.Node.Consensus;
+
+/// <summary>
+/// Drives the Tendermint state machine for a validator among several: one loop takes events
+/// (peer messages, timeouts) from a bounded inbox, hands them to the state machine, and carries
+/// out its actions — signing through the Signer (durable before release), broadcasting, timers,
+/// and committing decided blocks. It logs what the state machine decides; the machine never logs.
+/// Before it starts a height it catches up with its peers, so it never votes on a stale head.
+/// </summary>
+public sealed class BftConsensus : IConsensusEngine
+{
+    public const int InboxMax = 100_000;
+    public const uint SyncBatchMax = 100;
+
+    private readonly NodeChain _chain;
+    private readonly Mempool.Mempool _mempool;
+    private readonly PeerNetwork _network;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<BftConsensus> _logger;
+    private readonly NodeOptions _options;
+    private readonly Signer _signer;
+    private readonly NodeApplication _application;
+    private readonly Tendermint _machine;
+    private readonly Channel<ConsensusEvent> _inbox = Channel.CreateBounded<ConsensusEvent>(new BoundedChannelOptions(InboxMax) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly List<ConsensusMessage> _ownMessages = [];
+    private readonly List<ITimer> _timers = [];
+    private readonly List<DoubleSignEvidence> _evidence = [];
+    private bool _heightStarted;
+    private DateTimeOffset _idleSince;
+    private ulong _syncWanted;
+
+    public BftConsensus(NodeChain chain, Mempool.Mempool mempool, PeerNetwork network, SigningKey validatorKey, TimeProvider clock, IOptions<NodeOptions> options, ILogger<BftConsensus> logger)
+    {
+        _chain = chain;
+        _mempool = mempool;
+        _network = network;
+        _clock = clock;
+        _logger = logger;
+        _options = options.Value;
+        _signer = new Signer(validatorKey, _options.NodeId, chain.Genesis.ChainId, new RocksDbSignerStore(chain.Store));
+        _application = new NodeApplication(chain, mempool, clock, _options.NodeId);
+        var timeouts = new TimeoutSettings(
+            TimeSpan.FromMilliseconds(_options.TimeoutProposeMs),
+            TimeSpan.FromMilliseconds(_options.TimeoutPrevoteMs),
+            TimeSpan.FromMilliseconds(_options.TimeoutPrecommitMs),
+            TimeSpan.FromMilliseconds(_options.TimeoutDeltaMs));
+        _machine = new Tendermint(new ConsensusConfig(chain.Genesis.ChainId, _options.NodeId, timeouts) { Hash = chain.Machine.Parameters.Hash }, _application);
+        RequireValidatorKey(validatorKey);
+        mempool.AdmittedFromClient += network.Gossip;
+        mempool.Arrived += () => _inbox.Writer.TryWrite(new Wake());
+    }
+
+    public IReadOnlyList<DoubleSignEvidence> Evidence
+    {
+        get
+        {
+            lock (_evidence)
+            {
+                return _evidence.ToList();
+            }
+        }
+    }
+
+    /// <summary>A message from a peer (PeerService). Never blocks: a full inbox drops its oldest event.</summary>
+    public void Deliver(PeerConsensusMessage message) => _inbox.Writer.TryWrite(new FromPeer(message));
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _network.Start();
+        await CatchUp(cancellationToken);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var next = await NextEvent(cancellationToken);
+            if (!_heightStarted && ShouldStartHeight(next))
+            {
+                _heightStarted = true;
+                Execute(_machine.StartHeight(_chain.Head.Height + 1, _chain.Validators));
+            }
+
+            if (_syncWanted > _chain.Head.Height)
+            {
+                await CatchUp(cancellationToken);
+                continue;
+            }
+
+            if (_heightStarted && next is not null)
+            {
+                Execute(Handle(next));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A height starts when there is something to decide: a transaction waits here, a peer is already
+    /// proposing or voting at it, or the heartbeat interval has passed. So an idle network makes no blocks.
+    /// </summary>
+    private bool ShouldStartHeight(ConsensusEvent? next) =>
+        _mempool.Count > 0
+        || (next is FromPeer { Message.Message: var message } && HeightOf(message) == _chain.Head.Height + 1 && message.KindCase != ConsensusMessage.KindOneofCase.Decision)
+        || _clock.GetUtcNow() - _idleSince > TimeSpan.FromMilliseconds(_options.EmptyBlockIntervalMs);
+
+    private static ulong HeightOf(ConsensusMessage? message) => message?.KindCase switch
+    {
+        ConsensusMessage.KindOneofCase.Proposal => message.Proposal.Height,
+        ConsensusMessage.KindOneofCase.Vote => message.Vote.Height,
+        ConsensusMessage.KindOneofCase.Decision => message.Decision.Block?.Header?.Height ?? 0,
+        _ => 0UL,
+    };
+
+    private async Task<ConsensusEvent?> NextEvent(CancellationToken cancellationToken)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(TimeSpan.FromMilliseconds(_options.EmptyBlockIntervalMs));
+        try
+        {
+            return await _inbox.Reader.ReadAsync(idle.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private IReadOnlyList<ConsensusAction> Handle(ConsensusEvent next)
+    {
+        switch (next)
+        {
+            case FromPeer { Message: var peer }:
+                return HandlePeer(peer);
+            case TimeoutElapsed:
+                // Peers may have missed our messages: say them again on every timeout.
+                foreach (var message in _ownMessages)
+                {
+                    _network.Broadcast(message);
+                }
+
+                return _machine.Handle(next);
+            default:
+                return _machine.Handle(next);
+        }
+    }
+
+    private IReadOnlyList<ConsensusAction> HandlePeer(PeerConsensusMessage peer)
+    {
+        var message = peer.Message;
+        var height = HeightOf(message);
+        if (height > _chain.Head.Height + 1)
+        {
+            _syncWanted = Math.Max(_syncWanted, height - 1);
+            return [];
+        }
+
+        return message!.KindCase switch
+        {
+            ConsensusMessage.KindOneofCase.Proposal => _machine.Handle(new ProposalArrived(message.Proposal)),
+            ConsensusMessage.KindOneofCase.Vote => _machine.Handle(new VoteArrived(message.Vote)),
+            ConsensusMessage.KindOneofCase.Decision => _machine.Handle(new DecisionArrived(message.Decision)),
+            _ => [],
+        };
+    }
+
+    /// <summary>Carries out actions in order; own signed messages go back into the state machine like a peer's.</summary>
+    private void Execute(IReadOnlyList<ConsensusAction> actions)
+    {
+        var pending = new Queue<ConsensusAction>(actions);
+        while (pending.TryDequeue(out var action))
+        {
+            foreach (var follow in Execute(action))
+            {
+                pending.Enqueue(follow);
+            }
+        }
+    }
+
+    private IReadOnlyList<ConsensusAction> Execute(ConsensusAction action)
+    {
+        switch (action)
+        {
+            case SignAndBroadcastProposal { Proposal: var proposal }:
+                var signedProposal = _signer.Sign(proposal, BlockHashing.HeaderHash(_chain.Machine.Parameters.Hash, proposal.Block.Header));
+                return signedProposal is null ? [] : Send(new ConsensusMessage { Proposal = signedProposal }, new ProposalArrived(signedProposal));
+            case SignAndBroadcastVote { Vote: var vote }:
+                var signedVote = _signer.Sign(vote);
+                return signedVote is null ? [] : Send(new ConsensusMessage { Vote = signedVote }, new VoteArrived(signedVote));
+            case ScheduleTimeout timeout:
+                Schedule(timeout);
+                return [];
+            case Commit commit:
+                CommitDecided(commit.Block, commit.Certificate);
+                return [];
+            case EvidenceFound { Evidence: var evidence }:
+                lock (_evidence)
+                {
+                    _evidence.Add(evidence);
+                }
+
+                _logger.LogWarning("Validator {Validator} signed two {Kind}s at height {Height} round {Round}", evidence.First.ValidatorId, evidence.First.Kind, evidence.First.Height, evidence.First.Round);
+                return [];
+            default:
+                return [];
+        }
+    }
+
+    private IReadOnlyList<ConsensusAction> Send(ConsensusMessage message, ConsensusEvent own)
+    {
+        _ownMessages.Add(message);
+        _network.Broadcast(message);
+        return _machine.Handle(own);
+    }
+
+    private void Schedule(ScheduleTimeout timeout)
+    {
+        var elapsed = new TimeoutElapsed(timeout.Kind, timeout.Height, timeout.Round);
+        ITimer? timer = null;
+        timer = _clock.CreateTimer(_ => _inbox.Writer.TryWrite(elapsed), null, timeout.After, Timeout.InfiniteTimeSpan);
+        _timers.Add(timer);
+    }
+
+    private void CommitDecided(Block block, CommitCertificate certificate)
+    {
+        var (executed, problem) = _application.Validate(block);
+        Invariant.Require(problem is null, $"a decided block is valid here: {problem}");
+        _chain.Commit(executed!, certificate);
+        _network.Broadcast(new ConsensusMessage { Decision = new Decision { Block = block, Certificate = certificate } });
+        _logger.LogInformation("Committed block {Height} in round {Round} with {Transactions} transactions", block.Header.Height, certificate.Round, block.Transactions.Count);
+        EndHeight();
+    }
+
+    private void EndHeight()
+    {
+        _heightStarted = false;
+        _idleSince = _clock.GetUtcNow();
+        _ownMessages.Clear();
+        foreach (var timer in _timers)
+        {
+            timer.Dispose();
+        }
+
+        _timers.Clear();
+    }
+
+    /// <summary>Block sync: while a peer is ahead, fetch its decided blocks and apply each after checking it as the auditor would.</summary>
+    private async Task CatchUp(CancellationToken cancellationToken)
+    {
+        var progressed = true;
+        while (progressed && !cancellationToken.IsCancellationRequested)
+        {
+            progressed = false;
+            foreach (var peer in _network.Peers)
+            {
+                var height = await _network.HeightOf(peer.ValidatorId, cancellationToken);
+                if (height is not { } theirs || theirs <= _chain.Head.Height)
+                {
+                    continue;
+                }
+
+                await foreach (var decision in _network.Decisions(peer.ValidatorId, _chain.Head.Height + 1, SyncBatchMax, cancellationToken))
+                {
+                    if (!ApplySynced(decision, peer.ValidatorId))
+                    {
+                        break;
+                    }
+
+                    progressed = true;
+                }
+            }
+        }
+
+        EndHeight();
+        _syncWanted = 0;
+    }
+
+    private bool ApplySynced(Decision decision, string peer)
+    {
+        var block = decision.Block;
+        if (block?.Header is null || decision.Certificate is null)
+        {
+            _logger.LogWarning("A decision without block or certificate from {Peer} was refused during sync", peer);
+            return false;
+        }
+
+        var (executed, problem) = _application.Validate(block);
+        problem ??= CommitCertificates.Problem(decision.Certificate, _chain.Genesis.ChainId, block.Header.Height, executed!.HeaderHash, _chain.Validators);
+        if (problem is not null)
+        {
+            _logger.LogWarning("Block {Height} from {Peer} refused during sync: {Problem}", block.Header.Height, peer, problem);
+            return false;
+        }
+
+        _chain.Commit(executed!, decision.Certificate);
+        _logger.LogInformation("Synced block {Height} from {Peer}", block.Header.Height, peer);
+        return true;
+    }
+
+    private void RequireValidatorKey(SigningKey key)
+    {
+        var self = _chain.Validators.Find(_options.NodeId)
+            ?? throw new InvalidOperationException($"node {_options.NodeId} is not a validator in genesis");
+        if (!self.PublicKey.Equals(key.ToPublicKey()))
+        {
+            throw new InvalidOperationException($"the key file does not hold validator {_options.NodeId}'s key named in genesis");
+        }
+    }
+
+    private sealed record FromPeer(PeerConsensusMessage Message) : ConsensusEvent;
+
+    private sealed record Wake : ConsensusEvent;
+}

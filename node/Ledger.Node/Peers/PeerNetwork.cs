@@ -1,0 +1,186 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Ledger.Core.Protocol;
+using Ledger.Node.Options;
+using Microsoft.Extensions.Options;
+using PeerClient = Ledger.Core.Protocol.Peer.PeerClient;
+
+namespace Ledger.Node.Peers;
+
+/// <summary>
+/// Outbound links to the other validators. Each peer has two queues drained into two gRPC streams of
+/// one HTTP/2 connection: consensus messages and transactions, each with its own flow control, so a
+/// backlog of transactions never delays a vote. Both queues are bounded: a full consensus queue drops
+/// its oldest message (consensus re-sends on every timeout), a full transaction queue drops the new one.
+/// </summary>
+public sealed class PeerNetwork : IAsyncDisposable
+{
+    public const int ConsensusQueueMax = 10_000;
+    public const int TransactionQueueMax = 50_000;
+    private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(250);
+
+    private readonly string _self;
+    private readonly List<Link> _links;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ILogger<PeerNetwork> _logger;
+    private readonly List<Task> _senders = [];
+
+    public PeerNetwork(IOptions<NodeOptions> options, ILogger<PeerNetwork> logger)
+    {
+        _self = options.Value.NodeId;
+        _logger = logger;
+        _links = options.Value.Peers.Select(p => new Link(p, GrpcChannel.ForAddress(p.Url, new GrpcChannelOptions { MaxReceiveMessageSize = options.Value.MessageBytesMax, MaxSendMessageSize = options.Value.MessageBytesMax }))).ToList();
+    }
+
+    public IReadOnlyList<PeerOptions> Peers => _links.Select(l => l.Peer).ToList();
+
+    public void Start()
+    {
+        foreach (var link in _links)
+        {
+            _senders.Add(Task.Run(() => SendConsensus(link, _stopping.Token)));
+            _senders.Add(Task.Run(() => SendTransactions(link, _stopping.Token)));
+        }
+    }
+
+    public void Broadcast(ConsensusMessage message)
+    {
+        var envelope = new PeerConsensusMessage { From = _self, Message = message };
+        foreach (var link in _links)
+        {
+            link.Consensus.Writer.TryWrite(envelope);
+        }
+    }
+
+    public void Gossip(Envelope transaction)
+    {
+        foreach (var link in _links)
+        {
+            link.Transactions.Writer.TryWrite(transaction);
+        }
+    }
+
+    /// <summary>The peer's committed height, or null when it does not answer.</summary>
+    public async Task<ulong?> HeightOf(string validatorId, CancellationToken cancellationToken)
+    {
+        var link = _links.FirstOrDefault(l => l.Peer.ValidatorId == validatorId);
+        if (link is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var reply = await link.Client.HeightAsync(new HeightRequest(), deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: cancellationToken);
+            return reply.Height;
+        }
+        catch (RpcException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Decided blocks from the peer, from fromHeight on; ends early (quietly) if the peer goes away.</summary>
+    public async IAsyncEnumerable<Decision> Decisions(string validatorId, ulong fromHeight, uint limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var link = _links.FirstOrDefault(l => l.Peer.ValidatorId == validatorId);
+        if (link is null)
+        {
+            yield break;
+        }
+
+        using var call = link.Client.Decisions(new DecisionsRequest { FromHeight = fromHeight, Limit = limit }, deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken);
+        while (true)
+        {
+            Decision next;
+            try
+            {
+                if (!await call.ResponseStream.MoveNext(cancellationToken))
+                {
+                    yield break;
+                }
+
+                next = call.ResponseStream.Current;
+            }
+            catch (RpcException)
+            {
+                yield break;
+            }
+
+            yield return next;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_senders);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        foreach (var link in _links)
+        {
+            link.Channel.Dispose();
+        }
+    }
+
+    private async Task SendConsensus(Link link, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                using var call = link.Client.Consensus(cancellationToken: stopping);
+                await foreach (var message in link.Consensus.Reader.ReadAllAsync(stopping))
+                {
+                    await call.RequestStream.WriteAsync(message, stopping);
+                }
+            }
+            catch (Exception exception) when (exception is RpcException or IOException or InvalidOperationException)
+            {
+                _logger.LogDebug("Consensus link to {Peer} down: {Reason}", link.Peer.ValidatorId, exception.Message);
+                await Task.Delay(ReconnectDelay, stopping);
+            }
+        }
+    }
+
+    private async Task SendTransactions(Link link, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                using var call = link.Client.Transactions(cancellationToken: stopping);
+                await foreach (var transaction in link.Transactions.Reader.ReadAllAsync(stopping))
+                {
+                    await call.RequestStream.WriteAsync(transaction, stopping);
+                }
+            }
+            catch (Exception exception) when (exception is RpcException or IOException or InvalidOperationException)
+            {
+                await Task.Delay(ReconnectDelay, stopping);
+            }
+        }
+    }
+
+    private sealed class Link(PeerOptions peer, GrpcChannel channel)
+    {
+        public PeerOptions Peer { get; } = peer;
+
+        public GrpcChannel Channel { get; } = channel;
+
+        public PeerClient Client { get; } = new(channel);
+
+        public Channel<PeerConsensusMessage> Consensus { get; } = System.Threading.Channels.Channel.CreateBounded<PeerConsensusMessage>(
+            new BoundedChannelOptions(ConsensusQueueMax) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+        public Channel<Envelope> Transactions { get; } = System.Threading.Channels.Channel.CreateBounded<Envelope>(
+            new BoundedChannelOptions(TransactionQueueMax) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    }
+}
