@@ -34,6 +34,15 @@ public static class Limits
 
     public const int ReportHashBytes = 32;
 
+    /// <summary>
+    /// The most one issuance may create (2^62 g, about 4.6 billion tCO2e): far above any real batch, and
+    /// low enough that no sum of a batch's grams or serials can overflow 64 bits.
+    /// </summary>
+    public const ulong GramsPerBatchMax = 1UL << 62;
+
+    /// <summary>A block's envelopes together, well under the gRPC message limit, so every block can always be served.</summary>
+    public const int BlockBytesMax = 2 * 1024 * 1024;
+
     /// <summary>Ids are 1..IdLengthMax of [A-Za-z0-9._:-]: printable, no separator byte, safe in keys and file names.</summary>
     public static bool IsValidId(string id, int lengthMax = IdLengthMax) =>
         id.Length is > 0 && id.Length <= lengthMax && id.All(IsIdCharacter);

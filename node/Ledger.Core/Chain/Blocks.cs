@@ -36,13 +36,21 @@ public static class Blocks
         var included = new List<Envelope>();
         var receipts = new List<Receipt>();
         var leftOut = new List<(Envelope, Receipt)>();
+        var bytes = 0;
         foreach (var envelope in candidates.TakeWhile(_ => included.Count < TransactionsPerBlockMax))
         {
+            var size = envelope.CalculateSize();
+            if (bytes + size > Limits.BlockBytesMax)
+            {
+                break;
+            }
+
             var receipt = session.Apply(envelope);
             if (receipt.Code == RejectionCode.Unspecified)
             {
                 included.Add(envelope);
                 receipts.Add(receipt);
+                bytes += size;
             }
             else
             {
@@ -133,9 +141,9 @@ public static class Blocks
             return "the validator set hash or the proposer does not match the validators in force";
         }
 
-        if (block.Transactions.Count > TransactionsPerBlockMax)
+        if (block.Transactions.Count > TransactionsPerBlockMax || block.Transactions.Sum(t => (long)t.CalculateSize()) > Limits.BlockBytesMax)
         {
-            return $"the block holds {block.Transactions.Count} transactions; at most {TransactionsPerBlockMax}";
+            return $"the block holds {block.Transactions.Count} transactions; at most {TransactionsPerBlockMax} of {Limits.BlockBytesMax} bytes together";
         }
 
         if (!BlockHashing.TransactionsRoot(hash, block.Transactions).AsSpan().SequenceEqual(header.TransactionsRoot.Span))

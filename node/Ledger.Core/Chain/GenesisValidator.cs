@@ -70,7 +70,8 @@ public static class GenesisValidator
             yield return $"validator {duplicate.Key} appears twice";
         }
 
-        if (validators.Aggregate(0UL, (sum, v) => sum + Math.Min(v.Power, ValidatorSet.TotalPowerMax)) > ValidatorSet.TotalPowerMax)
+        // Saturating sum: a hostile genesis must get a named problem, not an overflow.
+        if (validators.Aggregate(0UL, (sum, v) => Math.Min(sum + Math.Min(v.Power, ValidatorSet.TotalPowerMax), ValidatorSet.TotalPowerMax + 1)) > ValidatorSet.TotalPowerMax)
         {
             yield return "the validators' total power must be at most 2^60";
         }

@@ -117,9 +117,9 @@ public static class IssuanceHandler
             return Outcome.Reject(RejectionCode.InvalidField, $"report_hash must be {Limits.ReportHashBytes} bytes");
         }
 
-        if (tx.AmountGrams == 0)
+        if (tx.AmountGrams is 0 or > Limits.GramsPerBatchMax)
         {
-            return Outcome.Reject(RejectionCode.InvalidAmount, "amount_grams must be positive");
+            return Outcome.Reject(RejectionCode.InvalidAmount, $"amount_grams must be between 1 and {Limits.GramsPerBatchMax}");
         }
 
         var period = tx.MonitoringPeriod;

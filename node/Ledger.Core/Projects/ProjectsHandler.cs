@@ -67,6 +67,11 @@ public static class ProjectsHandler
             return unauthorized;
         }
 
+        if (!Limits.IsValidId(projectId))
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, "project_id must be 1-64 characters of A-Z a-z 0-9 . _ : -");
+        }
+
         var project = ctx.State.GetProject(projectId);
         if (project is null)
         {

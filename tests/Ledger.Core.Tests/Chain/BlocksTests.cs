@@ -41,6 +41,31 @@ public sealed class BlocksTests
     }
 
     [Fact]
+    public void A_proposed_block_stays_within_the_byte_limit_and_a_larger_one_is_invalid()
+    {
+        _ledger.ApprovedProject("P-big", "owner-a");
+        var batch = _ledger.Issue("P-big", 20089, 20100, 100_000);
+        var longPurpose = new string('碳', 1_000);
+        var requests = Enumerable.Range(0, 800).Select(_ =>
+        {
+            var body = Bodies.RequestCancellation(batch, 1);
+            body.RequestCancellation.Purpose = longPurpose;
+            return _ledger.Sign("owner-a", body);
+        }).ToList();
+        Assert.True(requests.Sum(r => r.CalculateSize()) > Limits.BlockBytesMax);
+
+        var head = new ChainHead(_ledger.Height, new byte[32], _ledger.TimeMs);
+        var (proposed, _) = Blocks.Propose(_ledger.Machine, _ledger.Store, head, requests, _ledger.TimeMs + 1, TestLedger.ValidatorIds[0], _validators, null);
+        Assert.InRange(proposed.Block.Transactions.Sum(t => t.CalculateSize()), 1, Limits.BlockBytesMax);
+        Assert.True(proposed.Block.Transactions.Count < requests.Count);
+
+        var oversized = proposed.Block.Clone();
+        oversized.Transactions.Add(requests.Skip(proposed.Block.Transactions.Count).Take(200));
+        oversized.Header.TransactionsRoot = ByteString.CopyFrom(BlockHashing.TransactionsRoot(_ledger.Machine.Parameters.Hash, oversized.Transactions));
+        Assert.Contains("bytes", Blocks.Validate(_ledger.Machine, _ledger.Store, head, oversized, _validators, _validators).Problem);
+    }
+
+    [Fact]
     public void A_block_holding_a_refused_transaction_is_invalid()
     {
         var forged = EnvelopeFactory.Create(TestLedger.ChainId, Bodies.FileMethodology("M-1"), TestLedger.Bureau, TestKeys.For("mallory"), 1, 100);

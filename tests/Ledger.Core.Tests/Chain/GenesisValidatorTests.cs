@@ -21,6 +21,18 @@ public sealed class GenesisValidatorTests
     }
 
     [Fact]
+    public void Huge_total_power_is_a_named_problem_not_an_overflow()
+    {
+        var genesis = new TestLedger().Genesis.Clone();
+        for (var i = 0; i < 20; i++)
+        {
+            genesis.Validators.Add(new Validator { ValidatorId = $"v-{i}", PublicKey = TestKeys.For($"v-{i}").ToPublicKey(), Power = ValidatorSet.TotalPowerMax });
+        }
+
+        Assert.Contains(GenesisValidator.Problems(genesis), p => p.Contains("total power", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Every_problem_is_named()
     {
         var genesis = new TestLedger().Genesis.Clone();

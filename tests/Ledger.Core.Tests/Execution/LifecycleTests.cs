@@ -60,6 +60,17 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public void A_whole_batch_of_the_maximum_size_is_cancelled_without_overflow()
+    {
+        var batch = IssuedTo("owner-a", Limits.GramsPerBatchMax);
+        var first = Cancel("owner-a", batch, Limits.GramsPerBatchMax - 1);
+        var second = Cancel("owner-a", batch, 1);
+        var receipts = _ledger.ApplyBlock(_ledger.Sign(TestLedger.Operator, Bodies.ApproveCancellation(first)), _ledger.Sign(TestLedger.Operator, Bodies.ApproveCancellation(second)));
+        Assert.All(receipts, r => Assert.Equal(RejectionCode.Unspecified, r.Code));
+        Assert.Equal(Limits.GramsPerBatchMax + 1, _ledger.View.GetBatch(batch)!.NextSerial);
+    }
+
+    [Fact]
     public void Cancelled_units_never_move()
     {
         var batch = IssuedTo("owner-a", 1_000);
