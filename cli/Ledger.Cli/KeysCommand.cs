@@ -1,6 +1,5 @@
 using System.CommandLine;
-using System.Security.Cryptography;
-using Ledger.Core.Crypto;
+using Ledger.Client.Keys;
 using Ledger.Core.Protocol;
 
 namespace Ledger.Cli;
@@ -20,24 +19,15 @@ public static class KeysCommand
 
     private static int New(string algorithm, FileInfo output)
     {
-        if (output.Exists)
+        using var key = KeyFile.Generate(algorithm == "sm2" ? KeyAlgorithm.Sm2 : KeyAlgorithm.Ed25519);
+        try
         {
-            Console.Error.WriteLine($"{output.FullName} exists; refusing to overwrite a key");
+            KeyFile.Write(output.FullName, key);
+        }
+        catch (IOException exception)
+        {
+            Console.Error.WriteLine($"{output.FullName}: {exception.Message}");
             return 1;
-        }
-
-        var seed = RandomNumberGenerator.GetBytes(32);
-        using var key = SigningKey.FromSeed(algorithm == "sm2" ? KeyAlgorithm.Sm2 : KeyAlgorithm.Ed25519, seed);
-        CryptographicOperations.ZeroMemory(seed);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var writer = new StreamWriter(output.FullName, System.Text.Encoding.ASCII, options))
-        {
-            writer.Write(key.ToPkcs8Pem());
         }
 
         Console.WriteLine($"wrote {output.FullName}");

@@ -49,15 +49,28 @@ public sealed class SoloConsensus(
 
     private async Task WaitForWork(CancellationToken cancellationToken)
     {
-        while (mempool.Count == 0)
+        while (true)
         {
-            await mempool.Arrival.WaitAsync(cancellationToken);
+            // Take the signal before looking at the count, so an arrival between the two is not missed.
+            var arrival = mempool.Arrival;
+            if (mempool.Count > 0)
+            {
+                break;
+            }
+
+            await arrival.WaitAsync(cancellationToken);
         }
 
         var deadline = Task.Delay(TimeSpan.FromMilliseconds(_options.BlockIntervalMs), clock, cancellationToken);
-        while (mempool.Count < _options.BlockTransactionsTarget && !deadline.IsCompleted)
+        while (!deadline.IsCompleted)
         {
-            await Task.WhenAny(deadline, mempool.Arrival.WaitAsync(cancellationToken));
+            var arrival = mempool.Arrival;
+            if (mempool.Count >= _options.BlockTransactionsTarget)
+            {
+                break;
+            }
+
+            await Task.WhenAny(deadline, arrival.WaitAsync(cancellationToken));
         }
 
         cancellationToken.ThrowIfCancellationRequested();

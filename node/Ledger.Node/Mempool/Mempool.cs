@@ -88,7 +88,13 @@ public sealed class Mempool
         {
             if (_order.Count >= _capacity)
             {
-                return Reply(transactionId, RejectionCode.InvalidField, $"the mempool is full ({_capacity} transactions); submit again later");
+                return Reply(transactionId, RejectionCode.MempoolFull, $"the mempool is full ({_capacity} transactions); submit again later");
+            }
+
+            // Checked under the gate: a twin submission admitted, committed and removed meanwhile must not come back.
+            if (_chain.Store.FindTransaction(transactionId) is not null)
+            {
+                return Reply(transactionId, RejectionCode.NonceReused, "this transaction is already committed");
             }
 
             if (!_byId.ContainsKey(id))

@@ -12,7 +12,7 @@ public sealed class TransactionTracker
 {
     public const int RefusalsRememberedMax = 100_000;
 
-    private readonly Dictionary<string, TaskCompletionSource<TransactionReply>> _waiters = [];
+    private readonly Dictionary<string, List<TaskCompletionSource<TransactionReply>>> _waiters = [];
     private readonly Dictionary<string, Receipt> _refused = [];
     private readonly Queue<string> _refusedOrder = new();
     private readonly Lock _gate = new();
@@ -22,31 +22,37 @@ public sealed class TransactionTracker
         chain.Committed += OnCommitted;
     }
 
-    /// <summary>A task that completes when the transaction commits or is refused; cancel through the token.</summary>
-    public Task<TransactionReply> WaitFor(byte[] transactionId)
+    /// <summary>A waiter of this caller's own that completes when the transaction commits or is refused.</summary>
+    public TaskCompletionSource<TransactionReply> WaitFor(byte[] transactionId)
+    {
+        var id = Convert.ToHexStringLower(transactionId);
+        var waiter = new TaskCompletionSource<TransactionReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (!_waiters.TryGetValue(id, out var list))
+            {
+                _waiters[id] = list = [];
+            }
+
+            list.Add(waiter);
+        }
+
+        return waiter;
+    }
+
+    /// <summary>This caller stops waiting; others waiting for the same transaction are not disturbed.</summary>
+    public void StopWaiting(byte[] transactionId, TaskCompletionSource<TransactionReply> waiter)
     {
         var id = Convert.ToHexStringLower(transactionId);
         lock (_gate)
         {
-            if (!_waiters.TryGetValue(id, out var waiter))
+            if (_waiters.TryGetValue(id, out var list) && list.Remove(waiter) && list.Count == 0)
             {
-                waiter = new TaskCompletionSource<TransactionReply>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters[id] = waiter;
-            }
-
-            return waiter.Task;
-        }
-    }
-
-    public void StopWaiting(byte[] transactionId)
-    {
-        lock (_gate)
-        {
-            if (_waiters.Remove(Convert.ToHexStringLower(transactionId), out var waiter))
-            {
-                waiter.TrySetCanceled();
+                _waiters.Remove(id);
             }
         }
+
+        waiter.TrySetCanceled();
     }
 
     public Receipt? RefusalOf(string id)
@@ -95,12 +101,15 @@ public sealed class TransactionTracker
 
     private void Complete(string id, TransactionReply reply)
     {
-        TaskCompletionSource<TransactionReply>? waiter;
+        List<TaskCompletionSource<TransactionReply>>? waiters;
         lock (_gate)
         {
-            _waiters.Remove(id, out waiter);
+            _waiters.Remove(id, out waiters);
         }
 
-        waiter?.TrySetResult(reply);
+        foreach (var waiter in waiters ?? [])
+        {
+            waiter.TrySetResult(reply);
+        }
     }
 }

@@ -29,23 +29,33 @@ public sealed class LedgerService(
         var envelope = RequireEnvelope(request);
         var transactionId = SignBytes.TransactionId(chain.Machine.Parameters.Hash, envelope);
         // Wait before admitting, so a commit between the two cannot be missed.
-        var outcome = tracker.WaitFor(transactionId);
+        var waiter = tracker.WaitFor(transactionId);
         var admitted = mempool.Admit(envelope);
         if (admitted.Code != RejectionCode.Unspecified)
         {
-            tracker.StopWaiting(transactionId);
+            tracker.StopWaiting(transactionId, waiter);
             return Committed(transactionId) ?? Refused(admitted);
+        }
+
+        // "Already waiting" may be a retry of a transaction that committed just before our waiter was registered.
+        if (Committed(transactionId) is { } alreadyCommitted)
+        {
+            tracker.StopWaiting(transactionId, waiter);
+            return alreadyCommitted;
         }
 
         var timeout = TimeSpan.FromMilliseconds(options.Value.SubmitAndWaitTimeoutMs);
         try
         {
-            return await outcome.WaitAsync(timeout, context.CancellationToken);
+            return await waiter.Task.WaitAsync(timeout, context.CancellationToken);
         }
         catch (TimeoutException)
         {
-            tracker.StopWaiting(transactionId);
             throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"transaction {Convert.ToHexStringLower(transactionId)} is admitted but not committed after {timeout.TotalSeconds:0.#} s; ask GetTransaction later"));
+        }
+        finally
+        {
+            tracker.StopWaiting(transactionId, waiter);
         }
     }
 
