@@ -50,6 +50,7 @@ builder.Services.AddGrpcReflection();
 builder.Services.AddGrpcHealthChecks().AddCheck("ledger", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
 
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
 builder.Services.AddSingleton(_ => new SignatureCache(capacity: 200_000));
 builder.Services.AddSingleton(sp =>
 {

@@ -23,11 +23,14 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    private NodeProcess(string directory, int port)
+    private NodeProcess(string directory, int port, string validatorId = ValidatorId)
     {
         Directory = directory;
         Port = port;
+        NodeId = validatorId;
     }
+
+    public string NodeId { get; }
 
     public string Directory { get; }
 
@@ -51,12 +54,43 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A network of count validators of equal power (node-0 … node-n), each its own process with a
+    /// full mesh of peers, started together; returns when every node answers.
+    /// </summary>
+    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count)
+    {
+        var ids = Enumerable.Range(0, count).Select(i => $"node-{i}").ToArray();
+        var root = Path.Combine(Path.GetTempPath(), "ledger-net-" + Guid.NewGuid().ToString("N")[..12]);
+        var nodes = ids.Select(id => new NodeProcess(Path.Combine(root, id), FreePort(), id)).ToList();
+        var genesis = new TestLedger().Genesis.Clone();
+        genesis.Validators.Clear();
+        genesis.Validators.Add(ids.Select(id => new Validator { ValidatorId = id, PublicKey = TestKeys.For(id).ToPublicKey(), Power = 10 }));
+        foreach (var node in nodes)
+        {
+            System.IO.Directory.CreateDirectory(node.Directory);
+            node.Genesis = genesis;
+            var peers = string.Join(",", nodes.Where(n => n != node).Select(n => $$"""{ "ValidatorId": "{{n.NodeId}}", "Url": "{{n.Url}}" }"""));
+            node.WriteFiles(genesis, $$"""
+                "TimeoutProposeMs": 400, "TimeoutPrevoteMs": 200, "TimeoutPrecommitMs": 200, "TimeoutDeltaMs": 100,
+                "Peers": [ {{peers}} ]
+                """);
+        }
+
+        await Task.WhenAll(nodes.Select(n => n.StartAgainAsync()));
+        return nodes;
+    }
+
     public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50)
     {
         var directory = Path.Combine(Path.GetTempPath(), "ledger-it-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
         var node = new NodeProcess(directory, FreePort());
-        node.WriteFiles(blockIntervalMs);
+        var template = new TestLedger();
+        node.Genesis = template.Genesis.Clone();
+        node.Genesis.Validators.Clear();
+        node.Genesis.Validators.Add(new Validator { ValidatorId = ValidatorId, PublicKey = TestKeys.For(ValidatorId).ToPublicKey(), Power = 1 });
+        node.WriteFiles(node.Genesis, $"\"BlockIntervalMs\": {blockIntervalMs}");
         await node.StartAgainAsync();
         return node;
     }
@@ -134,25 +168,21 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    private void WriteFiles(int blockIntervalMs)
+    private void WriteFiles(Genesis genesis, string extraSettings)
     {
-        var template = new TestLedger();
-        Genesis = template.Genesis.Clone();
-        Genesis.Validators.Clear();
-        Genesis.Validators.Add(new Validator { ValidatorId = ValidatorId, PublicKey = TestKeys.For(ValidatorId).ToPublicKey(), Power = 1 });
-        File.WriteAllText(Path.Combine(Directory, "genesis.json"), JsonFormatter.Default.Format(Genesis));
-        File.WriteAllText(Path.Combine(Directory, "validator.pem"), TestKeys.For(ValidatorId).ToPkcs8Pem());
+        File.WriteAllText(Path.Combine(Directory, "genesis.json"), JsonFormatter.Default.Format(genesis));
+        File.WriteAllText(Path.Combine(Directory, "validator.pem"), TestKeys.For(NodeId).ToPkcs8Pem());
         File.WriteAllText(Path.Combine(Directory, "node.json"), $$"""
             {
               "Node": {
-                "NodeId": "{{ValidatorId}}",
+                "NodeId": "{{NodeId}}",
                 "ListenUrl": "{{Url}}",
                 "DataDirectory": "data",
                 "KeyFile": "validator.pem",
                 "GenesisFile": "genesis.json",
-                "BlockIntervalMs": {{blockIntervalMs}}
+                {{extraSettings}}
               },
-              "Logging": { "LogLevel": { "Default": "Warning", "Ledger": "Information" } }
+              "Logging": { "LogLevel": { "Default": "Warning", "Ledger": "Debug" } }
             }
             """);
     }

@@ -21,6 +21,9 @@ namespace Ledger.Node.Consensus;
 public sealed class BftConsensus : IConsensusEngine
 {
     public const int InboxMax = 100_000;
+
+    /// <summary>While a height is open, own messages are sent again this often: a lost message must not stall the height.</summary>
+    public static readonly TimeSpan RebroadcastInterval = TimeSpan.FromMilliseconds(500);
     public const uint SyncBatchMax = 100;
 
     private readonly NodeChain _chain;
@@ -85,6 +88,8 @@ public sealed class BftConsensus : IConsensusEngine
             if (!_heightStarted && ShouldStartHeight(next))
             {
                 _heightStarted = true;
+                _logger.LogDebug("Starting height {Height} ({Reason})", _chain.Head.Height + 1, next?.GetType().Name ?? "idle");
+                _timers.Add(_clock.CreateTimer(_ => _inbox.Writer.TryWrite(new Rebroadcast()), null, RebroadcastInterval, RebroadcastInterval));
                 Execute(_machine.StartHeight(_chain.Head.Height + 1, _chain.Validators));
             }
 
@@ -138,14 +143,14 @@ public sealed class BftConsensus : IConsensusEngine
         {
             case FromPeer { Message: var peer }:
                 return HandlePeer(peer);
-            case TimeoutElapsed:
-                // Peers may have missed our messages: say them again on every timeout.
+            case Rebroadcast:
+                // Peers may have missed our messages (a link was down): say them again.
                 foreach (var message in _ownMessages)
                 {
                     _network.Broadcast(message);
                 }
 
-                return _machine.Handle(next);
+                return [];
             default:
                 return _machine.Handle(next);
         }
@@ -194,6 +199,7 @@ public sealed class BftConsensus : IConsensusEngine
                 var signedVote = _signer.Sign(vote);
                 return signedVote is null ? [] : Send(new ConsensusMessage { Vote = signedVote }, new VoteArrived(signedVote));
             case ScheduleTimeout timeout:
+                _logger.LogDebug("Height {Height} round {Round}: {Kind} timeout in {After} ms (step {Step})", timeout.Height, timeout.Round, timeout.Kind, timeout.After.TotalMilliseconds, _machine.Step);
                 Schedule(timeout);
                 return [];
             case Commit commit:
@@ -316,4 +322,6 @@ public sealed class BftConsensus : IConsensusEngine
     private sealed record FromPeer(PeerConsensusMessage Message) : ConsensusEvent;
 
     private sealed record Wake : ConsensusEvent;
+
+    private sealed record Rebroadcast : ConsensusEvent;
 }

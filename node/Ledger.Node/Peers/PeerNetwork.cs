@@ -31,7 +31,14 @@ public sealed class PeerNetwork : IAsyncDisposable
     {
         _self = options.Value.NodeId;
         _logger = logger;
-        _links = options.Value.Peers.Select(p => new Link(p, GrpcChannel.ForAddress(p.Url, new GrpcChannelOptions { MaxReceiveMessageSize = options.Value.MessageBytesMax, MaxSendMessageSize = options.Value.MessageBytesMax }))).ToList();
+        _links = options.Value.Peers.Select(p => new Link(p, GrpcChannel.ForAddress(p.Url, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = options.Value.MessageBytesMax,
+            MaxSendMessageSize = options.Value.MessageBytesMax,
+            // gRPC's default backoff grows to two minutes; a validator that was down must be heard again within a round.
+            InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
+            MaxReconnectBackoff = TimeSpan.FromSeconds(1),
+        }))).ToList();
     }
 
     public IReadOnlyList<PeerOptions> Peers => _links.Select(l => l.Peer).ToList();
@@ -142,8 +149,9 @@ public sealed class PeerNetwork : IAsyncDisposable
                     await call.RequestStream.WriteAsync(message, stopping);
                 }
             }
-            catch (Exception exception) when (exception is RpcException or IOException or InvalidOperationException)
+            catch (Exception exception) when (!stopping.IsCancellationRequested)
             {
+                // Whatever broke the stream, the link must live on: consensus re-sends what was lost.
                 _logger.LogDebug("Consensus link to {Peer} down: {Reason}", link.Peer.ValidatorId, exception.Message);
                 await Task.Delay(ReconnectDelay, stopping);
             }
@@ -162,8 +170,9 @@ public sealed class PeerNetwork : IAsyncDisposable
                     await call.RequestStream.WriteAsync(transaction, stopping);
                 }
             }
-            catch (Exception exception) when (exception is RpcException or IOException or InvalidOperationException)
+            catch (Exception exception) when (!stopping.IsCancellationRequested)
             {
+                _logger.LogDebug("Transaction link to {Peer} down: {Reason}", link.Peer.ValidatorId, exception.Message);
                 await Task.Delay(ReconnectDelay, stopping);
             }
         }

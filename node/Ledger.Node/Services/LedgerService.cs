@@ -17,7 +17,8 @@ public sealed class LedgerService(
     NodeChain chain,
     Mempool.Mempool mempool,
     TransactionTracker tracker,
-    IOptions<NodeOptions> options) : ProtocolLedger.LedgerBase
+    IOptions<NodeOptions> options,
+    IHostApplicationLifetime lifetime) : ProtocolLedger.LedgerBase
 {
     public const int ListLimitMax = 1_000;
 
@@ -81,17 +82,25 @@ public sealed class LedgerService(
     public override async Task StreamBlocks(StreamBlocksRequest request, IServerStreamWriter<BlockReply> responseStream, ServerCallContext context)
     {
         var height = Math.Max(1, request.FromHeight);
-        var cancellation = context.CancellationToken;
-        while (!cancellation.IsCancellationRequested)
+        // The stream ends when the client goes or the node stops, so a shutdown never waits on it.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var cancellation = stopping.Token;
+        try
         {
-            var next = chain.NextCommit;
-            while (height <= chain.Head.Height)
+            while (!cancellation.IsCancellationRequested)
             {
-                await responseStream.WriteAsync(BlockAt(height)!, cancellation);
-                height++;
-            }
+                var next = chain.NextCommit;
+                while (height <= chain.Head.Height)
+                {
+                    await responseStream.WriteAsync(BlockAt(height)!, cancellation);
+                    height++;
+                }
 
-            await next.WaitAsync(cancellation);
+                await next.WaitAsync(cancellation);
+            }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
         }
     }
 

@@ -6,28 +6,20 @@ using Ledger.Node.Consensus;
 namespace Ledger.Node.Services;
 
 /// <summary>The peer API (ledger.v1.Peer): thin adapters to the consensus driver, the mempool and the store.</summary>
-public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, IServiceProvider services) : Peer.PeerBase
+public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, IServiceProvider services, IHostApplicationLifetime lifetime) : Peer.PeerBase
 {
     public const uint DecisionsPerRequestMax = 1_000;
 
     public override async Task<PeerAck> Consensus(IAsyncStreamReader<PeerConsensusMessage> requestStream, ServerCallContext context)
     {
         var consensus = services.GetRequiredService<IConsensusEngine>() as BftConsensus;
-        await foreach (var message in requestStream.ReadAllAsync(context.CancellationToken))
-        {
-            consensus?.Deliver(message);
-        }
-
+        await ReadUntilStopping(requestStream, context, message => consensus?.Deliver(message));
         return new PeerAck();
     }
 
     public override async Task<PeerAck> Transactions(IAsyncStreamReader<Envelope> requestStream, ServerCallContext context)
     {
-        await foreach (var envelope in requestStream.ReadAllAsync(context.CancellationToken))
-        {
-            mempool.AdmitFromPeer(envelope);
-        }
-
+        await ReadUntilStopping(requestStream, context, envelope => mempool.AdmitFromPeer(envelope));
         return new PeerAck();
     }
 
@@ -45,6 +37,22 @@ public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, IServi
             }
 
             await responseStream.WriteAsync(new Decision { Block = block, Certificate = certificate }, context.CancellationToken);
+        }
+    }
+
+    /// <summary>Peer streams never end by themselves: they end when this node stops, so a shutdown does not wait on them.</summary>
+    private async Task ReadUntilStopping<T>(IAsyncStreamReader<T> requestStream, ServerCallContext context, Action<T> handle)
+    {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            await foreach (var message in requestStream.ReadAllAsync(stopping.Token))
+            {
+                handle(message);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
         }
     }
 

@@ -1,0 +1,110 @@
+using Ledger.Client;
+using Ledger.Client.Builders;
+using Ledger.Core.Protocol;
+using Xunit.Abstractions;
+
+namespace Ledger.Integration.Tests;
+
+/// <summary>
+/// Four validator processes over loopback running Tendermint among themselves: one killed, the
+/// others go on and it catches up; two stopped, nothing commits (safety over liveness) until one returns.
+/// </summary>
+public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private IReadOnlyList<NodeProcess> _nodes = [];
+
+    public async Task InitializeAsync() => _nodes = await NodeProcess.StartNetworkAsync(4);
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            output.WriteLine($"--- {node.NodeId}");
+            output.WriteLine(string.Join('\n', node.Log.Split('\n').Where(l => !l.Contains("link to")).TakeLast(60)));
+            await node.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Three_of_four_keep_committing_and_a_killed_validator_catches_up()
+    {
+        await using var client = Participants.Client(_nodes[0]);
+        await FileMethodologies(client, "before", 5);
+
+        await _nodes[3].KillAsync();
+        await FileMethodologies(client, "during", 5);
+        var head = await client.GetStatusAsync();
+
+        await _nodes[3].StartAgainAsync();
+        await using var restarted = Participants.Client(_nodes[3]);
+        await WaitUntil(async () => (await restarted.GetStatusAsync()).Height >= head.Height, "the restarted validator catches up");
+        var block = await restarted.GetBlockAsync(head.Height);
+        Assert.Equal(head.LastBlockHash, block!.BlockHash);
+        Assert.Equal(head.StateRoot, block.Block.Header.StateRoot);
+
+        await FileMethodologies(restarted, "after", 3);
+        await AssertSameChain();
+    }
+
+    [Fact]
+    public async Task Without_a_quorum_nothing_commits_until_a_validator_returns()
+    {
+        await using var client = Participants.Client(_nodes[0]);
+        await FileMethodologies(client, "before", 2);
+        await _nodes[2].StopAsync();
+        await _nodes[3].StopAsync();
+        var stalled = (await client.GetStatusAsync()).Height;
+
+        var envelope = await client.PrepareAsync(Transactions.FileMethodology("M-stalled", "Waits for a quorum", MethodologyLevel.Group, "1", []), Participants.Bureau);
+        var id = (await client.SubmitAsync(envelope)).ToString();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(stalled, (await client.GetStatusAsync()).Height);
+        Assert.Equal(TransactionStatus.Pending, (await client.GetTransactionAsync(id))!.Status);
+
+        await _nodes[2].StartAgainAsync();
+        await WaitUntil(async () => (await client.GetTransactionAsync(id))?.Status == TransactionStatus.Committed, "the waiting transaction commits once three validators are back");
+        output.WriteLine($"stalled at {stalled}, resumed to {(await client.GetStatusAsync()).Height}");
+    }
+
+    private static async Task FileMethodologies(LedgerClient client, string prefix, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var result = await client.SubmitAndWaitAsync(Transactions.FileMethodology($"M-{prefix}-{i}", "Methodology", MethodologyLevel.Local, "1", []), Participants.Bureau);
+            Assert.True(result.IsCommitted);
+        }
+    }
+
+    /// <summary>Every running node reports, for every height up to the lowest head, the same block hash and state root.</summary>
+    private async Task AssertSameChain()
+    {
+        var clients = _nodes.Select(Participants.Client).ToList();
+        try
+        {
+            var lowest = (await Task.WhenAll(clients.Select(c => c.GetStatusAsync()))).Min(s => s.Height);
+            for (var height = 1UL; height <= lowest; height++)
+            {
+                var blocks = await Task.WhenAll(clients.Select(c => c.GetBlockAsync(height)));
+                Assert.Single(blocks.Select(b => Convert.ToHexString(b!.BlockHash.Span)).Distinct());
+                Assert.Single(blocks.Select(b => Convert.ToHexString(b!.Block.Header.StateRoot.Span)).Distinct());
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task WaitUntil(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(100);
+        }
+    }
+}
