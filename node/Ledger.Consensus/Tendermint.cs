@@ -16,8 +16,12 @@ public sealed class Tendermint(ConsensusConfig config, IConsensusApplication app
     /// <summary>Messages further ahead than this many rounds are dropped, which bounds what a Byzantine peer can make us store.</summary>
     public const uint RoundsAheadMax = 1_000;
 
+    /// <summary>Different proposals kept per round: one is honest; more are an equivocating proposer, bounded.</summary>
+    public const int ProposalsPerRoundMax = 4;
+
     private readonly List<ConsensusAction> _actions = [];
-    private readonly Dictionary<uint, (Proposal Proposal, byte[] Hash)> _proposals = [];
+    /// <summary>Verified proposals per round, first first. An equivocating proposer may have several; each block stays known by its hash (l.49).</summary>
+    private readonly Dictionary<uint, List<(Proposal Proposal, byte[] Hash)>> _proposals = [];
     private readonly Dictionary<string, Block> _blocks = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _validity = new(StringComparer.Ordinal);
     private readonly Dictionary<(uint Round, VoteKind Kind), VoteSet> _votes = [];
@@ -110,18 +114,24 @@ public sealed class Tendermint(ConsensusConfig config, IConsensusApplication app
     private void Receive(Proposal proposal)
     {
         if (proposal.Height != Height || proposal.Block?.Header is not { } header || header.Height != Height || !WithinWindow(proposal.Round)
-            || _validators!.Proposer(Height, proposal.Round).ValidatorId != proposal.Proposer || _proposals.ContainsKey(proposal.Round))
+            || _validators!.Proposer(Height, proposal.Round).ValidatorId != proposal.Proposer || !HasWellFormedHashes(header))
         {
             return;
+        }
+
+        if (!_proposals.TryGetValue(proposal.Round, out var proposals))
+        {
+            _proposals[proposal.Round] = proposals = [];
         }
 
         var hash = BlockHashing.HeaderHash(config.Hash, header);
-        if (!ConsensusSigning.VerifyProposal(config.ChainId, proposal, hash, _validators))
+        if (proposals.Count >= ProposalsPerRoundMax || proposals.Any(p => p.Hash.AsSpan().SequenceEqual(hash))
+            || !ConsensusSigning.VerifyProposal(config.ChainId, proposal, hash, _validators))
         {
             return;
         }
 
-        _proposals[proposal.Round] = (proposal, hash);
+        proposals.Add((proposal, hash));
         _blocks[Hex(hash)] = proposal.Block;
         Heard(proposal.Round, proposal.Proposer);
     }
@@ -158,7 +168,7 @@ public sealed class Tendermint(ConsensusConfig config, IConsensusApplication app
     private void Receive(Decision decision)
     {
         var header = decision.Block?.Header;
-        if (header is null || header.Height != Height || decision.Certificate is null)
+        if (header is null || header.Height != Height || decision.Certificate is null || !HasWellFormedHashes(header))
         {
             return;
         }
@@ -201,7 +211,7 @@ public sealed class Tendermint(ConsensusConfig config, IConsensusApplication app
     /// <summary>l.22–27.</summary>
     private bool ProposalWithoutPolka()
     {
-        if (Step != Step.Propose || !_proposals.TryGetValue(Round, out var p) || p.Proposal.ValidRound != -1)
+        if (Step != Step.Propose || FirstProposal(Round) is not { } p || p.Proposal.ValidRound != -1)
         {
             return false;
         }
@@ -215,7 +225,7 @@ public sealed class Tendermint(ConsensusConfig config, IConsensusApplication app
     /// <summary>l.28–33, the unlock rule: a re-proposal of a value with a polka in round vr.</summary>
     private bool ProposalWithPolka()
     {
-        if (Step != Step.Propose || !_proposals.TryGetValue(Round, out var p))
+        if (Step != Step.Propose || FirstProposal(Round) is not { } p)
         {
             return false;
         }
@@ -247,11 +257,18 @@ public sealed class Tendermint(ConsensusConfig config, IConsensusApplication app
     /// <summary>l.36–43: lock on a polka for the proposal of this round; in every case remember it as the valid value.</summary>
     private bool LockOnPolka()
     {
-        if (Step == Step.Propose || !_proposals.TryGetValue(Round, out var p) || !IsQuorum(Round, VoteKind.Prevote, p.Hash)
-            || !IsValid(p.Proposal.Block, p.Hash) || !FirstTime(Round, 36))
+        if (Step == Step.Propose || !_proposals.TryGetValue(Round, out var proposals))
         {
             return false;
         }
+
+        var polka = proposals.FirstOrDefault(c => IsQuorum(Round, VoteKind.Prevote, c.Hash));
+        if (polka.Proposal is null || !IsValid(polka.Proposal.Block, polka.Hash) || !FirstTime(Round, 36))
+        {
+            return false;
+        }
+
+        var p = polka;
 
         if (Step == Step.Prevote)
         {
@@ -357,6 +374,15 @@ public sealed class Tendermint(ConsensusConfig config, IConsensusApplication app
 
         return valid;
     }
+
+    private (Proposal Proposal, byte[] Hash)? FirstProposal(uint round) =>
+        _proposals.TryGetValue(round, out var proposals) && proposals.Count > 0 ? proposals[0] : null;
+
+    /// <summary>Checked before a header is hashed: a malformed header from any peer is ignored, never thrown on.</summary>
+    private static bool HasWellFormedHashes(BlockHeader header) =>
+        header.PreviousHeaderHash.Length == BlockHashing.HashBytes && header.TransactionsRoot.Length == BlockHashing.HashBytes
+        && header.ReceiptsRoot.Length == BlockHashing.HashBytes && header.StateRoot.Length == BlockHashing.HashBytes
+        && header.ValidatorSetHash.Length == BlockHashing.HashBytes;
 
     private bool IsLocked(byte[] hash) =>
         _lockedValue is not null && BlockHashing.HeaderHash(config.Hash, _lockedValue.Header).AsSpan().SequenceEqual(hash);
