@@ -39,6 +39,9 @@ public sealed class BftConsensus : IConsensusEngine
     private readonly List<ConsensusMessage> _ownMessages = [];
     private readonly List<ITimer> _timers = [];
     private readonly List<DoubleSignEvidence> _evidence = [];
+    private readonly FileConsensusLog _log;
+    private readonly TimeoutSettings _timeouts;
+    private bool _replaying;
     private bool _heightStarted;
     private DateTimeOffset _idleSince;
     private ulong _syncWanted;
@@ -58,6 +61,8 @@ public sealed class BftConsensus : IConsensusEngine
             TimeSpan.FromMilliseconds(_options.TimeoutPrevoteMs),
             TimeSpan.FromMilliseconds(_options.TimeoutPrecommitMs),
             TimeSpan.FromMilliseconds(_options.TimeoutDeltaMs));
+        _log = new FileConsensusLog(Path.Combine(_options.DataDirectory, "LEDGER-CONSENSUS.wal"));
+        _timeouts = timeouts;
         _machine = new Tendermint(new ConsensusConfig(chain.Genesis.ChainId, _options.NodeId, timeouts) { Hash = chain.Machine.Parameters.Hash }, _application);
         RequireValidatorKey(validatorKey);
         mempool.AdmittedFromClient += network.Gossip;
@@ -81,6 +86,12 @@ public sealed class BftConsensus : IConsensusEngine
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         _network.Start();
+        if (_log.TornBytes > 0)
+        {
+            _logger.LogWarning("Cut a torn record of {Bytes} bytes off the consensus log", _log.TornBytes);
+        }
+
+        Replay();
         await CatchUp(cancellationToken);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -166,13 +177,12 @@ public sealed class BftConsensus : IConsensusEngine
             return [];
         }
 
-        return message!.KindCase switch
+        if (height == _chain.Head.Height + 1)
         {
-            ConsensusMessage.KindOneofCase.Proposal => _machine.Handle(new ProposalArrived(message.Proposal)),
-            ConsensusMessage.KindOneofCase.Vote => _machine.Handle(new VoteArrived(message.Vote)),
-            ConsensusMessage.KindOneofCase.Decision => _machine.Handle(new DecisionArrived(message.Decision)),
-            _ => [],
-        };
+            _log.Append(message!, own: false);
+        }
+
+        return HandleLogged(message!);
     }
 
     /// <summary>Carries out actions in order; own signed messages go back into the state machine like a peer's.</summary>
@@ -194,7 +204,15 @@ public sealed class BftConsensus : IConsensusEngine
         {
             case SignAndBroadcastProposal { Proposal: var proposal }:
                 var signedProposal = _signer.Sign(proposal, BlockHashing.HeaderHash(_chain.Machine.Parameters.Hash, proposal.Block.Header));
-                return signedProposal is null ? [] : Send(new ConsensusMessage { Proposal = signedProposal }, new ProposalArrived(signedProposal));
+                if (signedProposal is null)
+                {
+                    // After a restart the signer refuses a different proposal at the same (h, r): wait out the
+                    // round as a non-proposer would (l.21), or this round would never end.
+                    Schedule(new ScheduleTimeout(TimeoutKind.Propose, proposal.Height, proposal.Round, _timeouts.For(TimeoutKind.Propose, proposal.Round)));
+                    return [];
+                }
+
+                return Send(new ConsensusMessage { Proposal = signedProposal }, new ProposalArrived(signedProposal));
             case SignAndBroadcastVote { Vote: var vote }:
                 var signedVote = _signer.Sign(vote);
                 return signedVote is null ? [] : Send(new ConsensusMessage { Vote = signedVote }, new VoteArrived(signedVote));
@@ -218,12 +236,71 @@ public sealed class BftConsensus : IConsensusEngine
         }
     }
 
+    /// <summary>Rule 2 of DESIGN §7: logged and synced before it leaves; nothing leaves during replay.</summary>
     private IReadOnlyList<ConsensusAction> Send(ConsensusMessage message, ConsensusEvent own)
     {
-        _ownMessages.Add(message);
-        _network.Broadcast(message);
+        if (!_ownMessages.Any(m => m.Equals(message)))
+        {
+            _log.Append(message, own: true);
+            _ownMessages.Add(message);
+        }
+
+        if (!_replaying)
+        {
+            _network.Broadcast(message);
+        }
+
         return _machine.Handle(own);
     }
+
+    /// <summary>
+    /// After a restart, the open height is replayed from the log (own and peers' messages) so the
+    /// state machine gets back its lock and valid value; the Signer hands back the same signatures
+    /// for the same bytes. Nothing is sent during replay.
+    /// </summary>
+    private void Replay()
+    {
+        var records = _log.Recovered;
+        var marker = records.Select((r, i) => (r, i)).LastOrDefault(x => x.r.KindCase == ConsensusLogRecord.KindOneofCase.EndHeight);
+        var height = _chain.Head.Height + 1;
+        if (marker.r is null || marker.r.EndHeight != _chain.Head.Height)
+        {
+            // An empty log, or one from before the last commit: nothing of the open height to replay.
+            _log.EndHeight(_chain.Head.Height);
+            return;
+        }
+
+        var messages = records.Skip(marker.i + 1).Where(r => r.Message is not null && HeightOf(r.Message) == height).ToList();
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        _replaying = true;
+        _heightStarted = true;
+        Execute(_machine.StartHeight(height, _chain.Validators));
+        foreach (var record in messages)
+        {
+            if (record.Own && !_ownMessages.Any(m => m.Equals(record.Message)))
+            {
+                _ownMessages.Add(record.Message);
+            }
+
+            Execute(HandleLogged(record.Message));
+        }
+
+        _replaying = false;
+        _logger.LogInformation("Replayed {Messages} logged messages of height {Height}; round {Round}, locked round {LockedRound}", messages.Count, height, _machine.Round, _machine.LockedRound);
+        _timers.Add(_clock.CreateTimer(_ => _inbox.Writer.TryWrite(new Rebroadcast()), null, RebroadcastInterval, RebroadcastInterval));
+    }
+
+    private IReadOnlyList<ConsensusAction> HandleLogged(ConsensusMessage message) => message.KindCase switch
+    {
+        ConsensusMessage.KindOneofCase.Proposal => _machine.Handle(new ProposalArrived(message.Proposal)),
+        ConsensusMessage.KindOneofCase.Vote => _machine.Handle(new VoteArrived(message.Vote)),
+        ConsensusMessage.KindOneofCase.Decision => _machine.Handle(new DecisionArrived(message.Decision)),
+        _ => [],
+    };
 
     private void Schedule(ScheduleTimeout timeout)
     {
@@ -238,7 +315,12 @@ public sealed class BftConsensus : IConsensusEngine
         var (executed, problem) = _application.Validate(block);
         Invariant.Require(problem is null, $"a decided block is valid here: {problem}");
         _chain.Commit(executed!, certificate);
-        _network.Broadcast(new ConsensusMessage { Decision = new Decision { Block = block, Certificate = certificate } });
+        _log.EndHeight(block.Header.Height);
+        if (!_replaying)
+        {
+            _network.Broadcast(new ConsensusMessage { Decision = new Decision { Block = block, Certificate = certificate } });
+        }
+
         _logger.LogInformation("Committed block {Height} in round {Round} with {Transactions} transactions", block.Header.Height, certificate.Round, block.Transactions.Count);
         EndHeight();
     }
@@ -305,6 +387,7 @@ public sealed class BftConsensus : IConsensusEngine
         }
 
         _chain.Commit(executed!, decision.Certificate);
+        _log.EndHeight(block.Header.Height);
         _logger.LogInformation("Synced block {Height} from {Peer}", block.Header.Height, peer);
         return true;
     }
