@@ -6,5 +6,6 @@ var root = new RootCommand("ledger: the Ordos carbon inclusive ledger's tool for
     DevnetCommand.Create(),
     StatusCommand.Create(),
     KeysCommand.Create(),
+    EvidenceCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -38,7 +38,6 @@ public sealed class BftConsensus : IConsensusEngine
     private readonly Channel<ConsensusEvent> _inbox = Channel.CreateBounded<ConsensusEvent>(new BoundedChannelOptions(InboxMax) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly List<ConsensusMessage> _ownMessages = [];
     private readonly List<ITimer> _timers = [];
-    private readonly List<DoubleSignEvidence> _evidence = [];
     private readonly FileConsensusLog _log;
     private readonly TimeoutSettings _timeouts;
     private bool _replaying;
@@ -67,17 +66,6 @@ public sealed class BftConsensus : IConsensusEngine
         RequireValidatorKey(validatorKey);
         mempool.AdmittedFromClient += network.Gossip;
         mempool.Arrived += () => _inbox.Writer.TryWrite(new Wake());
-    }
-
-    public IReadOnlyList<DoubleSignEvidence> Evidence
-    {
-        get
-        {
-            lock (_evidence)
-            {
-                return _evidence.ToList();
-            }
-        }
     }
 
     /// <summary>A message from a peer (PeerService). Never blocks: a full inbox drops its oldest event.</summary>
@@ -224,11 +212,7 @@ public sealed class BftConsensus : IConsensusEngine
                 CommitDecided(commit.Block, commit.Certificate);
                 return [];
             case EvidenceFound { Evidence: var evidence }:
-                lock (_evidence)
-                {
-                    _evidence.Add(evidence);
-                }
-
+                EvidenceStore.Add(_chain.Store, evidence);
                 _logger.LogWarning("Validator {Validator} signed two {Kind}s at height {Height} round {Round}", evidence.First.ValidatorId, evidence.First.Kind, evidence.First.Height, evidence.First.Round);
                 return [];
             default:

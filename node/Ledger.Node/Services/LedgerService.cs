@@ -157,6 +157,9 @@ public sealed class LedgerService(
         });
     }
 
+    public override Task<EvidenceList> ListEvidence(ListEvidenceRequest request, ServerCallContext context) =>
+        Task.FromResult(Consensus.EvidenceStore.Read(chain.Store));
+
     private BlockReply? BlockAt(ulong height)
     {
         var block = chain.Store.GetBlock(height);
