@@ -434,9 +434,14 @@ def vectors() -> str:
                   + pb_varint(5, 1) + pb_str(6, "genesis"))
         participants[state_key(0x01, participant["participantId"])] = record
     hexa("genesis.record.bureau", participants[state_key(0x01, "bureau")])
-    hexa("genesis.state_root.sha256", state_root(sha256, bytes(32), participants))
     validators = [(v["validatorId"], KEY_NUMBERS[v["publicKey"]["algorithm"]], base64.b64decode(v["publicKey"]["key"]),
                    int(v["power"])) for v in genesis["validators"]]
+    # §5.1: the validator schedule, genesis's set from height 1, validators in id order.
+    scheduled = b"".join(pb_message(2, pb_str(1, vid) + pb_message(2, public_key_pb(alg, key)) + pb_varint(3, power))
+                         for vid, alg, key, power in sorted(validators, key=lambda v: v[0].encode("utf-8")))
+    genesis_writes = dict(participants)
+    genesis_writes[state_key(0x00, "validators")] = pb_message(1, pb_varint(1, 1) + scheduled)
+    hexa("genesis.state_root.sha256", state_root(sha256, bytes(32), genesis_writes))
     hexa("genesis.validator_set_hash.sha256", validator_set_hash(sha256, validators))
     hexa("genesis.validator_set_hash.sm3", validator_set_hash(sm3, validators))
 

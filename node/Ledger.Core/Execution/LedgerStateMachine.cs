@@ -48,6 +48,7 @@ public sealed class LedgerStateMachine
             });
         }
 
+        state.PutValidatorSchedule(Chain.ValidatorSchedules.ForGenesis(genesis));
         return Seal(overlay, StateCommitment.GenesisParent, []);
     }
 
@@ -145,6 +146,7 @@ public sealed class LedgerStateMachine
         TransactionBody.KindOneofCase.RequestCancellation => CancellationHandler.Request(ctx, body.RequestCancellation),
         TransactionBody.KindOneofCase.ApproveCancellation => CancellationHandler.Approve(ctx, body.ApproveCancellation),
         TransactionBody.KindOneofCase.DeclineCancellation => CancellationHandler.Decline(ctx, body.DeclineCancellation),
+        TransactionBody.KindOneofCase.ChangeValidators => Validators.ValidatorsHandler.Change(ctx, body.ChangeValidators),
         _ => Outcome.Reject(RejectionCode.Malformed, "the body names no known transaction kind"),
     };
 

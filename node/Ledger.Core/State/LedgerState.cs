@@ -46,6 +46,10 @@ public sealed class LedgerState
 
     public void PutReportUse(ReadOnlySpan<byte> reportHash, ReportUse use) => Write(StateKeys.ReportHash(reportHash), use);
 
+    public ValidatorSchedule? GetValidatorSchedule() => Read(StateKeys.ValidatorSchedule, ValidatorSchedule.Parser);
+
+    public void PutValidatorSchedule(ValidatorSchedule schedule) => Write(StateKeys.ValidatorSchedule, schedule);
+
     public NonceUse? GetNonceUse(string signer, ulong nonce) => Read(StateKeys.Nonce(signer, nonce), NonceUse.Parser);
 
     public void PutNonceUse(string signer, ulong nonce, NonceUse use) => Write(StateKeys.Nonce(signer, nonce), use);

@@ -23,6 +23,9 @@ public static class StateKeys
     /// <summary>Where the current state root is kept. It is not part of the write-set digest.</summary>
     public static readonly byte[] StateRoot = Compose(MetaTable, "state_root");
 
+    /// <summary>The validator sets in force from each height on.</summary>
+    public static readonly byte[] ValidatorSchedule = Compose(MetaTable, "validators");
+
     public static byte[] Participant(string participantId) => Compose(ParticipantTable, participantId);
 
     public static byte[] Methodology(string methodologyId) => Compose(MethodologyTable, methodologyId);
