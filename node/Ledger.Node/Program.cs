@@ -64,7 +64,7 @@ builder.Services.AddSingleton<PeerNetwork>();
 builder.Services.AddSingleton<SoloConsensus>();
 builder.Services.AddSingleton<BftConsensus>();
 // One validator commits alone; several run Tendermint among themselves.
-builder.Services.AddSingleton<IConsensusEngine>(sp => sp.GetRequiredService<NodeChain>().Validators.Validators.Count == 1
+builder.Services.AddSingleton<IConsensusEngine>(sp => sp.GetRequiredService<NodeChain>().Genesis.Validators.Count == 1
     ? sp.GetRequiredService<SoloConsensus>()
     : sp.GetRequiredService<BftConsensus>());
 builder.Services.AddHostedService<ConsensusHost>();

@@ -205,4 +205,24 @@ public static class Transactions
             Reason = Require.Text(reason, nameof(reason), Limits.TextLengthMax),
         },
     };
+
+    /// <summary>
+    /// BUREAU changes the consensus validators: each entry adds a validator, replaces its key or power,
+    /// or removes it (power 0). Committed at height h, the new set signs from h + 2.
+    /// </summary>
+    public static TransactionBody ChangeValidators(IEnumerable<(string ValidatorId, PublicKey PublicKey, ulong Power)> updates)
+    {
+        var body = new ChangeValidators();
+        foreach (var (validatorId, publicKey, power) in updates)
+        {
+            body.Updates.Add(new ValidatorUpdate { ValidatorId = Require.Id(validatorId, nameof(updates)), PublicKey = publicKey, Power = power });
+        }
+
+        if (body.Updates.Count == 0)
+        {
+            throw new ArgumentException("at least one validator update is needed", nameof(updates));
+        }
+
+        return new TransactionBody { ChangeValidators = body };
+    }
 }

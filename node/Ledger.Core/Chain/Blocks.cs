@@ -17,6 +17,15 @@ public static class Blocks
 {
     public const int TransactionsPerBlockMax = 10_000;
 
+    /// <summary>Propose with the validators the committed state schedules for the next height.</summary>
+    public static (ExecutedBlock Block, IReadOnlyList<(Envelope Envelope, Receipt Receipt)> LeftOut) Propose(
+        LedgerStateMachine machine, IStateView state, ChainHead head, IEnumerable<Envelope> candidates, long timeMs, string proposer, CommitCertificate? lastCommit) =>
+        Propose(machine, state, head, candidates, timeMs, proposer, ValidatorSchedules.At(state, head.Height + 1), lastCommit);
+
+    /// <summary>Validate against the validators the committed state schedules for this height and its parent.</summary>
+    public static (ExecutedBlock? Block, string? Problem) Validate(LedgerStateMachine machine, IStateView state, ChainHead head, Block block) =>
+        Validate(machine, state, head, block, ValidatorSchedules.At(state, head.Height + 1), ValidatorSchedules.At(state, Math.Max(1, head.Height)));
+
     /// <summary>
     /// Builds the next block from candidates in order, leaving out any that would be refused now
     /// (a block holds only transactions that commit). Returns the block and the receipts of those left out.

@@ -27,13 +27,12 @@ public static class ChainVerifier
         }
 
         var machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis));
-        var validators = new ValidatorSet(genesis.Validators);
         var state = new InMemoryState();
         state.Apply(machine.ApplyGenesis(genesis).Changes);
         var head = ChainHead.Genesis(genesis);
         for (var height = 1UL; height <= headHeight; height++)
         {
-            var (next, problem) = VerifyBlock(machine, state, head, validators, height, blocks(height));
+            var (next, problem) = VerifyBlock(machine, state, head, height, blocks(height));
             if (problem is not null)
             {
                 return new Result(height - 1, height, problem, state, head);
@@ -45,14 +44,16 @@ public static class ChainVerifier
         return new Result(headHeight, null, null, state, head);
     }
 
-    private static (ChainHead? Head, string? Problem) VerifyBlock(LedgerStateMachine machine, InMemoryState state, ChainHead head, ValidatorSet validators, ulong height, (Block Block, CommitCertificate? Certificate)? stored)
+    /// <summary>Every block is checked against the validators its parent's state schedules for it (changes take effect at h + 2).</summary>
+    private static (ChainHead? Head, string? Problem) VerifyBlock(LedgerStateMachine machine, InMemoryState state, ChainHead head, ulong height, (Block Block, CommitCertificate? Certificate)? stored)
     {
         if (stored is not { } found)
         {
             return (null, $"block {height} is missing");
         }
 
-        var (executed, problem) = Blocks.Validate(machine, state, head, found.Block, validators, validators);
+        var validators = ValidatorSchedules.At(state, height);
+        var (executed, problem) = Blocks.Validate(machine, state, head, found.Block);
         if (problem is not null)
         {
             return (null, $"block {height}: {problem}");

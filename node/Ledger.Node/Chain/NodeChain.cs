@@ -22,7 +22,6 @@ public sealed class NodeChain : IDisposable
         _store = store;
         Genesis = genesis;
         Machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis), signatureCache);
-        Validators = new ValidatorSet(genesis.Validators);
         EnsureGenesis();
         Head = store.Head ?? ChainHead.Genesis(genesis);
     }
@@ -31,7 +30,11 @@ public sealed class NodeChain : IDisposable
 
     public LedgerStateMachine Machine { get; }
 
-    public ValidatorSet Validators { get; }
+    /// <summary>The validators of height, from the committed state's schedule.</summary>
+    public ValidatorSet ValidatorsAt(ulong height) => ValidatorSchedules.At(State, height);
+
+    /// <summary>The validators of the next height.</summary>
+    public ValidatorSet CurrentValidators => ValidatorsAt(Head.Height + 1);
 
     public RocksDbChainStore Store => _store;
 

@@ -89,7 +89,7 @@ public sealed class BftConsensus : IConsensusEngine
                 _heightStarted = true;
                 _logger.LogDebug("Starting height {Height} ({Reason})", _chain.Head.Height + 1, next?.GetType().Name ?? "idle");
                 _timers.Add(_clock.CreateTimer(_ => _inbox.Writer.TryWrite(new Rebroadcast()), null, RebroadcastInterval, RebroadcastInterval));
-                Execute(_machine.StartHeight(_chain.Head.Height + 1, _chain.Validators));
+                Execute(_machine.StartHeight(_chain.Head.Height + 1, _chain.CurrentValidators));
             }
 
             if (_syncWanted > _chain.Head.Height)
@@ -262,7 +262,7 @@ public sealed class BftConsensus : IConsensusEngine
 
         _replaying = true;
         _heightStarted = true;
-        Execute(_machine.StartHeight(height, _chain.Validators));
+        Execute(_machine.StartHeight(height, _chain.CurrentValidators));
         foreach (var record in messages)
         {
             if (record.Own && !_ownMessages.Any(m => m.Equals(record.Message)))
@@ -363,7 +363,7 @@ public sealed class BftConsensus : IConsensusEngine
         }
 
         var (executed, problem) = _application.Validate(block);
-        problem ??= CommitCertificates.Problem(decision.Certificate, _chain.Genesis.ChainId, block.Header.Height, executed!.HeaderHash, _chain.Validators);
+        problem ??= CommitCertificates.Problem(decision.Certificate, _chain.Genesis.ChainId, block.Header.Height, executed!.HeaderHash, _chain.ValidatorsAt(block.Header.Height));
         if (problem is not null)
         {
             _logger.LogWarning("Block {Height} from {Peer} refused during sync: {Problem}", block.Header.Height, peer, problem);
@@ -378,7 +378,7 @@ public sealed class BftConsensus : IConsensusEngine
 
     private void RequireValidatorKey(SigningKey key)
     {
-        var self = _chain.Validators.Find(_options.NodeId)
+        var self = _chain.CurrentValidators.Find(_options.NodeId)
             ?? throw new InvalidOperationException($"node {_options.NodeId} is not a validator in genesis");
         if (!self.PublicKey.Equals(key.ToPublicKey()))
         {

@@ -18,7 +18,6 @@ public sealed class NodeApplication(NodeChain chain, Mempool.Mempool mempool, Ti
             mempool.Candidates(Blocks.TransactionsPerBlockMax).Select(c => c.Envelope),
             clock.GetUtcNow().ToUnixTimeMilliseconds(),
             validatorId,
-            chain.Validators,
             head.Height == 0 ? null : chain.Store.GetCertificate(head.Height));
         foreach (var (_, receipt) in leftOut)
         {
@@ -32,5 +31,5 @@ public sealed class NodeApplication(NodeChain chain, Mempool.Mempool mempool, Ti
     public bool IsValid(Block block) => Validate(block).Block is not null;
 
     public (ExecutedBlock? Block, string? Problem) Validate(Block block) =>
-        Blocks.Validate(chain.Machine, chain.State, chain.Head, block, chain.Validators, chain.Validators);
+        Blocks.Validate(chain.Machine, chain.State, chain.Head, block);
 }

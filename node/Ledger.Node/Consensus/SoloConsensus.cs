@@ -33,7 +33,7 @@ public sealed class SoloConsensus(
 
     private void RequireSoleValidator()
     {
-        var validators = chain.Validators;
+        var validators = chain.CurrentValidators;
         var self = validators.Find(_options.NodeId)
             ?? throw new InvalidOperationException($"node {_options.NodeId} is not a validator in genesis");
         if (!self.PublicKey.Equals(validatorKey.ToPublicKey()))
@@ -87,7 +87,6 @@ public sealed class SoloConsensus(
             candidates.Select(c => c.Envelope),
             clock.GetUtcNow().ToUnixTimeMilliseconds(),
             _options.NodeId,
-            chain.Validators,
             head.Height == 0 ? null : chain.Store.GetCertificate(head.Height));
         foreach (var (envelope, receipt) in leftOut)
         {

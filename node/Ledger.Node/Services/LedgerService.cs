@@ -151,7 +151,7 @@ public sealed class LedgerService(
             LastBlockHash = ByteString.CopyFrom(head.HeaderHash),
             LastBlockTimeMs = head.TimeMs,
             StateRoot = ByteString.CopyFrom(chain.State.Get(StateKeys.StateRoot) ?? []),
-            Validators = { chain.Validators.Validators },
+            Validators = { chain.CurrentValidators.Validators },
             MempoolTransactions = (uint)mempool.Count,
             HashAlgorithm = chain.Genesis.HashAlgorithm,
         });
