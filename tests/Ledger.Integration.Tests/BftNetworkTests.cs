@@ -66,6 +66,28 @@ public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"stalled at {stalled}, resumed to {(await client.GetStatusAsync()).Height}");
     }
 
+    [Fact]
+    public async Task All_validators_killed_together_resume_from_their_logs()
+    {
+        await using (var client = Participants.Client(_nodes[0]))
+        {
+            await FileMethodologies(client, "before", 4);
+            // In flight when the power goes: the validators are killed in the middle of its height.
+            await client.SubmitAsync(Transactions.FileMethodology("M-in-flight", "In flight", MethodologyLevel.Group, "1", []), Participants.Bureau);
+            await Task.Delay(5);
+        }
+
+        await Task.WhenAll(_nodes.Select(n => n.KillAsync()));
+        await Task.WhenAll(_nodes.Select(n => n.StartAgainAsync()));
+
+        await using (var client = Participants.Client(_nodes[1]))
+        {
+            await FileMethodologies(client, "after", 4);
+        }
+
+        await AssertSameChain();
+    }
+
     private static async Task FileMethodologies(LedgerClient client, string prefix, int count)
     {
         for (var i = 0; i < count; i++)

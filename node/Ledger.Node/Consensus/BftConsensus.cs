@@ -62,6 +62,7 @@ public sealed class BftConsensus : IConsensusEngine
             TimeSpan.FromMilliseconds(_options.TimeoutDeltaMs));
         _log = new FileConsensusLog(Path.Combine(_options.DataDirectory, "LEDGER-CONSENSUS.wal"));
         _timeouts = timeouts;
+        _idleSince = clock.GetUtcNow();
         _machine = new Tendermint(new ConsensusConfig(chain.Genesis.ChainId, _options.NodeId, timeouts) { Hash = chain.Machine.Parameters.Hash }, _application);
         RequireValidatorKey(validatorKey);
         mempool.AdmittedFromClient += network.Gossip;
@@ -325,6 +326,7 @@ public sealed class BftConsensus : IConsensusEngine
     /// <summary>Block sync: while a peer is ahead, fetch its decided blocks and apply each after checking it as the auditor would.</summary>
     private async Task CatchUp(CancellationToken cancellationToken)
     {
+        var startHeight = _chain.Head.Height;
         var progressed = true;
         while (progressed && !cancellationToken.IsCancellationRequested)
         {
@@ -349,7 +351,12 @@ public sealed class BftConsensus : IConsensusEngine
             }
         }
 
-        EndHeight();
+        // Only a height that moved ends the open one: the state machine never starts a height twice.
+        if (_chain.Head.Height != startHeight)
+        {
+            EndHeight();
+        }
+
         _syncWanted = 0;
     }
 
