@@ -137,42 +137,36 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
     }
 
-    private async Task SendConsensus(Link link, CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                using var call = link.Client.Consensus(cancellationToken: stopping);
-                await foreach (var message in link.Consensus.Reader.ReadAllAsync(stopping))
-                {
-                    await call.RequestStream.WriteAsync(message, stopping);
-                }
-            }
-            catch (Exception exception) when (!stopping.IsCancellationRequested)
-            {
-                // Whatever broke the stream, the link must live on: consensus re-sends what was lost.
-                _logger.LogDebug("Consensus link to {Peer} down: {Reason}", link.Peer.ValidatorId, exception.Message);
-                await Task.Delay(ReconnectDelay, stopping);
-            }
-        }
-    }
+    private Task SendConsensus(Link link, CancellationToken stopping) =>
+        Drain("consensus", link, () => link.Client.Consensus(cancellationToken: stopping), link.Consensus.Reader, stopping);
 
-    private async Task SendTransactions(Link link, CancellationToken stopping)
+    private Task SendTransactions(Link link, CancellationToken stopping) =>
+        Drain("transaction", link, () => link.Client.Transactions(cancellationToken: stopping), link.Transactions.Reader, stopping);
+
+    /// <summary>
+    /// Keeps one client stream to the peer open and writes the queue into it. A message whose write
+    /// failed is written again on the next stream, so a link that is still connecting loses nothing.
+    /// </summary>
+    private async Task Drain<T>(string kind, Link link, Func<AsyncClientStreamingCall<T, PeerAck>> open, ChannelReader<T> queue, CancellationToken stopping)
+        where T : class
     {
+        T? pending = null;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                using var call = link.Client.Transactions(cancellationToken: stopping);
-                await foreach (var transaction in link.Transactions.Reader.ReadAllAsync(stopping))
+                using var call = open();
+                while (true)
                 {
-                    await call.RequestStream.WriteAsync(transaction, stopping);
+                    pending ??= await queue.ReadAsync(stopping);
+                    await call.RequestStream.WriteAsync(pending, stopping);
+                    pending = null;
                 }
             }
             catch (Exception exception) when (!stopping.IsCancellationRequested)
             {
-                _logger.LogDebug("Transaction link to {Peer} down: {Reason}", link.Peer.ValidatorId, exception.Message);
+                // Whatever broke the stream, the link must live on.
+                _logger.LogDebug("The {Kind} link to {Peer} is down: {Reason}", kind, link.Peer.ValidatorId, exception.Message);
                 await Task.Delay(ReconnectDelay, stopping);
             }
         }
