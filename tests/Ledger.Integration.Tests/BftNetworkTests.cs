@@ -47,6 +47,23 @@ public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_wiped_validator_rebuilds_its_chain_by_block_sync()
+    {
+        await using var client = Participants.Client(_nodes[0]);
+        await FileMethodologies(client, "before", 4);
+        await _nodes[3].KillAsync();
+        Directory.Delete(_nodes[3].DataDirectory, recursive: true);
+        await FileMethodologies(client, "while-wiped", 2);
+        var head = await client.GetStatusAsync();
+
+        await _nodes[3].StartAgainAsync();
+        await using var wiped = Participants.Client(_nodes[3]);
+        await WaitUntil(async () => (await wiped.GetStatusAsync()).Height >= head.Height, "the wiped validator syncs back to the head");
+        await FileMethodologies(wiped, "after", 2);
+        await AssertSameChain();
+    }
+
+    [Fact]
     public async Task Without_a_quorum_nothing_commits_until_a_validator_returns()
     {
         await using var client = Participants.Client(_nodes[0]);

@@ -150,7 +150,8 @@ public sealed class LedgerService(
             Height = head.Height,
             LastBlockHash = ByteString.CopyFrom(head.HeaderHash),
             LastBlockTimeMs = head.TimeMs,
-            StateRoot = ByteString.CopyFrom(chain.State.Get(StateKeys.StateRoot) ?? []),
+            // The root the head block certifies, not a live read that may already belong to the next block.
+            StateRoot = head.Height == 0 ? ByteString.CopyFrom(chain.State.Get(StateKeys.StateRoot) ?? []) : chain.Store.GetBlock(head.Height)!.Header.StateRoot,
             Validators = { chain.CurrentValidators.Validators },
             MempoolTransactions = (uint)mempool.Count,
             HashAlgorithm = chain.Genesis.HashAlgorithm,
