@@ -63,6 +63,7 @@ TAG_STATE = b"ORDOS-CIL/state/v1"
 TAG_HEADER = b"ORDOS-CIL/header/v1"
 TAG_RECEIPT = b"ORDOS-CIL/receipt/v1"
 TAG_VOTE = b"ORDOS-CIL/vote/v1"
+TAG_PROPOSAL = b"ORDOS-CIL/proposal/v1"
 TAG_VALIDATORS = b"ORDOS-CIL/validators/v1"
 
 
@@ -255,6 +256,11 @@ def validator_set_hash(h, validators) -> bytes:
     return h(out)
 
 
+def proposal_sign_bytes(chain_id: str, height: int, round_: int, valid_round: int, block_hash: bytes) -> bytes:
+    """§6.2: lp(tag) || str(chain_id) || u64 height || u32 round || u32(valid_round + 1) || lp(block_hash)."""
+    return lp(TAG_PROPOSAL) + lps(chain_id) + u64(height) + u32(round_) + u32(valid_round + 1) + lp(block_hash)
+
+
 def vote_sign_bytes(chain_id: str, height: int, round_: int, vote_type: int, block_hash: bytes) -> bytes:
     """§6.2: lp(tag) || str(chain_id) || u64 height || u32 round || u8 type || lp(block_hash); nil = empty hash."""
     return lp(TAG_VOTE) + lps(chain_id) + u64(height) + u32(round_) + bytes([vote_type]) + lp(block_hash)
@@ -388,6 +394,7 @@ def vectors() -> str:
     hexa("vote.precommit.sign_bytes", precommit)
     hexa("vote.precommit.signature.ed25519", ed_key.sign(precommit))
     hexa("vote.nil_prevote.sign_bytes", vote_sign_bytes("ordos-vectors", 2, 0, 1, b""))
+    hexa("proposal.sign_bytes", proposal_sign_bytes("ordos-vectors", 2, 1, 0, sha256(header)))
     lines.append("")
 
     # State keys of every table.

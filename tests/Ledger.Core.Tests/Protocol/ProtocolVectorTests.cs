@@ -161,6 +161,14 @@ public sealed class ProtocolVectorTests
     }
 
     [Fact]
+    public void Proposal_sign_bytes_match_the_documented_vector()
+    {
+        var proposal = new Proposal { Height = Vectors.Number("header.height"), Round = 1, ValidRound = 0 };
+        var signBytes = Ledger.Consensus.ConsensusSigning.ProposalSignBytes(Vectors.Text("tx.chain_id"), proposal, Vectors.Bytes("header.hash.sha256"));
+        Assert.Equal(Vectors.Hex("proposal.sign_bytes"), Hex(signBytes));
+    }
+
+    [Fact]
     public void State_keys_of_every_table_match_the_documented_layout()
     {
         var batchId = Vectors.Text("tx.transfer.batch_id");
