@@ -113,12 +113,12 @@ public static class Blocks
         var hash = machine.Parameters.Hash;
         if (!BlockHashing.ReceiptsRoot(hash, execution.Receipts).AsSpan().SequenceEqual(header.ReceiptsRoot.Span))
         {
-            return (null, "the receipts root does not match re-execution");
+            return (null, "receipts root mismatch: the header's receipts root does not match re-execution");
         }
 
         return execution.StateRoot.AsSpan().SequenceEqual(header.StateRoot.Span)
             ? (new ExecutedBlock(block, execution, BlockHashing.HeaderHash(hash, header)), null)
-            : (null, $"the state root {Convert.ToHexStringLower(header.StateRoot.Span)} does not match re-execution ({Convert.ToHexStringLower(execution.StateRoot)})");
+            : (null, $"state root mismatch: the header's state root {Convert.ToHexStringLower(header.StateRoot.Span)} does not match re-execution ({Convert.ToHexStringLower(execution.StateRoot)})");
     }
 
     private static string? HeaderProblem(LedgerStateMachine machine, ChainHead head, Block block, ValidatorSet validators, ValidatorSet previousValidators)
@@ -130,9 +130,14 @@ public static class Blocks
             return "the block has no header for this chain";
         }
 
-        if (header.Height != head.Height + 1 || !header.PreviousHeaderHash.Span.SequenceEqual(head.HeaderHash))
+        if (header.Height != head.Height + 1)
         {
-            return $"the block does not follow height {head.Height} (it claims height {header.Height} and another parent)";
+            return $"the block claims height {header.Height}, so it does not follow height {head.Height} (a block out of place)";
+        }
+
+        if (!header.PreviousHeaderHash.Span.SequenceEqual(head.HeaderHash))
+        {
+            return $"previous hash mismatch: the block does not follow the header hash of height {head.Height}";
         }
 
         if (header.TimeMs <= head.TimeMs)
@@ -157,7 +162,7 @@ public static class Blocks
 
         if (!BlockHashing.TransactionsRoot(hash, block.Transactions).AsSpan().SequenceEqual(header.TransactionsRoot.Span))
         {
-            return "the transactions root does not match the transactions";
+            return "transactions root mismatch: the header's transactions root does not match the block's transactions";
         }
 
         return header.Height == 1

@@ -7,13 +7,26 @@ namespace Ledger.Core.Chain;
 /// <summary>
 /// Checks a whole chain from nothing but its genesis: hash links, transaction roots, every
 /// signature and role (by re-executing each block with the same state machine the nodes run),
-/// every commit certificate, and every state root. Pure: the caller supplies the blocks.
+/// every commit certificate, and every state root. Pure: the caller supplies the blocks, either
+/// all at once (<see cref="Verify"/>) or one at a time as they arrive (<see cref="Start"/>).
 /// </summary>
 public static class ChainVerifier
 {
-    public sealed record Result(ulong HeightsVerified, ulong? FailedHeight, string? Problem, InMemoryState State, ChainHead Head)
+    /// <summary>The first thing wrong: at which height, in which transaction when one is to blame, and why.</summary>
+    public sealed record Failure(ulong Height, string Reason, int? TransactionIndex = null, string? TransactionId = null)
     {
-        public bool Verified => Problem is null;
+        public override string ToString() => TransactionIndex is { } index
+            ? $"block {Height}, transaction {index} ({TransactionId}): {Reason}"
+            : $"block {Height}: {Reason}";
+    }
+
+    public sealed record Result(ulong HeightsVerified, Failure? FirstFailure, InMemoryState State, ChainHead Head)
+    {
+        public bool Verified => FirstFailure is null;
+
+        public ulong? FailedHeight => FirstFailure?.Height;
+
+        public string? Problem => FirstFailure?.ToString();
     }
 
     /// <summary>A stored block and the certificate stored with it; null when the height is missing.</summary>
@@ -21,51 +34,107 @@ public static class ChainVerifier
 
     public static Result Verify(Genesis genesis, ulong headHeight, BlockSource blocks)
     {
-        if (GenesisValidator.Problems(genesis) is { Count: > 0 } problems)
+        var replay = Start(genesis);
+        for (var height = 1UL; replay.FirstFailure is null && height <= headHeight; height++)
         {
-            return new Result(0, 0, "genesis: " + string.Join("; ", problems), new InMemoryState(), ChainHead.Genesis(genesis));
+            replay.Add(blocks(height));
         }
 
-        var machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis));
-        var state = new InMemoryState();
-        state.Apply(machine.ApplyGenesis(genesis).Changes);
-        var head = ChainHead.Genesis(genesis);
-        for (var height = 1UL; height <= headHeight; height++)
-        {
-            var (next, problem) = VerifyBlock(machine, state, head, height, blocks(height));
-            if (problem is not null)
-            {
-                return new Result(height - 1, height, problem, state, head);
-            }
-
-            head = next!;
-        }
-
-        return new Result(headHeight, null, null, state, head);
+        return replay.Result;
     }
 
-    /// <summary>Every block is checked against the validators its parent's state schedules for it (changes take effect at h + 2).</summary>
-    private static (ChainHead? Head, string? Problem) VerifyBlock(LedgerStateMachine machine, InMemoryState state, ChainHead head, ulong height, (Block Block, CommitCertificate? Certificate)? stored)
+    /// <summary>A replay positioned after genesis; a genesis with problems is a failure at height 0.</summary>
+    public static Replay Start(Genesis genesis) => new(genesis);
+
+    /// <summary>
+    /// Applies blocks 1, 2, … in order, each only after every check passed; after the first
+    /// failure it accepts nothing more, so its state is always that of the last verified block.
+    /// </summary>
+    public sealed class Replay
     {
-        if (stored is not { } found)
+        private readonly LedgerStateMachine? _machine;
+        private readonly InMemoryState _state = new();
+        private ChainHead _head;
+
+        internal Replay(Genesis genesis)
         {
-            return (null, $"block {height} is missing");
+            _head = ChainHead.Genesis(genesis);
+            if (GenesisValidator.Problems(genesis) is { Count: > 0 } problems)
+            {
+                FirstFailure = new Failure(0, "genesis: " + string.Join("; ", problems));
+                return;
+            }
+
+            _machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis));
+            _state.Apply(_machine.ApplyGenesis(genesis).Changes);
         }
 
-        var validators = ValidatorSchedules.At(state, height);
-        var (executed, problem) = Blocks.Validate(machine, state, head, found.Block);
-        if (problem is not null)
+        public Failure? FirstFailure { get; private set; }
+
+        public ChainHead Head => _head;
+
+        /// <summary>The state root after the last verified block (genesis's before any).</summary>
+        public byte[] StateRoot => _state.Get(StateKeys.StateRoot) ?? [];
+
+        public Result Result => new(_head.Height, FirstFailure, _state, _head);
+
+        /// <summary>Checks and applies the next height's block (null: the height is missing); returns the failure, if any.</summary>
+        public Failure? Add((Block Block, CommitCertificate? Certificate)? stored)
         {
-            return (null, $"block {height}: {problem}");
+            Invariant.Require(FirstFailure is null, "a replay stops at its first failure");
+            var height = _head.Height + 1;
+            var (executed, failure) = stored is { } found ? Check(height, found.Block, found.Certificate) : (null, new Failure(height, "block missing: the chain has no block at this height"));
+            if (failure is not null)
+            {
+                FirstFailure = failure;
+                return failure;
+            }
+
+            _state.Apply(executed!.Execution.Changes);
+            _head = new ChainHead(height, executed.HeaderHash, executed.Block.Header.TimeMs);
+            return null;
         }
 
-        var certificateProblem = CommitCertificates.Problem(found.Certificate, machine.Parameters.ChainId, height, executed!.HeaderHash, validators);
-        if (certificateProblem is not null)
+        /// <summary>Every block is checked against the validators its parent's state schedules for it (changes take effect at h + 2).</summary>
+        private (ExecutedBlock? Block, Failure? Failure) Check(ulong height, Block block, CommitCertificate? certificate)
         {
-            return (null, $"block {height}: {certificateProblem}");
+            var machine = _machine!;
+            var (executed, problem) = Blocks.Validate(machine, _state, _head, block);
+            if (problem is not null)
+            {
+                return (null, Blame(height, block, problem));
+            }
+
+            var validators = ValidatorSchedules.At(_state, height);
+            var certificateProblem = CommitCertificates.Problem(certificate, machine.Parameters.ChainId, height, executed!.HeaderHash, validators);
+            return certificateProblem is null ? (executed, null) : (null, new Failure(height, "commit certificate: " + certificateProblem));
         }
 
-        state.Apply(executed.Execution.Changes);
-        return (new ChainHead(height, executed.HeaderHash, found.Block.Header.TimeMs), null);
+        /// <summary>
+        /// Names the transaction to blame when re-executing the block refuses one: an altered
+        /// transaction shows first as a transactions root mismatch, and the auditor wants to know
+        /// which transaction and why (most often: its signature no longer verifies).
+        /// </summary>
+        private Failure Blame(ulong height, Block block, string problem)
+        {
+            if (block.Header is not { } header || header.Height != height || block.Transactions.Count > Blocks.TransactionsPerBlockMax)
+            {
+                return new Failure(height, problem);
+            }
+
+            var receipts = _machine!.ApplyBlock(_state, new BlockContext(height, header.TimeMs), block.Transactions).Receipts;
+            var index = receipts.ToList().FindIndex(r => r.Code != RejectionCode.Unspecified);
+            if (index < 0)
+            {
+                return new Failure(height, problem);
+            }
+
+            var receipt = receipts[index];
+            var id = Convert.ToHexStringLower(receipt.TransactionId.Span);
+            var why = receipt.Code == RejectionCode.BadSignature
+                ? $"the signature of transaction {index} does not verify ({receipt.Message})"
+                : $"transaction {index} is refused on re-execution: {receipt.Code} {receipt.Message}";
+            return new Failure(height, problem.StartsWith("transaction ", StringComparison.Ordinal) ? why : $"{problem}; {why}", index, id);
+        }
     }
 }

@@ -34,7 +34,7 @@ public static class CommitCertificates
 
         if (certificate.Height != height || !certificate.BlockHash.Span.SequenceEqual(blockHash))
         {
-            return $"the certificate is for height {certificate.Height} and another block, not height {height}";
+            return $"the certificate signs height {certificate.Height} and another block (header hash), not this block at height {height}";
         }
 
         var signBytes = Votes.SignBytes(chainId, height, certificate.Round, VoteType.Precommit, blockHash);
