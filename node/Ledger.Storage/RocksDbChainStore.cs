@@ -53,6 +53,20 @@ public sealed class RocksDbChainStore : IDisposable
     /// <summary>Test seam: runs just before a commit's single Write; throwing from it is a crash before the write.</summary>
     internal Action<WriteBatch>? BeforeWrite { get; set; }
 
+    /// <summary>
+    /// Test seam for the auditor's tamper tests: replaces (null: deletes) the stored block and
+    /// certificate of a height, bypassing every check, as an attacker with the disk would.
+    /// </summary>
+    internal void TamperForTest(ulong height, Block? block, CommitCertificate? certificate)
+    {
+        ThrowIfReadOnly();
+        var key = StorageKeys.Height(height);
+        using var batch = new WriteBatch();
+        _ = block is null ? batch.Delete(key, _handle.Family(ColumnFamilies.Blocks)) : batch.Put(key, block.ToByteArray(), _handle.Family(ColumnFamilies.Blocks));
+        _ = certificate is null ? batch.Delete(key, _handle.Family(ColumnFamilies.Certificates)) : batch.Put(key, certificate.ToByteArray(), _handle.Family(ColumnFamilies.Certificates));
+        Write(batch);
+    }
+
     /// <summary>Opens directory for writing, creating it and every column family if missing. One writer per directory.</summary>
     public static RocksDbChainStore Open(string directory) =>
         Guarded(RocksDbHandle.OpenPrimary(directory, ColumnFamilies.All));

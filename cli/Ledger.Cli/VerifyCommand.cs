@@ -1,0 +1,282 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Ledger.Core.Chain;
+using Ledger.Core.Protocol;
+using Ledger.Storage;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+using ProtocolLedger = Ledger.Core.Protocol.Ledger;
+
+namespace Ledger.Cli;
+
+/// <summary>
+/// `ledger verify (--data DIR | --node URL) [--genesis FILE] [--json]`: the auditor's replay of a
+/// whole chain from its genesis (DESIGN §6) with the same Ledger.Core the nodes run (ChainVerifier).
+/// Exit 0 only when every block verified, 1 for the first failure (height, transaction, reason),
+/// 2 when the chain could not be read or the command was misused.
+/// </summary>
+public static class VerifyCommand
+{
+    public const string Name = "verify";
+    public const int VerifiedExitCode = 0;
+    public const int FailedExitCode = 1;
+    public const int UsageExitCode = 2;
+
+    /// <summary>Redirected output gets a progress line every this many percent of the chain.</summary>
+    private const ulong ProgressLinesMax = 20;
+
+    /// <summary>What a run found; the fields of `--json`.</summary>
+    public sealed record Outcome(
+        bool Verified, ulong Heights, ulong? FailedHeight, string? Problem, int? TransactionIndex, string? TransactionId,
+        string HeadHash, string StateRoot, double Seconds, bool GenesisSupplied)
+    {
+        public int ExitCode => Verified ? VerifiedExitCode : FailedExitCode;
+    }
+
+    public static Command Create()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "a node's RocksDB data directory (opened read-only; the node may keep running)" };
+        var node = StatusCommand.NodeOption();
+        node.Required = false;
+        node.Description = "a node's URL: blocks are streamed over gRPC (needs --genesis)";
+        var genesis = new Option<FileInfo>("--genesis") { Description = "the genesis JSON the auditor trusts (protobuf JSON of ledger.v1.Genesis)" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object for scripts" };
+        var command = new Command(Name, "re-execute a whole chain from its genesis and check every link, signature, certificate and state root")
+        {
+            data, node, genesis, json,
+        };
+        command.SetAction((result, cancellation) =>
+            ExecuteAsync(result.GetValue(data), result.GetValue(node), result.GetValue(genesis), result.GetValue(json), cancellation));
+        return command;
+    }
+
+    /// <summary>Verifies a data directory; genesis null means "trust the one stored there", which the outcome records.</summary>
+    public static async Task<Outcome> VerifyDataAsync(string directory, Genesis? genesis, Action<ulong, ulong>? progress = null, CancellationToken cancellation = default)
+    {
+        using var store = RocksDbChainStore.OpenReadOnly(directory);
+        var stored = store.Genesis ?? throw new IOException($"the data directory {directory} holds no genesis: it is not a node's data directory");
+        var head = store.Head!.Height;
+        if (genesis is not null && !genesis.Equals(stored))
+        {
+            return GenesisMismatch();
+        }
+
+        return await ReplayAsync(genesis ?? stored, genesis is not null, head, StoredBlocks(store, head), progress, cancellation);
+    }
+
+    /// <summary>Verifies what a node serves, from height 1 to the head it reports when asked.</summary>
+    public static async Task<Outcome> VerifyNodeAsync(Uri node, Genesis genesis, Action<ulong, ulong>? progress = null, CancellationToken cancellation = default)
+    {
+        using var channel = GrpcChannel.ForAddress(node, new GrpcChannelOptions { MaxReceiveMessageSize = Ledger.Client.LedgerClientOptions.MessageBytesMaxDefault });
+        var client = new ProtocolLedger.LedgerClient(channel);
+        var status = await client.GetStatusAsync(new GetStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellation);
+        return await ReplayAsync(genesis, true, status.Height, StreamedBlocks(client, status.Height, cancellation), progress, cancellation);
+    }
+
+    private static async Task<int> ExecuteAsync(DirectoryInfo? data, Uri? node, FileInfo? genesisFile, bool json, CancellationToken cancellation)
+    {
+        if ((data is null) == (node is null))
+        {
+            return Usage("give exactly one of --data DIR or --node URL");
+        }
+
+        if (node is not null && genesisFile is null)
+        {
+            return Usage("--node needs --genesis FILE: an auditor brings the genesis it trusts, never takes it from the node it checks");
+        }
+
+        try
+        {
+            var genesis = genesisFile is null ? null : LoadGenesis(genesisFile);
+            var outcome = await WithProgressAsync(json, progress =>
+                data is not null ? VerifyDataAsync(data.FullName, genesis, progress, cancellation) : VerifyNodeAsync(node!, genesis!, progress, cancellation));
+            Print(outcome, json);
+            return outcome.ExitCode;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or StorageException or RocksDbSharp.RocksDbException or RpcException or InvalidProtocolBufferException)
+        {
+            Console.Error.WriteLine($"ledger verify: {exception.Message}");
+            return UsageExitCode;
+        }
+    }
+
+    private static Genesis LoadGenesis(FileInfo file) => JsonParser.Default.Parse<Genesis>(File.ReadAllText(file.FullName));
+
+    private static int Usage(string message)
+    {
+        Console.Error.WriteLine($"ledger verify: {message}");
+        return UsageExitCode;
+    }
+
+    /// <summary>Feeds blocks to one replay; a source that ends before the head leaves the next height missing.</summary>
+    private static async Task<Outcome> ReplayAsync(
+        Genesis genesis, bool genesisSupplied, ulong head, IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> blocks, Action<ulong, ulong>? progress, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var replay = ChainVerifier.Start(genesis);
+        ChainVerifier.Failure? unreadable = null;
+        try
+        {
+            await foreach (var stored in blocks.WithCancellation(cancellation))
+            {
+                if (replay.FirstFailure is not null || replay.Add(stored) is not null)
+                {
+                    break;
+                }
+
+                progress?.Invoke(replay.Head.Height, head);
+            }
+        }
+        catch (StorageCorruptionException exception)
+        {
+            // A stored block whose bytes no longer parse was altered on disk: a failure of the chain, not of the tool.
+            unreadable = new ChainVerifier.Failure(replay.Head.Height + 1, "block unreadable: " + exception.Message);
+        }
+
+        if (replay.FirstFailure is null && unreadable is null && replay.Head.Height < head)
+        {
+            replay.Add(null);
+        }
+
+        return ToOutcome(replay, unreadable ?? replay.FirstFailure, clock.Elapsed, genesisSupplied);
+    }
+
+    private static async IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> StoredBlocks(RocksDbChainStore store, ulong head)
+    {
+        for (var height = 1UL; height <= head; height++)
+        {
+            yield return store.GetBlock(height) is { } block ? (block, store.GetCertificate(height)) : null;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    /// <summary>The node's stream from height 1, stopped at the head it reported (the stream itself follows new blocks for ever).</summary>
+    private static async IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> StreamedBlocks(
+        ProtocolLedger.LedgerClient client, ulong head, [EnumeratorCancellation] CancellationToken cancellation)
+    {
+        if (head == 0)
+        {
+            yield break;
+        }
+
+        using var stream = client.StreamBlocks(new StreamBlocksRequest { FromHeight = 1 }, cancellationToken: cancellation);
+        await foreach (var reply in stream.ResponseStream.ReadAllAsync(cancellation))
+        {
+            yield return reply.Block is { } block ? (block, reply.Certificate) : null;
+            if (reply.Block?.Header?.Height >= head)
+            {
+                yield break;
+            }
+        }
+    }
+
+    private static Outcome GenesisMismatch() => new(
+        false, 0, 0, "genesis mismatch: the data directory was initialised with another genesis than the one supplied", null, null,
+        "", "", 0, true);
+
+    private static Outcome ToOutcome(ChainVerifier.Replay replay, ChainVerifier.Failure? failure, TimeSpan elapsed, bool genesisSupplied) => new(
+        failure is null,
+        replay.Head.Height,
+        failure?.Height,
+        failure?.Reason,
+        failure?.TransactionIndex,
+        failure?.TransactionId,
+        Convert.ToHexStringLower(replay.Head.HeaderHash),
+        Convert.ToHexStringLower(replay.StateRoot),
+        Math.Round(elapsed.TotalSeconds, 3),
+        genesisSupplied);
+
+    /// <summary>A progress bar with blocks/s on a terminal; a few plain lines when redirected; nothing with --json.</summary>
+    private static async Task<Outcome> WithProgressAsync(bool json, Func<Action<ulong, ulong>, Task<Outcome>> run)
+    {
+        if (json)
+        {
+            return await run((_, _) => { });
+        }
+
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            return await run(PlainProgress());
+        }
+
+        return await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new BlocksPerSecondColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("verifying blocks", autoStart: true, maxValue: 1);
+                return await run((height, head) =>
+                {
+                    task.MaxValue = Math.Max(1, head);
+                    task.Value = height;
+                });
+            });
+    }
+
+    private static Action<ulong, ulong> PlainProgress()
+    {
+        var clock = Stopwatch.StartNew();
+        return (height, head) =>
+        {
+            var step = Math.Max(1, head / ProgressLinesMax);
+            if (height % step == 0 || height == head)
+            {
+                var rate = height / Math.Max(clock.Elapsed.TotalSeconds, 0.001);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"verified {height}/{head} blocks ({rate:F0} blocks/s)"));
+            }
+        };
+    }
+
+    private static void Print(Outcome outcome, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                verified = outcome.Verified,
+                heights = outcome.Heights,
+                failedHeight = outcome.FailedHeight,
+                problem = outcome.Problem,
+                transactionIndex = outcome.TransactionIndex,
+                transactionId = outcome.TransactionId,
+                headHash = outcome.HeadHash,
+                stateRoot = outcome.StateRoot,
+                seconds = outcome.Seconds,
+                genesisSupplied = outcome.GenesisSupplied,
+            }));
+            return;
+        }
+
+        if (!outcome.GenesisSupplied)
+        {
+            Console.WriteLine("warning: no --genesis given: the genesis stored in the data directory was trusted, not independently supplied");
+        }
+
+        Console.WriteLine(outcome.Verified ? Verified(outcome) : Failed(outcome));
+    }
+
+    private static string Verified(Outcome outcome) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"verified: {outcome.Heights} blocks in {outcome.Seconds:F1} s; head {outcome.HeadHash}, state root {outcome.StateRoot}");
+
+    private static string Failed(Outcome outcome)
+    {
+        var transaction = outcome.TransactionIndex is { } index ? $", transaction {index} ({outcome.TransactionId})" : "";
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"NOT VERIFIED at height {outcome.FailedHeight}{transaction}: {outcome.Problem}\n({outcome.Heights} blocks verified before it; last verified head {outcome.HeadHash})");
+    }
+
+    /// <summary>Spectre's speed column counts bytes; the auditor wants blocks.</summary>
+    private sealed class BlocksPerSecondColumn : ProgressColumn
+    {
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            new Text(string.Create(CultureInfo.InvariantCulture, $"{task.Speed ?? 0:F0} blocks/s"));
+    }
+}
