@@ -8,9 +8,11 @@ var root = new RootCommand("ledger: the Ordos carbon inclusive ledger's tool for
     KeysCommand.Create(),
     EvidenceCommand.Create(),
     VerifyCommand.Create(),
+    CertCommand.Create(),
 };
 var parsed = root.Parse(args);
 var exitCode = await parsed.InvokeAsync();
 
-// `ledger verify` promises scripts 2 for misuse, so that 1 always means "the chain does not verify".
-return parsed.Errors.Count > 0 && parsed.CommandResult.Command.Name == VerifyCommand.Name ? VerifyCommand.UsageExitCode : exitCode;
+// `ledger verify` and `ledger cert` promise scripts 2 for misuse, so that 1 always means "does not verify".
+var promisesUsageCode = parsed.CommandResult.Command.Name == VerifyCommand.Name || CertCommand.Owns(parsed.CommandResult);
+return parsed.Errors.Count > 0 && promisesUsageCode ? VerifyCommand.UsageExitCode : exitCode;
