@@ -119,12 +119,20 @@ public static class VerifyCommand
         Genesis genesis, bool genesisSupplied, ulong head, IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> blocks, Action<ulong, ulong>? progress, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
-        var replay = ChainVerifier.Start(genesis);
+        // Signatures are checked on every core first (Warm), then the sequential replay finds them verified.
+        var signatures = new Ledger.Node.Mempool.SignatureCache(capacity: 1_000_000);
+        var replay = ChainVerifier.Start(genesis, signatures);
+        var hash = genesis.HashAlgorithm is HashAlgorithm.Sha256 or HashAlgorithm.Sm3 ? Ledger.Core.Crypto.NetworkHashes.For(genesis.HashAlgorithm) : null;
         ChainVerifier.Failure? unreadable = null;
         try
         {
             await foreach (var stored in blocks.WithCancellation(cancellation))
             {
+                if (stored is { } found && hash is not null && replay.FirstFailure is null)
+                {
+                    Parallel.ForEach(found.Block.Transactions, envelope => Ledger.Core.Execution.EnvelopeVerifier.Warm(replay.State, hash, envelope, signatures));
+                }
+
                 if (replay.FirstFailure is not null || replay.Add(stored) is not null)
                 {
                     break;

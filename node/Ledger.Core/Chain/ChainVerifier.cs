@@ -44,7 +44,7 @@ public static class ChainVerifier
     }
 
     /// <summary>A replay positioned after genesis; a genesis with problems is a failure at height 0.</summary>
-    public static Replay Start(Genesis genesis) => new(genesis);
+    public static Replay Start(Genesis genesis, ISignatureCache? signatureCache = null) => new(genesis, signatureCache);
 
     /// <summary>
     /// Applies blocks 1, 2, … in order, each only after every check passed; after the first
@@ -56,7 +56,7 @@ public static class ChainVerifier
         private readonly InMemoryState _state = new();
         private ChainHead _head;
 
-        internal Replay(Genesis genesis)
+        internal Replay(Genesis genesis, ISignatureCache? signatureCache)
         {
             _head = ChainHead.Genesis(genesis);
             if (GenesisValidator.Problems(genesis) is { Count: > 0 } problems)
@@ -65,13 +65,16 @@ public static class ChainVerifier
                 return;
             }
 
-            _machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis));
+            _machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis), signatureCache);
             _state.Apply(_machine.ApplyGenesis(genesis).Changes);
         }
 
         public Failure? FirstFailure { get; private set; }
 
         public ChainHead Head => _head;
+
+        /// <summary>The state after the last verified block, read-only: for checking the next block's signatures ahead, in parallel.</summary>
+        public IStateView State => _state;
 
         /// <summary>The state root after the last verified block (genesis's before any).</summary>
         public byte[] StateRoot => _state.Get(StateKeys.StateRoot) ?? [];

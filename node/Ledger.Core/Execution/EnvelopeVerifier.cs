@@ -157,6 +157,30 @@ public sealed class EnvelopeVerifier
 
     private readonly record struct SignedMessage(byte[] Bytes, byte[] TransactionId);
 
+    /// <summary>What a signature cache holds for one verified (transaction, key, signature).</summary>
+    public static byte[] SignatureCacheKey(ReadOnlySpan<byte> transactionId, PublicKey key, ReadOnlySpan<byte> signature) =>
+        new CanonicalWriter(128).Fixed(transactionId).UInt32((uint)key.Algorithm).Bytes(key.Key.Span).Bytes(signature).ToArray();
+
+    /// <summary>
+    /// Verifies the participant signatures of an envelope under the keys state holds now and puts those
+    /// that verify into cache, so the sequential apply that follows finds them done. Callers run this in
+    /// parallel over a block's envelopes; it only reads state. A key rotated inside the block simply misses.
+    /// </summary>
+    public static void Warm(IStateView state, INetworkHash hash, Envelope envelope, ISignatureCache cache)
+    {
+        var transactionId = SignBytes.TransactionId(hash, envelope);
+        var signBytes = SignBytes.For(envelope);
+        var participants = new LedgerState(new StateOverlay(state));
+        foreach (var signature in envelope.Signatures)
+        {
+            if (Limits.IsValidId(signature.Signer) && participants.GetParticipant(signature.Signer)?.PublicKey is { } key
+                && SignatureSuites.Verify(key, signBytes, signature.Value.Span))
+            {
+                cache.Add(SignatureCacheKey(transactionId, key, signature.Value.Span));
+            }
+        }
+    }
+
     /// <summary>Verifies, or finds that exactly this (transaction, key, signature) verified before.</summary>
     private bool Verified(PublicKey key, SignedMessage message, ReadOnlySpan<byte> signature)
     {
@@ -165,7 +189,7 @@ public sealed class EnvelopeVerifier
             return SignatureSuites.Verify(key, message.Bytes, signature);
         }
 
-        var cacheKey = new CanonicalWriter(128).Fixed(message.TransactionId).UInt32((uint)key.Algorithm).Bytes(key.Key.Span).Bytes(signature).ToArray();
+        var cacheKey = SignatureCacheKey(message.TransactionId, key, signature);
         if (_cache.Contains(cacheKey))
         {
             return true;
