@@ -11,7 +11,12 @@ public static class ProtoNames
 {
     private static readonly EnumDescriptor ProjectStatusDescriptor = TypesReflection.Descriptor.EnumTypes.Single(e => e.Name == "ProjectStatus");
 
+    private static readonly EnumDescriptor RejectionCodeDescriptor = RejectionsReflection.Descriptor.EnumTypes.Single(e => e.Name == "RejectionCode");
+
     public static string Of(ProjectStatus status) => Name(ProjectStatusDescriptor, (int)status);
+
+    /// <summary>REJECTION_CODE_UNAUTHORIZED_ROLE, as clients and auditors read it in the proto.</summary>
+    public static string Of(RejectionCode code) => Name(RejectionCodeDescriptor, (int)code);
 
     private static string Name(EnumDescriptor descriptor, int number) =>
         descriptor.FindValueByNumber(number)?.Name ?? number.ToString(System.Globalization.CultureInfo.InvariantCulture);

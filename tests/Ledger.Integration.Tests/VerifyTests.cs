@@ -77,6 +77,30 @@ public sealed class VerifyTests(VerifyTests.StoredChain chain) : IClassFixture<V
     }
 
     [Fact]
+    public async Task A_transaction_signed_by_a_key_without_the_role_is_named()
+    {
+        // The operator signs a methodology filing, which only the bureau may do; the attacker puts it in
+        // a stored block with a consistent transactions root, as if the validators had let it through.
+        var forged = Ledger.Core.Execution.EnvelopeFactory.Create(
+            chain.Genesis.ChainId,
+            Transactions.FileMethodology("M-forged", "Forged", MethodologyLevel.National, "1", []),
+            Ledger.Testing.TestLedger.Operator,
+            Ledger.Testing.TestKeys.For(Ledger.Testing.TestLedger.Operator),
+            nonce: 424242,
+            expiryHeight: chain.IssuanceHeight + 100);
+        var outcome = await VerifyCopy(store => Rewrite(store, chain.IssuanceHeight, block =>
+        {
+            block.Transactions.Clear();
+            block.Transactions.Add(forged);
+            block.Header.TransactionsRoot = ByteString.CopyFrom(BlockHashing.TransactionsRoot(NetworkHashes.For(chain.Genesis.HashAlgorithm), block.Transactions));
+        }));
+
+        AssertFailed(outcome, chain.IssuanceHeight, "UNAUTHORIZED_ROLE");
+        Assert.Contains("BUREAU", outcome.Problem, StringComparison.Ordinal);
+        Assert.Equal(0, outcome.TransactionIndex);
+    }
+
+    [Fact]
     public async Task A_flipped_byte_in_a_header_field_breaks_the_certified_header_hash()
     {
         var outcome = await VerifyCopy(store => Rewrite(store, chain.IssuanceHeight, block => block.Header.TimeMs ^= 1));

@@ -107,7 +107,7 @@ public static class Blocks
         var refused = execution.Receipts.Select((r, i) => (r, i)).FirstOrDefault(x => x.r.Code != RejectionCode.Unspecified);
         if (refused.r is not null)
         {
-            return (null, $"transaction {refused.i} ({Convert.ToHexStringLower(refused.r.TransactionId.Span)}) is refused: {refused.r.Code} {refused.r.Message}");
+            return (null, $"transaction {refused.i} ({Convert.ToHexStringLower(refused.r.TransactionId.Span)}) is refused: {ProtoNames.Of(refused.r.Code)}: {refused.r.Message}");
         }
 
         var hash = machine.Parameters.Hash;

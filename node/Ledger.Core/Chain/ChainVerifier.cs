@@ -136,7 +136,7 @@ public static class ChainVerifier
             var id = Convert.ToHexStringLower(receipt.TransactionId.Span);
             var why = receipt.Code == RejectionCode.BadSignature
                 ? $"the signature of transaction {index} does not verify ({receipt.Message})"
-                : $"transaction {index} is refused on re-execution: {receipt.Code} {receipt.Message}";
+                : $"transaction {index} is refused on re-execution: {ProtoNames.Of(receipt.Code)}: {receipt.Message}";
             return new Failure(height, problem.StartsWith("transaction ", StringComparison.Ordinal) ? why : $"{problem}; {why}", index, id);
         }
     }
