@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Security.Cryptography;
 using Google.Protobuf;
 using Ledger.Cli;
 using Ledger.Client.Builders;
@@ -262,7 +261,6 @@ public sealed class VerifyTests(VerifyTests.StoredChain chain) : IClassFixture<V
     /// </summary>
     public sealed class StoredChain : IAsyncLifetime
     {
-        private const uint Jan1 = 20089; // 2025-01-01
         private readonly List<string> _copies = [];
         private string _pristine = "";
 
@@ -332,16 +330,7 @@ public sealed class VerifyTests(VerifyTests.StoredChain chain) : IClassFixture<V
         private async Task<string> CommitStoryAsync()
         {
             await using var client = Participants.Client(Node);
-            var owner = await Participants.RegisterAsync(client, "owner-a", Role.ProjectOwner);
-            var trader = await Participants.RegisterAsync(client, "trader-b", Role.Trader);
-            await client.SubmitAndWaitAsync(Transactions.FileMethodology("M-PV", "Distributed photovoltaics", MethodologyLevel.Local, "1.0", ["pv"]), Participants.Bureau);
-            await client.SubmitAndWaitAsync(Transactions.ApplyProject("PV-7", "Rooftop PV, Kangbashi", "M-PV"), owner);
-            await client.SubmitAndWaitAsync(Transactions.ApproveProject("PV-7"), Participants.Bureau);
-            var report = SHA256.HashData("verification report PV-7 2025-01"u8);
-            var issuance = await client.SubmitAndWaitAsync(
-                Transactions.IssueProjectReductions("PV-7", Jan1, Jan1 + 30, 2_500_000, report, Ledger.Testing.TestLedger.Verifier), Participants.Bureau, [Participants.Verifier]);
-            var batch = issuance.Attribute("batch_id")!;
-            await client.SubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 1_000_000), owner, [Participants.Operator]);
+            var (_, trader, issuance, batch) = await Stories.IssueAndTransferAsync(client);
             var request = await client.SubmitAndWaitAsync(Transactions.RequestCancellation(batch, 400_000, "Ordos No. 1 Middle School", "2025 campus carbon neutrality"), trader);
             await client.SubmitAndWaitAsync(Transactions.ApproveCancellation(request.Attribute("cancellation_id")!), Participants.Operator);
             return issuance.TransactionId;

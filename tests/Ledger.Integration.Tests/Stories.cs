@@ -1,0 +1,34 @@
+using System.Security.Cryptography;
+using Ledger.Client;
+using Ledger.Client.Builders;
+using Ledger.Core.Protocol;
+
+namespace Ledger.Integration.Tests;
+
+/// <summary>The common beginning of the credit stories the integration tests tell through the SDK.</summary>
+public static class Stories
+{
+    public const uint Jan1 = 20089; // 2025-01-01
+
+    public sealed record IssuedBatch(LedgerSigner Owner, LedgerSigner Trader, CommitResult Issuance, string BatchId);
+
+    /// <summary>
+    /// Registers owner-a and trader-b, files a methodology, applies for and approves project PV-7,
+    /// issues 2,500,000 g (report co-signed by the verifier) and transfers 1,000,000 g to the trader
+    /// (attested by the operator).
+    /// </summary>
+    public static async Task<IssuedBatch> IssueAndTransferAsync(LedgerClient client)
+    {
+        var owner = await Participants.RegisterAsync(client, "owner-a", Role.ProjectOwner);
+        var trader = await Participants.RegisterAsync(client, "trader-b", Role.Trader);
+        await client.SubmitAndWaitAsync(Transactions.FileMethodology("M-PV", "Distributed photovoltaics", MethodologyLevel.Local, "1.0", ["pv"]), Participants.Bureau);
+        await client.SubmitAndWaitAsync(Transactions.ApplyProject("PV-7", "Rooftop PV, Kangbashi", "M-PV"), owner);
+        await client.SubmitAndWaitAsync(Transactions.ApproveProject("PV-7"), Participants.Bureau);
+        var report = SHA256.HashData("verification report PV-7 2025-01"u8);
+        var issuance = await client.SubmitAndWaitAsync(
+            Transactions.IssueProjectReductions("PV-7", Jan1, Jan1 + 30, 2_500_000, report, Ledger.Testing.TestLedger.Verifier), Participants.Bureau, [Participants.Verifier]);
+        var batch = issuance.Attribute("batch_id")!;
+        await client.SubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 1_000_000), owner, [Participants.Operator]);
+        return new IssuedBatch(owner, trader, issuance, batch);
+    }
+}
