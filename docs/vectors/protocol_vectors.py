@@ -63,6 +63,7 @@ TAG_STATE = b"ORDOS-CIL/state/v1"
 TAG_HEADER = b"ORDOS-CIL/header/v1"
 TAG_RECEIPT = b"ORDOS-CIL/receipt/v1"
 TAG_VOTE = b"ORDOS-CIL/vote/v1"
+TAG_GENESIS = b"ORDOS-CIL/genesis/v1"
 TAG_PROPOSAL = b"ORDOS-CIL/proposal/v1"
 TAG_VALIDATORS = b"ORDOS-CIL/validators/v1"
 
@@ -451,6 +452,11 @@ def vectors() -> str:
     hexa("genesis.state_root.sha256", state_root(sha256, bytes(32), genesis_writes))
     hexa("genesis.validator_set_hash.sha256", validator_set_hash(sha256, validators))
     hexa("genesis.validator_set_hash.sm3", validator_set_hash(sm3, validators))
+    # §11.1: the genesis hash.
+    genesis_root = state_root(sha256, bytes(32), genesis_writes)
+    hexa("genesis.hash.sha256", sha256(lp(TAG_GENESIS) + lps(genesis["chainId"]) + u32(1)
+                                       + i64(int(genesis["genesisTimeMs"])) + genesis_root
+                                       + validator_set_hash(sha256, validators)))
 
     return "\n".join(lines)
 

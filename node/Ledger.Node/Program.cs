@@ -1,4 +1,5 @@
 using System.Net;
+using Ledger.Core.Chain;
 using Ledger.Core.Crypto;
 using Ledger.Node.Chain;
 using Ledger.Node.Consensus;
@@ -83,7 +84,13 @@ app.Services.GetRequiredService<IConsensusEngine>();
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-    app.Logger.LogInformation("Ledger node {NodeId} of chain {ChainId} serving at {Url}, height {Height}", options.NodeId, chain.Genesis.ChainId, address, chain.Head.Height);
+    app.Logger.LogInformation(
+        "Ledger node {NodeId} of chain {ChainId} (genesis {GenesisHash}) serving at {Url}, height {Height}",
+        options.NodeId,
+        chain.Genesis.ChainId,
+        GenesisHash.Format(GenesisHash.Compute(chain.Genesis)),
+        address,
+        chain.Head.Height);
 });
 app.Lifetime.ApplicationStopped.Register(chain.Dispose);
 app.Run();

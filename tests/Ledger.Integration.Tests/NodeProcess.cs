@@ -22,6 +22,7 @@ public sealed class NodeProcess : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly StringBuilder _log = new();
     private Process? _process;
+    private string? _nodeFile;
 
     private NodeProcess(string directory, int port, string validatorId = ValidatorId)
     {
@@ -95,13 +96,24 @@ public sealed class NodeProcess : IAsyncDisposable
         return node;
     }
 
+    /// <summary>
+    /// A node from a node file written by someone else (`ledger network init`): nothing is written,
+    /// and the node file's folder is deleted on dispose.
+    /// </summary>
+    public static async Task<NodeProcess> StartFromNodeFileAsync(string nodeFile, Genesis genesis, Uri url, string nodeId)
+    {
+        var node = new NodeProcess(Path.GetDirectoryName(Path.GetFullPath(nodeFile))!, url.Port, nodeId) { Genesis = genesis, _nodeFile = nodeFile };
+        await node.StartAgainAsync();
+        return node;
+    }
+
     /// <summary>Starts the process (again) on the same data directory and waits until it answers.</summary>
     public async Task StartAgainAsync()
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Ledger.Node.dll"));
         start.ArgumentList.Add("--node-file");
-        start.ArgumentList.Add(Path.Combine(Directory, "node.json"));
+        start.ArgumentList.Add(_nodeFile ?? Path.Combine(Directory, "node.json"));
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
@@ -200,7 +212,7 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

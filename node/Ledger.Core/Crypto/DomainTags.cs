@@ -15,4 +15,5 @@ public static class DomainTags
     public static readonly byte[] Vote = Encoding.ASCII.GetBytes("ORDOS-CIL/vote/v1");
     public static readonly byte[] Proposal = Encoding.ASCII.GetBytes("ORDOS-CIL/proposal/v1");
     public static readonly byte[] ValidatorSet = Encoding.ASCII.GetBytes("ORDOS-CIL/validators/v1");
+    public static readonly byte[] Genesis = Encoding.ASCII.GetBytes("ORDOS-CIL/genesis/v1");
 }

@@ -234,6 +234,33 @@ public sealed class ProtocolVectorTests
         Assert.Equal(Vectors.Hex("genesis.validator_set_hash.sm3"), Hex(validators.Hash(Sm3)));
     }
 
+    [Fact]
+    public void Genesis_hash_of_the_documented_genesis_matches_the_documented_vector_and_ignores_the_json_layout()
+    {
+        var genesis = JsonParser.Default.Parse<Genesis>(Vectors.GenesisJson);
+        Assert.Equal(Vectors.Hex("genesis.hash.sha256"), Hex(GenesisHash.Compute(genesis)));
+
+        // Reordering participants changes the JSON, not the genesis (state is keyed by id).
+        var reordered = genesis.Clone();
+        var participants = reordered.Participants.Reverse().ToList();
+        reordered.Participants.Clear();
+        reordered.Participants.Add(participants);
+        Assert.Equal(Vectors.Hex("genesis.hash.sha256"), Hex(GenesisHash.Compute(reordered)));
+
+        var later = genesis.Clone();
+        later.GenesisTimeMs += 1;
+        Assert.NotEqual(Vectors.Hex("genesis.hash.sha256"), Hex(GenesisHash.Compute(later)));
+        var renamed = genesis.Clone();
+        renamed.Participants[0].Name += ".";
+        Assert.NotEqual(Vectors.Hex("genesis.hash.sha256"), Hex(GenesisHash.Compute(renamed)));
+        var stronger = genesis.Clone();
+        stronger.Validators[0].Power += 1;
+        Assert.NotEqual(Vectors.Hex("genesis.hash.sha256"), Hex(GenesisHash.Compute(stronger)));
+
+        Assert.Equal(8, GenesisHash.Format(GenesisHash.Compute(genesis)).Split(' ').Length);
+        Assert.Throws<ArgumentException>(() => GenesisHash.Compute(new Genesis { ChainId = "x" }));
+    }
+
     private static TransactionBody TransferBody() => new()
     {
         Transfer = new Transfer
