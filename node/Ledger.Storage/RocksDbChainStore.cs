@@ -67,6 +67,15 @@ public sealed class RocksDbChainStore : IDisposable
         Write(batch);
     }
 
+    /// <summary>Test seam: puts (or deletes, value null) one state entry behind the chain's back, as a disk edit would.</summary>
+    internal void TamperStateForTest(byte[] key, byte[]? value)
+    {
+        ThrowIfReadOnly();
+        using var batch = new WriteBatch();
+        _ = value is null ? batch.Delete(key, _handle.Family(ColumnFamilies.State)) : batch.Put(key, value, _handle.Family(ColumnFamilies.State));
+        Write(batch);
+    }
+
     /// <summary>Opens directory for writing, creating it and every column family if missing. One writer per directory.</summary>
     public static RocksDbChainStore Open(string directory) =>
         Guarded(RocksDbHandle.OpenPrimary(directory, ColumnFamilies.All));

@@ -5,6 +5,7 @@ using Ledger.Client.Builders;
 using Ledger.Core.Chain;
 using Ledger.Core.Crypto;
 using Ledger.Core.Protocol;
+using Ledger.Core.State;
 using Ledger.Storage;
 
 namespace Ledger.Integration.Tests;
@@ -44,6 +45,31 @@ public sealed class VerifyTests(VerifyTests.StoredChain chain) : IClassFixture<V
         var outcome = await VerifyCommand.VerifyDataAsync(chain.Copy(), other);
 
         AssertFailed(outcome, 0, "genesis mismatch");
+    }
+
+    [Fact]
+    public async Task A_stored_balance_edited_on_disk_is_a_state_difference_named_by_its_key()
+    {
+        var outcome = await VerifyCopy(store =>
+        {
+            var (key, value) = store.Scan([StateKeys.BalanceTable]).First();
+            var balance = BalanceRecord.Parser.ParseFrom(value);
+            balance.TradableGrams += 1_000_000;
+            store.TamperStateForTest(key, balance.ToByteArray());
+        });
+
+        AssertFailed(outcome, chain.Head.Height, "stored state differs from re-execution: state key balance ");
+        Assert.Contains("holds another value", outcome.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_state_entry_added_or_removed_on_disk_is_a_state_difference()
+    {
+        var added = await VerifyCopy(store => store.TamperStateForTest(StateKeys.Participant("ghost"), [1, 2, 3]));
+        AssertFailed(added, chain.Head.Height, "state key participant ghost is stored but no transaction wrote it");
+
+        var removed = await VerifyCopy(store => store.TamperStateForTest(StateKeys.Participant(Participants.Bureau.ParticipantId), null));
+        AssertFailed(removed, chain.Head.Height, $"state key participant {Participants.Bureau.ParticipantId} is missing from the stored state");
     }
 
     [Fact]
