@@ -35,6 +35,29 @@ public static class Limits
     public const int ReportHashBytes = 32;
 
     /// <summary>
+    /// Records in one SubmitBehaviourBatch. A typical record is about 100 bytes, so 600 fill most of an
+    /// envelope (EnvelopeBytesMax) and a block holds about 30 chunks (docs/DECISIONS.md D19).
+    /// </summary>
+    public const int BehaviourRecordsPerChunkMax = 600;
+
+    /// <summary>Chunks of one scenario day: 1,000,000 records a day fit with room to spare.</summary>
+    public const uint BehaviourChunksPerDayMax = 100_000;
+
+    /// <summary>Pseudonymous user ids (salted hashes, §14) and dedup keys are exactly this long.</summary>
+    public const int BehaviourHashBytes = 32;
+
+    /// <summary>One record's quantity: 2^32 units. With per-day sums this keeps quantity × factor inside 128 bits.</summary>
+    public const ulong BehaviourQuantityMax = 1UL << 32;
+
+    /// <summary>Consent references (§13).</summary>
+    public const int ConsentRefLengthMax = 64;
+
+    /// <summary>Scenario days one IssueScenarioBatch may approve.</summary>
+    public const int ScenarioDaysPerIssuanceMax = 100;
+
+    public const uint DayMs = 86_400_000;
+
+    /// <summary>
     /// The most one issuance may create (2^62 g, about 4.6 billion tCO2e): far above any real batch, and
     /// low enough that no sum of a batch's grams or serials can overflow 64 bits.
     /// </summary>

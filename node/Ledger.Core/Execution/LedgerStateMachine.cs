@@ -5,6 +5,7 @@ using Ledger.Core.Methodologies;
 using Ledger.Core.Participants;
 using Ledger.Core.Projects;
 using Ledger.Core.Protocol;
+using Ledger.Core.Scenarios;
 using Ledger.Core.State;
 using Ledger.Core.Trading;
 
@@ -147,6 +148,10 @@ public sealed class LedgerStateMachine
         TransactionBody.KindOneofCase.ApproveCancellation => CancellationHandler.Approve(ctx, body.ApproveCancellation),
         TransactionBody.KindOneofCase.DeclineCancellation => CancellationHandler.Decline(ctx, body.DeclineCancellation),
         TransactionBody.KindOneofCase.ChangeValidators => Validators.ValidatorsHandler.Change(ctx, body.ChangeValidators),
+        TransactionBody.KindOneofCase.SubmitBehaviourBatch => BehaviourHandler.Submit(ctx, body.SubmitBehaviourBatch),
+        TransactionBody.KindOneofCase.IssueScenarioBatch => ScenarioIssuanceHandler.Issue(ctx, body.IssueScenarioBatch),
+        TransactionBody.KindOneofCase.WithdrawCustody => CustodyHandler.Withdraw(ctx, body.WithdrawCustody),
+        TransactionBody.KindOneofCase.ApplyScenarioInterim => ScenarioInterimHandler.Apply(ctx, body.ApplyScenarioInterim),
         _ => Outcome.Reject(RejectionCode.Malformed, "the body names no known transaction kind"),
     };
 

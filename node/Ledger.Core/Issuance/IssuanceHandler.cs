@@ -30,6 +30,11 @@ public static class IssuanceHandler
             return Outcome.Reject(RejectionCode.UnknownProject, $"project {tx.ProjectId} does not exist");
         }
 
+        if (project.Kind == SubjectKind.Scenario)
+        {
+            return Outcome.Reject(RejectionCode.NotAScenario, $"{project.ProjectId} is a scenario; it issues by IssueScenarioBatch");
+        }
+
         if (RequireIssuable(ctx, project, tx) is { } refused)
         {
             return refused;

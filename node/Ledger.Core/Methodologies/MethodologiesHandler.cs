@@ -37,6 +37,10 @@ public static class MethodologiesHandler
             Status = MethodologyStatus.Active,
             ActivityTypes = { tx.ActivityTypes.Order(StringComparer.Ordinal) },
             FiledHeight = ctx.Block.Height,
+            // Scenario fields (issue 6 contract); part A validates them.
+            Kind = tx.Kind,
+            EmissionFactors = { tx.EmissionFactors.OrderBy(f => f.ActivityType, StringComparer.Ordinal) },
+            DailyCapGramsPerUser = tx.DailyCapGramsPerUser,
         });
         return Outcome.Committed(("methodology_id", tx.MethodologyId));
     }

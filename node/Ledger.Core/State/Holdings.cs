@@ -17,6 +17,29 @@ public static class Holdings
         PutCheckedBatch(state, batch);
     }
 
+    /// <summary>
+    /// A scenario day's batch (§16): its units are the users' custody records, written as the chunks
+    /// arrived; they count as tradable, held by the scenario company for its users.
+    /// </summary>
+    public static void IssueIntoCustody(LedgerState state, BatchRecord batch)
+    {
+        Invariant.Require(batch.TradableGrams == batch.IssuedGrams && batch.Custodian.Length > 0, "a scenario batch starts wholly tradable, in custody");
+        PutCheckedBatch(state, batch);
+    }
+
+    /// <summary>Moves grams of a user's custody balance to the user's own account; the batch's tradable supply is unchanged.</summary>
+    public static void WithdrawCustody(LedgerState state, CustodyRecord custody, string to, ulong grams)
+    {
+        Invariant.Require(custody.Grams - custody.WithdrawnGrams >= grams, "a withdrawal never exceeds the custody balance");
+        var updated = custody.Clone();
+        updated.WithdrawnGrams = checked(updated.WithdrawnGrams + grams);
+        state.PutCustody(updated);
+
+        var target = state.GetBalance(to, custody.BatchId);
+        target.TradableGrams = checked(target.TradableGrams + grams);
+        state.PutBalance(target);
+    }
+
     public static void MoveTradable(LedgerState state, string batchId, string from, string to, ulong grams)
     {
         var source = state.GetBalance(from, batchId);

@@ -46,6 +46,25 @@ public sealed class LedgerState
 
     public void PutReportUse(ReadOnlySpan<byte> reportHash, ReportUse use) => Write(StateKeys.ReportHash(reportHash), use);
 
+    public ScenarioDayRecord? GetScenarioDay(string scenarioId, uint day) => Read(StateKeys.ScenarioDay(scenarioId, day), ScenarioDayRecord.Parser);
+
+    public void PutScenarioDay(ScenarioDayRecord record) => Write(StateKeys.ScenarioDay(record.ScenarioId, record.Day), record);
+
+    public BehaviourChunkRecord? GetBehaviourChunk(string scenarioId, uint day, uint chunkIndex) =>
+        Read(StateKeys.BehaviourChunk(scenarioId, day, chunkIndex), BehaviourChunkRecord.Parser);
+
+    public void PutBehaviourChunk(string scenarioId, uint day, uint chunkIndex, BehaviourChunkRecord record) =>
+        Write(StateKeys.BehaviourChunk(scenarioId, day, chunkIndex), record);
+
+    public DedupUse? GetDedupUse(ReadOnlySpan<byte> dedupKey) => Read(StateKeys.Dedup(dedupKey), DedupUse.Parser);
+
+    public void PutDedupUse(ReadOnlySpan<byte> dedupKey, DedupUse use) => Write(StateKeys.Dedup(dedupKey), use);
+
+    public CustodyRecord? GetCustody(string company, ReadOnlySpan<byte> userId, string batchId) =>
+        Read(StateKeys.Custody(company, userId, batchId), CustodyRecord.Parser);
+
+    public void PutCustody(CustodyRecord record) => Write(StateKeys.Custody(record.Company, record.UserId.Span, record.BatchId), record);
+
     public ValidatorSchedule? GetValidatorSchedule() => Read(StateKeys.ValidatorSchedule, ValidatorSchedule.Parser);
 
     public void PutValidatorSchedule(ValidatorSchedule schedule) => Write(StateKeys.ValidatorSchedule, schedule);

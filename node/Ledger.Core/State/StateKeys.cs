@@ -20,6 +20,12 @@ public static class StateKeys
     public const byte ReportHashTable = 0x07;
     public const byte NonceTable = 0x08;
 
+    // Scenario issuance and custody (issue 6 part B): 0x10-0x17.
+    public const byte ScenarioDayTable = 0x10;
+    public const byte BehaviourChunkTable = 0x11;
+    public const byte DedupTable = 0x12;
+    public const byte CustodyTable = 0x13;
+
     /// <summary>Where the current state root is kept. It is not part of the write-set digest.</summary>
     public static readonly byte[] StateRoot = Compose(MetaTable, "state_root");
 
@@ -46,12 +52,61 @@ public static class StateKeys
         return key;
     }
 
+    /// <summary>0x10 ‖ scenario ‖ 0x00 ‖ u32(day).</summary>
+    public static byte[] ScenarioDay(string scenarioId, uint day) => WithU32(Compose(ScenarioDayTable, scenarioId), day);
+
+    /// <summary>0x11 ‖ scenario ‖ 0x00 ‖ u32(day) ‖ u32(chunk index).</summary>
+    public static byte[] BehaviourChunk(string scenarioId, uint day, uint chunkIndex)
+    {
+        var key = WithU32(Compose(BehaviourChunkTable, scenarioId), day);
+        Array.Resize(ref key, key.Length + sizeof(uint));
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(key.Length - sizeof(uint)), chunkIndex);
+        return key;
+    }
+
+    /// <summary>0x12 ‖ dedup key (32 bytes).</summary>
+    public static byte[] Dedup(ReadOnlySpan<byte> dedupKey)
+    {
+        var key = new byte[1 + dedupKey.Length];
+        key[0] = DedupTable;
+        dedupKey.CopyTo(key.AsSpan(1));
+        return key;
+    }
+
+    /// <summary>0x13 ‖ company ‖ 0x00 ‖ user id (32 bytes) ‖ batch id: a user's custody records sort together.</summary>
+    public static byte[] Custody(string company, ReadOnlySpan<byte> userId, string batchId)
+    {
+        var prefix = CustodyUser(company, userId);
+        var key = new byte[prefix.Length + Encoding.UTF8.GetByteCount(batchId)];
+        prefix.CopyTo(key, 0);
+        Encoding.UTF8.GetBytes(batchId, key.AsSpan(prefix.Length));
+        return key;
+    }
+
+    /// <summary>The prefix of every custody record of one user at one company: a statement is a prefix scan.</summary>
+    public static byte[] CustodyUser(string company, ReadOnlySpan<byte> userId)
+    {
+        var prefix = Compose(CustodyTable, company);
+        var key = new byte[prefix.Length + 1 + userId.Length];
+        prefix.CopyTo(key, 0);
+        userId.CopyTo(key.AsSpan(prefix.Length + 1));
+        return key;
+    }
+
     public static byte[] Nonce(string signer, ulong nonce)
     {
         var prefix = Compose(NonceTable, signer);
         var key = new byte[prefix.Length + 1 + sizeof(ulong)];
         prefix.CopyTo(key, 0);
         BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(prefix.Length + 1), nonce);
+        return key;
+    }
+
+    private static byte[] WithU32(byte[] prefix, uint value)
+    {
+        var key = new byte[prefix.Length + 1 + sizeof(uint)];
+        prefix.CopyTo(key, 0);
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(prefix.Length + 1), value);
         return key;
     }
 
