@@ -27,7 +27,7 @@ public static class BehaviourHandler
             return invalid;
         }
 
-        if (Scenarios.Resolve(ctx, tx.ScenarioId, out var scenario, out var methodology) is { } noScenario)
+        if (ScenarioRules.Resolve(ctx, tx.ScenarioId, out var scenario, out var methodology) is { } noScenario)
         {
             return noScenario;
         }
@@ -135,7 +135,7 @@ public static class BehaviourHandler
     /// <summary>Each record in order; the first problem found refuses the chunk and names the record.</summary>
     private static Outcome? CheckRecords(TransactionContext ctx, SubmitBehaviourBatch tx, IReadOnlyDictionary<string, EmissionFactor> factors)
     {
-        var dayStartMs = Scenarios.DayStartMs(tx.Day);
+        var dayStartMs = ScenarioRules.DayStartMs(tx.Day);
         var seen = new HashSet<ByteString>();
         for (var i = 0; i < tx.Records.Count; i++)
         {

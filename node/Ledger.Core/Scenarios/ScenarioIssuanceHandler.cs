@@ -49,7 +49,7 @@ public static class ScenarioIssuanceHandler
 
     private static Outcome IssueDay(TransactionContext ctx, string operatorId, ScenarioDayVerification verification)
     {
-        if (Scenarios.Resolve(ctx, verification.ScenarioId, out var scenario, out _) is { } noScenario)
+        if (ScenarioRules.Resolve(ctx, verification.ScenarioId, out var scenario, out _) is { } noScenario)
         {
             return noScenario;
         }

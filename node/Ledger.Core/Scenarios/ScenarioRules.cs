@@ -4,7 +4,7 @@ using Ledger.Core.Protocol;
 namespace Ledger.Core.Scenarios;
 
 /// <summary>What every scenario transaction checks first: the scenario exists, is a scenario, may issue, and its methodology.</summary>
-public static class Scenarios
+public static class ScenarioRules
 {
     /// <summary>China Standard Time is UTC+8, without daylight saving.</summary>
     public const long ChinaStandardTimeOffsetMs = 8 * 3_600_000L;
