@@ -32,6 +32,20 @@ public sealed partial class LedgerClient
         return reply?.Balances.ToList() ?? [];
     }
 
+    /// <summary>
+    /// A pseudonymous user's custody statement at a scenario company (§16): per scenario day, what the user
+    /// earned, withdrew and holds. userId is the company's 32-byte salted hash of the user (§28).
+    /// </summary>
+    public async Task<CustodyStatement> GetCustodyStatementAsync(string company, ReadOnlyMemory<byte> userId, CancellationToken cancellationToken = default)
+    {
+        var request = new GetCustodyStatementRequest
+        {
+            Company = Require.Id(company, nameof(company)),
+            UserId = ByteString.CopyFrom(Require.Hash(userId.Span, nameof(userId))),
+        };
+        return await InvokeAsync(o => _stub.GetCustodyStatementAsync(request, o), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A batch with its supply, or null when it does not exist.</summary>
     public async Task<BatchRecord?> GetBatchAsync(string batchId, CancellationToken cancellationToken = default)
     {

@@ -24,6 +24,10 @@ internal static class Require
             : throw new ArgumentException($"{field} must be {(required ? "1" : "0")}-{lengthMax} characters without control characters", field);
     }
 
+    /// <summary>Pseudonymous user ids and dedup keys: exactly 32 bytes.</summary>
+    public static byte[] Hash(ReadOnlySpan<byte> value, string field) =>
+        value.Length == Limits.BehaviourHashBytes ? value.ToArray() : throw new ArgumentException($"{field} must be {Limits.BehaviourHashBytes} bytes, not {value.Length}", field);
+
     public static ulong Positive(ulong grams, string field) =>
         grams > 0 ? grams : throw new ArgumentException($"{field} must be positive", field);
 

@@ -16,4 +16,5 @@ public static class DomainTags
     public static readonly byte[] Proposal = Encoding.ASCII.GetBytes("ORDOS-CIL/proposal/v1");
     public static readonly byte[] ValidatorSet = Encoding.ASCII.GetBytes("ORDOS-CIL/validators/v1");
     public static readonly byte[] Genesis = Encoding.ASCII.GetBytes("ORDOS-CIL/genesis/v1");
+    public static readonly byte[] Dedup = Encoding.ASCII.GetBytes("ORDOS-CIL/dedup/v1");
 }

@@ -140,6 +140,38 @@ public sealed class LedgerService(
     public override Task<GetCancellationReply> GetCancellation(GetCancellationRequest request, ServerCallContext context) =>
         Task.FromResult(new GetCancellationReply { Cancellation = View().GetCancellation(RequireId(request.CancellationId, "cancellation_id")) ?? throw NotFound($"cancellation {request.CancellationId} does not exist") });
 
+    public override Task<CustodyStatement> GetCustodyStatement(GetCustodyStatementRequest request, ServerCallContext context)
+    {
+        RequireId(request.Company, "company");
+        if (request.UserId.Length != Limits.BehaviourHashBytes)
+        {
+            throw Invalid($"user_id must be the {Limits.BehaviourHashBytes}-byte salted hash the company uses");
+        }
+
+        var view = View();
+        var statement = new CustodyStatement { Company = request.Company, UserId = request.UserId };
+        foreach (var entry in chain.Store.Scan(StateKeys.CustodyUser(request.Company, request.UserId.Span)).Take(ListLimitMax))
+        {
+            var custody = CustodyRecord.Parser.ParseFrom(entry.Value);
+            var issued = view.GetBatch(custody.BatchId) is not null;
+            var balance = issued ? custody.Grams - custody.WithdrawnGrams : 0;
+            statement.Entries.Add(new CustodyStatementEntry
+            {
+                BatchId = custody.BatchId,
+                ScenarioId = custody.ScenarioId,
+                Day = custody.Day,
+                Issued = issued,
+                EarnedGrams = custody.Grams,
+                WithdrawnGrams = custody.WithdrawnGrams,
+                BalanceGrams = balance,
+                Quantities = { custody.Quantities },
+            });
+            statement.BalanceGrams += balance;
+        }
+
+        return Task.FromResult(statement);
+    }
+
     public override Task<NodeStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
         var head = chain.Head;
