@@ -7,8 +7,15 @@ using Ledger.Client.Keys;
 using Ledger.Core.Protocol;
 
 // dotnet run --project bench/Ledger.Bench.Load -- [seconds] [clients] [key file] [node URLs...]
+//   or: -- scenario [records] [in flight] [node URLs...]   (one scenario day, docs/BENCHMARKS.md)
 // Defaults: 30 s, 32 clients, the devnet bureau key, the four devnet nodes. Each client files
 // methodologies with SubmitAndWait in a closed loop, spread over the nodes.
+if (args.Length > 0 && args[0] == "scenario")
+{
+    await Ledger.Bench.Load.ScenarioLoad.RunAsync(args[1..]);
+    return;
+}
+
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
 var clientCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 32;
 var keyFile = args.Length > 2 ? args[2] : "network-config/devnet/keys/bureau.insecure.pem";

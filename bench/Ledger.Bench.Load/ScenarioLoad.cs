@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Ledger.Client;
+using Ledger.Client.Builders;
+using Ledger.Client.Keys;
+using Ledger.Core.Crypto;
+using Ledger.Core.Issuance;
+using Ledger.Core.Protocol;
+using Ledger.Core.Scenarios;
+
+namespace Ledger.Bench.Load;
+
+/// <summary>
+/// scenario [records] [in flight] [node URLs...]: one scenario day of records submitted in chunks
+/// (SubmitAndWait, at most "in flight" at once, spread over the nodes), then verified by the operator and
+/// issued by the bureau. Prints records/s. Registers a fresh scenario company and scenario on each run.
+/// </summary>
+public static class ScenarioLoad
+{
+    public static async Task RunAsync(string[] args)
+    {
+        var records = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
+        var inFlight = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
+        var nodes = args.Length > 2 ? args[2..].Select(u => new Uri(u)).ToArray() : Enumerable.Range(7101, 4).Select(p => new Uri($"http://127.0.0.1:{p}")).ToArray();
+        var bureau = new LedgerSigner("bureau", KeyFile.Load("network-config/devnet/keys/bureau.insecure.pem"));
+        var @operator = new LedgerSigner("operator", KeyFile.Load("network-config/devnet/keys/operator.insecure.pem"));
+        var clients = nodes.Select(n => new LedgerClient(new LedgerClientOptions { Endpoint = n, SubmitAndWaitTimeout = TimeSpan.FromMinutes(5) })).ToArray();
+        var client = clients[0];
+        var hash = NetworkHashes.For((await client.GetStatusAsync()).HashAlgorithm);
+
+        var run = DateTime.UtcNow.ToString("HHmmssfff", CultureInfo.InvariantCulture);
+        var methodologyId = $"M-BENCH-{run}";
+        var scenarioId = $"S-BENCH-{run}";
+        var company = new LedgerSigner($"bench-app-{run}", KeyFile.Generate(KeyAlgorithm.Ed25519));
+        var file = Transactions.FileMethodology(methodologyId, "Low-carbon travel (bench)", MethodologyLevel.Local, "1.0", ["bike", "metro"]);
+        file.FileMethodology.Kind = MethodologyKind.Scenario;
+        file.FileMethodology.EmissionFactors.Add(new EmissionFactor { ActivityType = "bike", Unit = "km", GramsNumerator = 69, UnitsDenominator = 2 });
+        file.FileMethodology.EmissionFactors.Add(new EmissionFactor { ActivityType = "metro", Unit = "ride", GramsNumerator = 120, UnitsDenominator = 1 });
+        file.FileMethodology.DailyCapGramsPerUser = 5_000;
+        await client.SubmitAndWaitAsync(file, bureau);
+        await client.SubmitAndWaitAsync(Transactions.RegisterParticipant(company.ParticipantId, "Bench travel app", [Role.ScenarioCompany], company.Key.ToPublicKey()), @operator);
+        await client.SubmitAndWaitAsync(Transactions.ApplyScenarioInterim(scenarioId, "Bench travel", methodologyId), company);
+        await client.SubmitAndWaitAsync(Transactions.ApproveProject(scenarioId), bureau);
+
+        var day = BatchIds.DayNumber(DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8))) - 1;
+        var prepared = Stopwatch.StartNew();
+        var chunks = Transactions.BehaviourChunks(scenarioId, day, Records(hash, company.ParticipantId, run, records));
+        var envelopes = await Task.WhenAll(chunks.Select(chunk => client.PrepareAsync(chunk, company)));
+        Console.WriteLine($"{records:N0} records in {chunks.Count:N0} chunks, prepared and signed in {prepared.Elapsed.TotalSeconds:0.0} s");
+
+        var startHeight = (await client.GetStatusAsync()).Height;
+        var clock = Stopwatch.StartNew();
+        using var gate = new SemaphoreSlim(inFlight);
+        var failures = 0;
+        await Task.WhenAll(envelopes.Select(async (envelope, i) =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var result = await clients[i % clients.Length].TrySubmitAndWaitAsync(envelope);
+                if (!result.IsCommitted)
+                {
+                    Interlocked.Increment(ref failures);
+                    Console.WriteLine($"chunk {i}: {result.Code} {result.Message}");
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var endHeight = (await client.GetStatusAsync()).Height;
+        Console.WriteLine($"nodes {nodes.Length}, in flight {inFlight}: {seconds:0.0} s, {records / seconds:N0} records/s, {chunks.Count / seconds:0.0} chunks/s, {endHeight - startHeight} blocks, failures {failures}");
+
+        var issueClock = Stopwatch.StartNew();
+        var methodology = (await client.GetMethodologyAsync(methodologyId))!;
+        var verification = Transactions.ScenarioDayVerification(hash.Algorithm, scenarioId, day, chunks.Select(c => (IReadOnlyList<BehaviourRecord>)c.SubmitBehaviourBatch.Records).ToList(), methodology);
+        var issuance = await client.TrySubmitAndWaitAsync(Transactions.IssueScenarioBatch(@operator.ParticipantId, [verification]), bureau, [@operator]);
+        Console.WriteLine($"issuance: {(issuance.IsCommitted ? "committed" : issuance.Code + " " + issuance.Message)}, {verification.Grams:N0} g, verified and issued in {issueClock.Elapsed.TotalSeconds:0.0} s");
+        foreach (var each in clients)
+        {
+            await each.DisposeAsync();
+        }
+    }
+
+    /// <summary>Metro rides and bike trips of records / 4 users, each its own source event.</summary>
+    private static IEnumerable<BehaviourRecord> Records(INetworkHash hash, string company, string run, int records)
+    {
+        var users = Math.Max(1, records / 4);
+        for (var i = 0; i < records; i++)
+        {
+            var start = (uint)(i % 20 * 3_600_000);
+            var userId = hash.Hash(Encoding.UTF8.GetBytes($"salt:{company}:{i % users}"));
+            yield return Transactions.BehaviourRecord(
+                userId, i % 5 == 0 ? "bike" : "metro", i % 5 == 0 ? (ulong)(1 + (i % 7)) : 1, start, start + 1_800_000,
+                DedupKeys.For(hash, "ordos-metro-fare", $"{run}-{i}"), $"consent-{i % users}");
+        }
+    }
+}
