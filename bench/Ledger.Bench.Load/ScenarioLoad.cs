@@ -5,6 +5,7 @@ using Ledger.Client;
 using Ledger.Client.Builders;
 using Ledger.Client.Keys;
 using Ledger.Core.Crypto;
+using Ledger.Core.Execution;
 using Ledger.Core.Issuance;
 using Ledger.Core.Protocol;
 using Ledger.Core.Scenarios;
@@ -58,11 +59,11 @@ public static class ScenarioLoad
             await gate.WaitAsync();
             try
             {
-                var result = await clients[i % clients.Length].TrySubmitAndWaitAsync(envelope);
-                if (!result.IsCommitted)
+                var result = await SubmitAndWaitAsync(clients[i % clients.Length], hash, envelope);
+                if (!result)
                 {
                     Interlocked.Increment(ref failures);
-                    Console.WriteLine($"chunk {i}: {result.Code} {result.Message}");
+                    Console.WriteLine($"chunk {i} was not committed");
                 }
             }
             finally
@@ -82,6 +83,31 @@ public static class ScenarioLoad
         foreach (var each in clients)
         {
             await each.DisposeAsync();
+        }
+    }
+
+    /// <summary>Submit and wait; a node's wait deadline (30 s) only means "still pending", so keep asking until it commits or is refused.</summary>
+    private static async Task<bool> SubmitAndWaitAsync(LedgerClient client, INetworkHash hash, Envelope envelope)
+    {
+        string transactionId;
+        try
+        {
+            return (await client.TrySubmitAndWaitAsync(envelope)).IsCommitted;
+        }
+        catch (LedgerTimeoutException)
+        {
+            transactionId = Convert.ToHexStringLower(SignBytes.TransactionId(hash, envelope));
+        }
+
+        while (true)
+        {
+            var reply = await client.GetTransactionAsync(transactionId);
+            if (reply is { Status: TransactionStatus.Committed or TransactionStatus.Refused })
+            {
+                return reply.Status == TransactionStatus.Committed && reply.Receipt.Code == RejectionCode.Unspecified;
+            }
+
+            await Task.Delay(500);
         }
     }
 
