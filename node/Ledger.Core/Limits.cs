@@ -29,6 +29,28 @@ public static class Limits
 
     public const int IssuedPeriodsPerProjectMax = 10_000;
 
+    /// <summary>Official holidays in one year's calendar (China has about 30 days off, weekends included).</summary>
+    public const int CalendarHolidaysPerYearMax = 64;
+
+    /// <summary>Weekend days worked instead (调休) in one year's calendar.</summary>
+    public const int CalendarAdjustedDaysPerYearMax = 32;
+
+    /// <summary>Expert opinions one subject keeps; at least the rules' maximum required.</summary>
+    public const int OpinionsPerSubjectMax = 32;
+
+    public const int ObjectionsPerSubjectMax = 256;
+
+    public const int EvaluationsPerSubjectMax = 256;
+
+    /// <summary>Bureau records of registrations elsewhere linked to one subject.</summary>
+    public const int ExclusionsPerSubjectMax = 64;
+
+    /// <summary>Active methodologies covering one activity type (the §5 preference index).</summary>
+    public const int MethodologiesPerActivityMax = 64;
+
+    /// <summary>Units of scenario activity ("km", "kWh", "trip").</summary>
+    public const int UnitLengthMax = 32;
+
     /// <summary>An envelope may name an expiry at most this many heights ahead, which bounds how long a refused envelope can be replayed.</summary>
     public const ulong ExpiryHeightsAheadMax = 100_000;
 

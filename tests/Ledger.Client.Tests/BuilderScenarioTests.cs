@@ -14,6 +14,8 @@ public sealed class BuilderScenarioTests
     private const string Owner = "owner-1";
     private const string Trader = "trader-1";
     private const string Trader2 = "trader-2";
+    private const string Expert = "expert-1";
+    private const string ScenarioCompany = "travel-app";
 
     public static TheoryData<KeyAlgorithm, HashAlgorithm> Networks => new()
     {
@@ -42,6 +44,13 @@ public sealed class BuilderScenarioTests
         var owner = sdk.Signer(Owner);
         sdk.Commit(Transactions.ApplyProject("P-1", "Rooftop PV, Dongsheng", "M-2"), owner);
         sdk.Commit(Transactions.ApplyProject("P-2", "Rooftop PV, Ejin Horo", "M-2", ["VCS-1234"]), owner);
+        sdk.Commit(Transactions.RegisterParticipant(Expert, "Prof. Wang (expert committee)", [Role.Expert], ledger.KeyOf(Expert).ToPublicKey()), bureau);
+        var expert = sdk.Signer(Expert);
+        sdk.Commit(Transactions.SubmitReview("P-1", favourable: true, SHA256.HashData(Encoding.UTF8.GetBytes("opinion on P-1")), "sound baseline"), expert);
+        sdk.Commit(Transactions.SubmitReview("P-2", favourable: false, "double counted with VCS"), expert);
+        sdk.Commit(Transactions.StartPublicNotice("P-1"), operatorSigner);
+        var objection = sdk.Commit(Transactions.FileObjection("P-1", "panels predate the scheme", onBehalfOf: "public-comment-0017"), operatorSigner);
+        sdk.Commit(Transactions.AnswerObjection("P-1", uint.Parse(SdkLedger.AttributeOf(objection, "objection_number"), System.Globalization.CultureInfo.InvariantCulture), "commissioning certificate checked"), bureau);
         sdk.Commit(Transactions.ApproveProject("P-1"), bureau);
         sdk.Commit(Transactions.RejectProject("P-2", "registered in VCS (§17)"), bureau);
         Assert.Equal(ProjectStatus.Rejected, ledger.View.GetProject("P-2")!.Status);
@@ -63,6 +72,42 @@ public sealed class BuilderScenarioTests
         Assert.Equal((300_000UL, 0UL, 100_000UL), (balance.TradableGrams, balance.EscrowedGrams, balance.RetiredGrams));
         Assert.Equal(600_000UL, ledger.View.GetBalance(Owner, batchId).TradableGrams);
         Assert.Equal(CancellationStatus.Approved, ledger.View.GetCancellation(approvedId)!.Status);
+
+        EveryLifecycleBuilder(sdk, bureau, operatorSigner, owner, expert);
+    }
+
+    /// <summary>Calendar, scenario methodology and application, exceptions, exclusions, evaluation, suspension, reinstatement.</summary>
+    private static void EveryLifecycleBuilder(SdkLedger sdk, LedgerSigner bureau, LedgerSigner operatorSigner, LedgerSigner owner, LedgerSigner expert)
+    {
+        var ledger = sdk.Ledger;
+        sdk.Commit(Transactions.SetCalendar(2025, [new DateOnly(2025, 1, 1), new DateOnly(2025, 10, 1)], [new DateOnly(2025, 9, 28)]), bureau);
+        Assert.Equal(2, ledger.View.GetCalendar(2025)!.Holidays.Count);
+
+        sdk.Commit(Transactions.FileScenarioMethodology("SM-1", "Green travel", MethodologyLevel.Local, "1.0", [Transactions.EmissionFactor("cycling", "km", 120), Transactions.EmissionFactor("transit", "km", 37, 2)], 2_000), bureau);
+        sdk.Commit(Transactions.FileMethodology("M-G", "PV (group standard)", MethodologyLevel.Group, "1.0", ["pv"]), bureau);
+        sdk.Commit(Transactions.GrantMethodologyException("P-3", "M-G", "pilot of the association standard"), bureau);
+        sdk.Commit(Transactions.ApplyProject("P-3", "Rooftop PV, Otog", "M-G"), owner);
+        sdk.Commit(Transactions.WithdrawMethodology("M-G", "superseded by the local methodology"), bureau);
+        Assert.Equal(MethodologyStatus.Withdrawn, ledger.View.GetMethodology("M-G")!.Status);
+        sdk.Commit(Transactions.DeclareExternalRegistration("P-3", "GS-88"), owner);
+        sdk.Commit(Transactions.AddExclusion("CCER", "CCER-0042", "P-3", "listed in the CCER registry"), bureau);
+        Assert.Equal(2, ledger.View.GetProject("P-3")!.ExternalRegistryIds.Count + ledger.View.GetProject("P-3")!.BureauExclusions.Count);
+
+        ledger.Register(ScenarioCompany, Role.ScenarioCompany);
+        sdk.Commit(Transactions.ApplyScenario("S-1", "Green travel, Kangbashi", "SM-1"), sdk.Signer(ScenarioCompany));
+        sdk.Commit(Transactions.SubmitReview("S-1", favourable: true, "factors match the methodology"), expert);
+        sdk.Commit(Transactions.StartPublicNotice("S-1"), operatorSigner);
+        sdk.Commit(Transactions.Approve("S-1"), bureau);
+        sdk.Commit(Transactions.Reject("P-3", "methodology withdrawn"), bureau);
+
+        var today = Core.Calendar.WorkingDays.Date(ledger.Today);
+        var evaluation = sdk.Commit(Transactions.RecordEvaluation("P-1", "meter calibration overdue", today), operatorSigner);
+        var number = uint.Parse(SdkLedger.AttributeOf(evaluation, "evaluation_number"), System.Globalization.CultureInfo.InvariantCulture);
+        ledger.AdvanceTo(ledger.TimeMs + Core.Calendar.WorkingDays.DayMs);
+        sdk.Commit(Transactions.Suspend("P-1", number, "calibration not rectified in time"), bureau);
+        sdk.Commit(Transactions.RecordRectification("P-1", number, "meters recalibrated"), owner);
+        sdk.Commit(Transactions.Reinstate("P-1"), bureau);
+        Assert.Equal(ProjectStatus.Approved, ledger.View.GetProject("P-1")!.Status);
     }
 
     [Theory]

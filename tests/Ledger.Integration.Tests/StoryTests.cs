@@ -34,7 +34,8 @@ public sealed class StoryTests : IAsyncLifetime
         await _client.SubmitAndWaitAsync(Transactions.FileMethodology("M-PV", "Distributed photovoltaics", MethodologyLevel.Local, "1.0", ["pv"]), Participants.Bureau);
         await _client.SubmitAndWaitAsync(Transactions.ApplyProject("PV-7", "Rooftop PV, Kangbashi", "M-PV"), owner);
         Assert.Equal(ProjectStatus.Applied, (await _client.GetProjectAsync("PV-7"))!.Status);
-        var approval = await _client.SubmitAndWaitAsync(Transactions.ApproveProject("PV-7"), Participants.Bureau);
+        var approval = await Stories.ApproveAsync(_client, "PV-7");
+        Assert.Single((await _client.GetProjectAsync("PV-7"))!.Opinions);
         Assert.Equal("PROJECT_STATUS_APPROVED", approval.Attribute("status"));
 
         var report = SHA256.HashData("verification report PV-7 2025-01"u8);
@@ -142,7 +143,7 @@ public sealed class StoryTests : IAsyncLifetime
         var owner = await Participants.RegisterAsync(_client, "owner-a", Role.ProjectOwner);
         await _client.SubmitAndWaitAsync(Transactions.FileMethodology("M-PV", "Distributed photovoltaics", MethodologyLevel.Local, "1.0", ["pv"]), Participants.Bureau);
         await _client.SubmitAndWaitAsync(Transactions.ApplyProject("PV-1", "Rooftop PV", "M-PV"), owner);
-        await _client.SubmitAndWaitAsync(Transactions.ApproveProject("PV-1"), Participants.Bureau);
+        await Stories.ApproveAsync(_client, "PV-1");
         var issued = await _client.SubmitAndWaitAsync(Transactions.IssueProjectReductions("PV-1", Jan1, Jan1 + 30, grams, SHA256.HashData("report PV-1"u8), TestVerifier), Participants.Bureau, [Participants.Verifier]);
         return (owner, issued.Attribute("batch_id")!);
     }

@@ -63,4 +63,94 @@ public static class Bodies
     {
         DeclineCancellation = new DeclineCancellation { CancellationId = cancellationId, Reason = "the beneficiary could not be confirmed" },
     };
+
+    public static TransactionBody FileMethodology(string methodologyId, MethodologyLevel level, params string[] activityTypes) => new()
+    {
+        FileMethodology = new FileMethodology { MethodologyId = methodologyId, Title = "Methodology " + methodologyId, Level = level, Version = "1.0", ActivityTypes = { activityTypes } },
+    };
+
+    /// <summary>A scenario methodology: cycling at 120 g CO2e per km, transit at 37 g per 2 km, a daily cap of 2 kg per user.</summary>
+    public static TransactionBody FileScenarioMethodology(string methodologyId, MethodologyLevel level = MethodologyLevel.Local) => new()
+    {
+        FileMethodology = new FileMethodology
+        {
+            MethodologyId = methodologyId,
+            Title = "Green travel " + methodologyId,
+            Level = level,
+            Version = "1.0",
+            Kind = MethodologyKind.Scenario,
+            ActivityTypes = { "cycling", "transit" },
+            EmissionFactors =
+            {
+                new EmissionFactor { ActivityType = "cycling", Unit = "km", GramsNumerator = 120, UnitsDenominator = 1 },
+                new EmissionFactor { ActivityType = "transit", Unit = "km", GramsNumerator = 37, UnitsDenominator = 2 },
+            },
+            DailyCapGramsPerUser = 2_000,
+        },
+    };
+
+    public static TransactionBody ApplyScenario(string scenarioId, string methodologyId, params string[] externalIds) => new()
+    {
+        ApplyScenario = new ApplyScenario { ScenarioId = scenarioId, Title = "Green travel " + scenarioId, MethodologyId = methodologyId, ExternalRegistryIds = { externalIds } },
+    };
+
+    public static TransactionBody SubmitReview(string subjectId, bool favourable) => new()
+    {
+        SubmitReview = new SubmitReview { SubjectId = subjectId, Favourable = favourable, Summary = favourable ? "boundary and baseline sound" : "baseline overstated" },
+    };
+
+    public static TransactionBody StartPublicNotice(string subjectId) => new() { StartPublicNotice = new StartPublicNotice { SubjectId = subjectId } };
+
+    public static TransactionBody Approve(string subjectId) => new() { ApproveProject = new ApproveProject { ProjectId = subjectId } };
+
+    public static TransactionBody Reject(string subjectId) => new() { RejectProject = new RejectProject { ProjectId = subjectId, Reason = "boundary unclear" } };
+
+    public static TransactionBody FileObjection(string subjectId, string onBehalfOf = "") => new()
+    {
+        FileObjection = new FileObjection { SubjectId = subjectId, Text = "the panels were installed before 2023", OnBehalfOf = onBehalfOf },
+    };
+
+    public static TransactionBody AnswerObjection(string subjectId, uint number) => new()
+    {
+        AnswerObjection = new AnswerObjection { SubjectId = subjectId, ObjectionNumber = number, Answer = "commissioning certificate checked: 2024-03" },
+    };
+
+    public static TransactionBody RecordEvaluation(string subjectId, uint deadlineDay) => new()
+    {
+        RecordEvaluation = new RecordEvaluation { SubjectId = subjectId, Finding = "meter calibration overdue", RectificationDeadlineDay = deadlineDay },
+    };
+
+    public static TransactionBody RecordRectification(string subjectId, uint number) => new()
+    {
+        RecordRectification = new RecordRectification { SubjectId = subjectId, EvaluationNumber = number, Description = "meters recalibrated, certificate attached" },
+    };
+
+    public static TransactionBody Suspend(string subjectId, uint evaluationNumber) => new()
+    {
+        Suspend = new Suspend { SubjectId = subjectId, EvaluationNumber = evaluationNumber, Reason = "not rectified in time" },
+    };
+
+    public static TransactionBody Reinstate(string subjectId) => new() { Reinstate = new Reinstate { SubjectId = subjectId } };
+
+    public static TransactionBody SetCalendar(SetCalendar calendar) => new() { SetCalendar = calendar.Clone() };
+
+    public static TransactionBody AddExclusion(string registry, string externalId, string projectId = "") => new()
+    {
+        AddExclusion = new AddExclusion { Registry = registry, ExternalId = externalId, ProjectId = projectId },
+    };
+
+    public static TransactionBody DeclareExternalRegistration(string subjectId, string externalId) => new()
+    {
+        DeclareExternalRegistration = new DeclareExternalRegistration { SubjectId = subjectId, ExternalRegistryId = externalId },
+    };
+
+    public static TransactionBody WithdrawMethodology(string methodologyId) => new()
+    {
+        WithdrawMethodology = new WithdrawMethodology { MethodologyId = methodologyId, Reason = "replaced by the national standard" },
+    };
+
+    public static TransactionBody GrantMethodologyException(string subjectId, string methodologyId) => new()
+    {
+        GrantMethodologyException = new GrantMethodologyException { SubjectId = subjectId, MethodologyId = methodologyId, Reason = "the national methodology does not fit off-grid sites" },
+    };
 }

@@ -10,7 +10,7 @@ namespace Ledger.Client.Builders;
 /// Arguments are checked as the ledger would (ids, lengths, non-zero amounts) and an
 /// <see cref="ArgumentException"/> names the field; rules that need state (balances, roles) are the ledger's.
 /// </summary>
-public static class Transactions
+public static partial class Transactions
 {
     private static readonly DateOnly DayZero = new(1970, 1, 1);
 
@@ -105,13 +105,16 @@ public static class Transactions
         },
     };
 
-    /// <summary>Approves an APPLIED project. Signed by a BUREAU.</summary>
+    /// <summary>
+    /// Approves a project or scenario in PUBLIC_NOTICE whose notice has lasted the network's working
+    /// days and whose objections are answered (§10). Signed by a BUREAU. Same as <see cref="Approve"/>.
+    /// </summary>
     public static TransactionBody ApproveProject(string projectId) => new()
     {
         ApproveProject = new ApproveProject { ProjectId = Require.Id(projectId, nameof(projectId)) },
     };
 
-    /// <summary>Rejects an APPLIED project with a reason. Signed by a BUREAU.</summary>
+    /// <summary>Rejects an APPLIED, UNDER_REVIEW or PUBLIC_NOTICE project or scenario with a reason. Signed by a BUREAU.</summary>
     public static TransactionBody RejectProject(string projectId, string reason) => new()
     {
         RejectProject = new RejectProject

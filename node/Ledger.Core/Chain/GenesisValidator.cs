@@ -36,6 +36,7 @@ public static class GenesisValidator
         }
 
         problems.AddRange(ValidatorProblems(genesis.Validators));
+        problems.AddRange(Execution.LedgerRules.From(genesis.Rules).Problems());
         return problems;
     }
 

@@ -54,6 +54,39 @@ public sealed class LedgerState
 
     public void PutNonceUse(string signer, ulong nonce, NonceUse use) => Write(StateKeys.Nonce(signer, nonce), use);
 
+    public CalendarRecord? GetCalendar(int year) => Read(StateKeys.Calendar(year), CalendarRecord.Parser);
+
+    public void PutCalendar(CalendarRecord record) => Write(StateKeys.Calendar((int)record.Year), record);
+
+    /// <summary>The active methodologies covering an activity type; an empty record when none.</summary>
+    public ActivityMethodologies GetActivity(string activityType) =>
+        Read(StateKeys.Activity(activityType), ActivityMethodologies.Parser) ?? new ActivityMethodologies();
+
+    public void PutActivity(string activityType, ActivityMethodologies record) => Write(StateKeys.Activity(activityType), record);
+
+    public MethodologyException? GetMethodologyException(string subjectId) =>
+        Read(StateKeys.MethodologyException(subjectId), MethodologyException.Parser);
+
+    public void PutMethodologyException(MethodologyException record) => Write(StateKeys.MethodologyException(record.SubjectId), record);
+
+    public ObjectionRecord? GetObjection(string subjectId, uint number) => Read(StateKeys.Objection(subjectId, number), ObjectionRecord.Parser);
+
+    public void PutObjection(ObjectionRecord record) => Write(StateKeys.Objection(record.SubjectId, record.Number), record);
+
+    public EvaluationRecord? GetEvaluation(string subjectId, uint number) => Read(StateKeys.Evaluation(subjectId, number), EvaluationRecord.Parser);
+
+    public void PutEvaluation(EvaluationRecord record) => Write(StateKeys.Evaluation(record.SubjectId, record.Number), record);
+
+    public ExclusionRecord? GetExclusion(string registry, string externalId) => Read(StateKeys.Exclusion(registry, externalId), ExclusionRecord.Parser);
+
+    public void PutExclusion(ExclusionRecord record) => Write(StateKeys.Exclusion(record.Registry, record.ExternalId), record);
+
+    public PendingExclusions? GetPendingExclusions(string projectId) => Read(StateKeys.PendingExclusions(projectId), PendingExclusions.Parser);
+
+    public void PutPendingExclusions(string projectId, PendingExclusions record) => Write(StateKeys.PendingExclusions(projectId), record);
+
+    public void DeletePendingExclusions(string projectId) => _overlay.Delete(StateKeys.PendingExclusions(projectId));
+
     private T? Read<T>(byte[] key, MessageParser<T> parser)
         where T : class, IMessage<T>
     {

@@ -19,6 +19,13 @@ public static class StateKeys
     public const byte CancellationTable = 0x06;
     public const byte ReportHashTable = 0x07;
     public const byte NonceTable = 0x08;
+    public const byte CalendarTable = 0x09;
+    public const byte ActivityTable = 0x0A;
+    public const byte MethodologyExceptionTable = 0x0B;
+    public const byte ObjectionTable = 0x0C;
+    public const byte EvaluationTable = 0x0D;
+    public const byte ExclusionTable = 0x0E;
+    public const byte PendingExclusionTable = 0x0F;
 
     /// <summary>Where the current state root is kept. It is not part of the write-set digest.</summary>
     public static readonly byte[] StateRoot = Compose(MetaTable, "state_root");
@@ -46,12 +53,37 @@ public static class StateKeys
         return key;
     }
 
+    /// <summary>A year's calendar: the year in four decimal digits.</summary>
+    public static byte[] Calendar(int year) => Compose(CalendarTable, year.ToString("D4", System.Globalization.CultureInfo.InvariantCulture));
+
+    public static byte[] Activity(string activityType) => Compose(ActivityTable, activityType);
+
+    public static byte[] MethodologyException(string subjectId) => Compose(MethodologyExceptionTable, subjectId);
+
+    public static byte[] Objection(string subjectId, uint number) => Numbered(ObjectionTable, subjectId, number);
+
+    public static byte[] Evaluation(string subjectId, uint number) => Numbered(EvaluationTable, subjectId, number);
+
+    public static byte[] Exclusion(string registry, string externalId) => Compose(ExclusionTable, registry, externalId);
+
+    public static byte[] PendingExclusions(string projectId) => Compose(PendingExclusionTable, projectId);
+
     public static byte[] Nonce(string signer, ulong nonce)
     {
         var prefix = Compose(NonceTable, signer);
         var key = new byte[prefix.Length + 1 + sizeof(ulong)];
         prefix.CopyTo(key, 0);
         BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(prefix.Length + 1), nonce);
+        return key;
+    }
+
+    /// <summary>table ‖ id ‖ 00 ‖ u32(number): a subject's numbered records, in number order.</summary>
+    private static byte[] Numbered(byte table, string id, uint number)
+    {
+        var prefix = Compose(table, id);
+        var key = new byte[prefix.Length + 1 + sizeof(uint)];
+        prefix.CopyTo(key, 0);
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(prefix.Length + 1), number);
         return key;
     }
 

@@ -355,7 +355,7 @@ public sealed class RejectionTests
         TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, Bodies.FileMethodology("M-1")));
         _ledger.Register("owner-a", Role.ProjectOwner);
         TestLedger.Committed(_ledger.Submit("owner-a", Bodies.ApplyProject("P-1", "M-1", "VCS-4521")));
-        TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, new TransactionBody { ApproveProject = new ApproveProject { ProjectId = "P-1" } }));
+        _ledger.Approve("P-1");
         AssertRefused(RejectionCode.ExcludedElsewhere, IssueEnvelope("P-1", Jan1, Jan1 + 30, 1_000, 1));
     }
 

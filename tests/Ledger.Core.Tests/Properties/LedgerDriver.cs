@@ -34,7 +34,7 @@ public sealed class LedgerDriver
         Ledger.ApprovedProject("P-2", "owner-2");
         TestLedger.Committed(Ledger.Submit("owner-1", Bodies.ApplyProject("P-applied", "M-1")));
         TestLedger.Committed(Ledger.Submit("owner-2", Bodies.ApplyProject("P-vcs", "M-1", "VCS-1234")));
-        TestLedger.Committed(Ledger.Submit(TestLedger.Bureau, new TransactionBody { ApproveProject = new ApproveProject { ProjectId = "P-vcs" } }));
+        Ledger.Approve("P-vcs");
     }
 
     public TestLedger Ledger { get; }
