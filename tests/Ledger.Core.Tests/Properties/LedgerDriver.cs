@@ -272,7 +272,7 @@ public sealed class LedgerDriver
         _ => held + 1 + (ulong)selector,
     };
 
-    private static InMemoryState Clone(InMemoryState store)
+    internal static InMemoryState Clone(InMemoryState store)
     {
         var copy = new InMemoryState();
         var all = new WriteSet();
