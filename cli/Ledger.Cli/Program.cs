@@ -9,6 +9,7 @@ var root = new RootCommand("ledger: the Ordos carbon inclusive ledger's tool for
     EvidenceCommand.Create(),
     VerifyCommand.Create(),
     CertCommand.Create(),
+    ExportCommand.Create(),
     NetworkCommand.Create(),
     TxCommand.Create(),
 };

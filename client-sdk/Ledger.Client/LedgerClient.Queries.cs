@@ -83,6 +83,10 @@ public sealed partial class LedgerClient
         return (await FindAsync(o => _stub.GetCancellationAsync(request, o), cancellationToken).ConfigureAwait(false))?.Cancellation;
     }
 
+    /// <summary>Cancellations of every status in id order after <paramref name="after"/>, at most <paramref name="limit"/> (0: the node's cap).</summary>
+    public async Task<IReadOnlyList<CancellationRecord>> ListCancellationsAsync(string? after = null, uint limit = 0, CancellationToken cancellationToken = default) =>
+        (await InvokeAsync(o => _stub.ListCancellationsAsync(List(after, limit), o), cancellationToken).ConfigureAwait(false)).Cancellations.ToList();
+
     /// <summary>
     /// Committed blocks with their receipts from <paramref name="fromHeight"/> on, in height order,
     /// then each new block as it commits. Runs until cancelled (then throws
