@@ -147,6 +147,8 @@ public sealed class LedgerStateMachine
         TransactionBody.KindOneofCase.ApproveCancellation => CancellationHandler.Approve(ctx, body.ApproveCancellation),
         TransactionBody.KindOneofCase.DeclineCancellation => CancellationHandler.Decline(ctx, body.DeclineCancellation),
         TransactionBody.KindOneofCase.ChangeValidators => Validators.ValidatorsHandler.Change(ctx, body.ChangeValidators),
+        TransactionBody.KindOneofCase.CorrectReductions => Corrections.CorrectionsHandler.Correct(ctx, body.CorrectReductions),
+        TransactionBody.KindOneofCase.MakeGoodShortfall => Corrections.CorrectionsHandler.MakeGood(ctx, body.MakeGoodShortfall),
         _ => Outcome.Reject(RejectionCode.Malformed, "the body names no known transaction kind"),
     };
 

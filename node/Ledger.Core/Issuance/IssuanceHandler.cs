@@ -52,6 +52,11 @@ public static class IssuanceHandler
             return Outcome.Reject(RejectionCode.ProjectNotApproved, $"project {project.ProjectId} is {project.Status}; only an APPROVED project issues");
         }
 
+        if (Corrections.CorrectionsHandler.RequireNoShortfall(ctx.State, project.Applicant) is { } owes)
+        {
+            return owes;
+        }
+
         if (project.ExternalRegistryIds.Count > 0)
         {
             // §17: reductions applied for or issued as CCER, VCS or other credits may not be issued here.

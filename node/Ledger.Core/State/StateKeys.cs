@@ -19,6 +19,9 @@ public static class StateKeys
     public const byte CancellationTable = 0x06;
     public const byte ReportHashTable = 0x07;
     public const byte NonceTable = 0x08;
+    public const byte ShortfallTable = 0x18;
+    public const byte BatchCorrectionsTable = 0x19;
+    public const byte CorrectionTable = 0x1A;
 
     /// <summary>Where the current state root is kept. It is not part of the write-set digest.</summary>
     public static readonly byte[] StateRoot = Compose(MetaTable, "state_root");
@@ -37,6 +40,13 @@ public static class StateKeys
     public static byte[] Balance(string account, string batchId) => Compose(BalanceTable, account, batchId);
 
     public static byte[] Cancellation(string cancellationId) => Compose(CancellationTable, cancellationId);
+
+    public static byte[] Shortfall(string participantId) => Compose(ShortfallTable, participantId);
+
+    public static byte[] BatchCorrections(string batchId) => Compose(BatchCorrectionsTable, batchId);
+
+    /// <summary>Keyed by the correction's transaction id in lowercase hex.</summary>
+    public static byte[] Correction(string correctionId) => Compose(CorrectionTable, correctionId);
 
     public static byte[] ReportHash(ReadOnlySpan<byte> reportHash)
     {
