@@ -113,6 +113,21 @@ internal static class TxArguments
         return NetworkHashes.For(networkHash).Hash(ReadSmall(report!, "--report", ReportBytesMax));
     }
 
+    /// <summary>A file hashed with the network hash (--evidence FILE).</summary>
+    public static byte[] FileHash(FileInfo file, string option, HashAlgorithm networkHash) =>
+        networkHash is HashAlgorithm.Sha256 or HashAlgorithm.Sm3
+            ? NetworkHashes.For(networkHash).Hash(ReadSmall(file, option, ReportBytesMax))
+            : throw new TxUsageException($"{option} FILE is hashed with the network's hash: give --node URL, or --hash-algorithm sha256|sm3 when preparing offline");
+
+    /// <summary>--deduct ACCOUNT=GRAMS.</summary>
+    public static (string Account, ulong Grams) Deduction(string text)
+    {
+        var parts = text.Split('=', 2, StringSplitOptions.TrimEntries);
+        return parts.Length == 2 && parts[0].Length > 0 && ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var grams)
+            ? (parts[0], grams)
+            : throw new TxUsageException($"--deduct must be ACCOUNT=GRAMS, e.g. trader-1=500000, not '{text}'");
+    }
+
     public static byte[] Hex(string text, string option)
     {
         try

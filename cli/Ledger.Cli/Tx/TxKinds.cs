@@ -41,6 +41,7 @@ internal static class TxKinds
         ["reportHash"] = "--report-hash/--report", ["verifierId"] = "--verifier", ["to"] = "--to", ["batchId"] = "--batch",
         ["beneficiary"] = "--beneficiary", ["purpose"] = "--purpose", ["cancellationId"] = "--cancellation",
         ["updates"] = "--validator", ["chainId"] = "--chain-id", ["coSigners"] = "--cosign",
+        ["deductions"] = "--deduct", ["shortfallGrams"] = "--shortfall-grams", ["evidenceHash"] = "--evidence",
     };
 
     /// <summary>A fresh set of kinds: options belong to one command tree, so each tree gets its own.</summary>
@@ -48,6 +49,7 @@ internal static class TxKinds
     [
         RegisterParticipant(), UpdateParticipant(), RotateKey(), FileMethodology(), ApplyProject(), ApproveProject(), RejectProject(),
         IssueProjectReductions(), Transfer(), RequestCancellation(), ApproveCancellation(), DeclineCancellation(), ChangeValidators(),
+        CorrectReductions(), MakeGoodShortfall(),
     ];
 
     private static TxKind RegisterParticipant()
@@ -196,6 +198,31 @@ internal static class TxKinds
         validators.Required = true;
         return new(Kind.ChangeValidators, "change the consensus validators; the new set signs from h + 2 (BUREAU)", [validators], (r, _) => new(
             Transactions.ChangeValidators(Split(r.GetValue(validators)).Select(TxArguments.ValidatorUpdate).Select(u => (u.ValidatorId, u.PublicKey!, u.Power)).ToList())));
+    }
+
+    private static TxKind CorrectReductions()
+    {
+        var batch = Id("--batch", "the corrected batch");
+        var deductions = Many("--deduct", "void a holder's tradable units of the batch (repeatable)", "ACCOUNT=GRAMS");
+        var shortfall = new Option<ulong>("--shortfall-grams") { Description = "cancelled (retired) units owed by the batch's original owner", HelpName = "N" };
+        var reason = Text("--reason", "the abnormal data found");
+        var evidence = new Option<FileInfo>("--evidence") { Description = "a file of evidence, hashed with the network hash", HelpName = "FILE" };
+        return new(Kind.CorrectReductions, "void reductions from abnormal data and record the owner's shortfall, §11 (BUREAU)",
+            [batch, deductions, shortfall, reason, evidence], (r, context) => new(
+                Transactions.CorrectReductions(
+                    r.GetValue(batch)!,
+                    Split(r.GetValue(deductions)).Select(TxArguments.Deduction).ToList(),
+                    r.GetValue(shortfall),
+                    r.GetValue(reason)!,
+                    r.GetValue(evidence) is { } file ? TxArguments.FileHash(file, "--evidence", context.NetworkHash) : [])));
+    }
+
+    private static TxKind MakeGoodShortfall()
+    {
+        var batch = Id("--batch", "a batch the signer holds tradable units of");
+        var (grams, tonnes) = Amount();
+        return new(Kind.MakeGoodShortfall, "surrender units against the signer's shortfall from corrections, §11 (the owner)", [batch, grams, tonnes], (r, _) => new(
+            Transactions.MakeGoodShortfall(r.GetValue(batch)!, TxArguments.Grams(r.GetValue(grams), r.GetValue(tonnes)))));
     }
 
     private static Option<string> Id(string name, string description) => new(name) { Description = description, Required = true, HelpName = "ID" };

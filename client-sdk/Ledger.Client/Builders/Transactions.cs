@@ -10,7 +10,7 @@ namespace Ledger.Client.Builders;
 /// Arguments are checked as the ledger would (ids, lengths, non-zero amounts) and an
 /// <see cref="ArgumentException"/> names the field; rules that need state (balances, roles) are the ledger's.
 /// </summary>
-public static class Transactions
+public static partial class Transactions
 {
     private static readonly DateOnly DayZero = new(1970, 1, 1);
 

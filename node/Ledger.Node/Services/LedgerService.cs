@@ -143,6 +143,25 @@ public sealed class LedgerService(
     public override Task<ListCancellationsReply> ListCancellations(ListRequest request, ServerCallContext context) =>
         Task.FromResult(List(StateKeys.CancellationTable, request, CancellationRecord.Parser, (page, height) => new ListCancellationsReply { Cancellations = { page }, Height = height }));
 
+    public override Task<GetShortfallReply> GetShortfall(GetShortfallRequest request, ServerCallContext context)
+    {
+        var id = RequireId(request.ParticipantId, "participant_id");
+        return Task.FromResult(new GetShortfallReply { Shortfall = View().GetShortfall(id) ?? new ShortfallRecord { ParticipantId = id } });
+    }
+
+    public override Task<GetCorrectionsReply> GetCorrections(GetCorrectionsRequest request, ServerCallContext context)
+    {
+        var batchId = RequireId(request.BatchId, "batch_id", Limits.BatchIdLengthMax);
+        var view = View();
+        if (view.GetBatch(batchId) is null)
+        {
+            throw NotFound($"batch {batchId} does not exist");
+        }
+
+        var totals = view.GetBatchCorrections(batchId) ?? new BatchCorrections { BatchId = batchId };
+        return Task.FromResult(new GetCorrectionsReply { Totals = totals, Corrections = { totals.CorrectionIds.Select(id => view.GetCorrection(id)!) } });
+    }
+
     public override Task<NodeStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
         var head = chain.Head;
