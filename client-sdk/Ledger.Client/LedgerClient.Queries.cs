@@ -83,6 +83,24 @@ public sealed partial class LedgerClient
         return (await FindAsync(o => _stub.GetCancellationAsync(request, o), cancellationToken).ConfigureAwait(false))?.Cancellation;
     }
 
+    /// <summary>What a participant owes from corrections (§11); zeros when nothing was ever assigned.</summary>
+    public async Task<ShortfallRecord> GetShortfallAsync(string participantId, CancellationToken cancellationToken = default)
+    {
+        var request = new GetShortfallRequest { ParticipantId = Require.Id(participantId, nameof(participantId)) };
+        return (await InvokeAsync(o => _stub.GetShortfallAsync(request, o), cancellationToken).ConfigureAwait(false)).Shortfall;
+    }
+
+    /// <summary>The corrections of a batch (§11) with their totals, or null when the batch does not exist.</summary>
+    public async Task<GetCorrectionsReply?> GetCorrectionsAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        var request = new GetCorrectionsRequest { BatchId = Require.Id(batchId, nameof(batchId), Limits.BatchIdLengthMax) };
+        return await FindAsync(o => _stub.GetCorrectionsAsync(request, o), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Cancellations of every status in id order after <paramref name="after"/>, at most <paramref name="limit"/> (0: the node's cap).</summary>
+    public async Task<IReadOnlyList<CancellationRecord>> ListCancellationsAsync(string? after = null, uint limit = 0, CancellationToken cancellationToken = default) =>
+        (await InvokeAsync(o => _stub.ListCancellationsAsync(List(after, limit), o), cancellationToken).ConfigureAwait(false)).Cancellations.ToList();
+
     /// <summary>
     /// Committed blocks with their receipts from <paramref name="fromHeight"/> on, in height order,
     /// then each new block as it commits. Runs until cancelled (then throws

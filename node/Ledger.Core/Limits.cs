@@ -51,6 +51,9 @@ public static class Limits
     /// <summary>Units of scenario activity ("km", "kWh", "trip").</summary>
     public const int UnitLengthMax = 32;
 
+    /// <summary>Holders one CorrectReductions may void from; a larger correction is split.</summary>
+    public const int DeductionsPerCorrectionMax = 256;
+
     /// <summary>An envelope may name an expiry at most this many heights ahead, which bounds how long a refused envelope can be replayed.</summary>
     public const ulong ExpiryHeightsAheadMax = 100_000;
 

@@ -164,6 +164,8 @@ public sealed class LedgerStateMachine
         TransactionBody.KindOneofCase.DeclareExternalRegistration => ExclusionsHandler.Declare(ctx, body.DeclareExternalRegistration),
         TransactionBody.KindOneofCase.WithdrawMethodology => MethodologiesHandler.Withdraw(ctx, body.WithdrawMethodology),
         TransactionBody.KindOneofCase.GrantMethodologyException => MethodologiesHandler.GrantException(ctx, body.GrantMethodologyException),
+        TransactionBody.KindOneofCase.CorrectReductions => Corrections.CorrectionsHandler.Correct(ctx, body.CorrectReductions),
+        TransactionBody.KindOneofCase.MakeGoodShortfall => Corrections.CorrectionsHandler.MakeGood(ctx, body.MakeGoodShortfall),
         _ => Outcome.Reject(RejectionCode.Malformed, "the body names no known transaction kind"),
     };
 

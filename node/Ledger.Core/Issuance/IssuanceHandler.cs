@@ -52,6 +52,11 @@ public static class IssuanceHandler
             return cannot;
         }
 
+        if (Corrections.CorrectionsHandler.RequireNoShortfall(ctx.State, project.Applicant) is { } owes)
+        {
+            return owes;
+        }
+
         if (project.Kind != SubjectKind.Project)
         {
             return Outcome.Reject(RejectionCode.InvalidField, $"{project.ProjectId} is a scenario; scenario reductions are issued from behaviour batches");

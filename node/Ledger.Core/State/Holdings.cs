@@ -77,6 +77,21 @@ public static class Holdings
         return firstSerial;
     }
 
+    /// <summary>Tradable units of holder are voided (a correction, §11, or a shortfall made good); returns the batch as updated.</summary>
+    public static BatchRecord VoidTradable(LedgerState state, BatchRecord batch, string holder, ulong grams)
+    {
+        var balance = state.GetBalance(holder, batch.BatchId);
+        Invariant.Require(balance.TradableGrams >= grams && batch.TradableGrams >= grams, "voiding never exceeds the tradable balance");
+        balance.TradableGrams -= grams;
+        state.PutBalance(balance);
+
+        var updated = batch.Clone();
+        updated.TradableGrams -= grams;
+        updated.VoidedGrams = checked(updated.VoidedGrams + grams);
+        PutCheckedBatch(state, updated);
+        return updated;
+    }
+
     private static void PutCheckedBatch(LedgerState state, BatchRecord batch)
     {
         var accounted = checked(batch.TradableGrams + batch.EscrowedGrams + batch.RetiredGrams + batch.VoidedGrams);

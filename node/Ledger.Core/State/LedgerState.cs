@@ -46,6 +46,18 @@ public sealed class LedgerState
 
     public void PutReportUse(ReadOnlySpan<byte> reportHash, ReportUse use) => Write(StateKeys.ReportHash(reportHash), use);
 
+    public ShortfallRecord? GetShortfall(string participantId) => Read(StateKeys.Shortfall(participantId), ShortfallRecord.Parser);
+
+    public void PutShortfall(ShortfallRecord record) => Write(StateKeys.Shortfall(record.ParticipantId), record);
+
+    public BatchCorrections? GetBatchCorrections(string batchId) => Read(StateKeys.BatchCorrections(batchId), BatchCorrections.Parser);
+
+    public void PutBatchCorrections(BatchCorrections record) => Write(StateKeys.BatchCorrections(record.BatchId), record);
+
+    public CorrectionRecord? GetCorrection(string correctionId) => Read(StateKeys.Correction(correctionId), CorrectionRecord.Parser);
+
+    public void PutCorrection(CorrectionRecord record) => Write(StateKeys.Correction(record.CorrectionId), record);
+
     public ValidatorSchedule? GetValidatorSchedule() => Read(StateKeys.ValidatorSchedule, ValidatorSchedule.Parser);
 
     public void PutValidatorSchedule(ValidatorSchedule schedule) => Write(StateKeys.ValidatorSchedule, schedule);

@@ -26,6 +26,9 @@ public static class StateKeys
     public const byte EvaluationTable = 0x0D;
     public const byte ExclusionTable = 0x0E;
     public const byte PendingExclusionTable = 0x0F;
+    public const byte ShortfallTable = 0x18;
+    public const byte BatchCorrectionsTable = 0x19;
+    public const byte CorrectionTable = 0x1A;
 
     /// <summary>Where the current state root is kept. It is not part of the write-set digest.</summary>
     public static readonly byte[] StateRoot = Compose(MetaTable, "state_root");
@@ -44,6 +47,13 @@ public static class StateKeys
     public static byte[] Balance(string account, string batchId) => Compose(BalanceTable, account, batchId);
 
     public static byte[] Cancellation(string cancellationId) => Compose(CancellationTable, cancellationId);
+
+    public static byte[] Shortfall(string participantId) => Compose(ShortfallTable, participantId);
+
+    public static byte[] BatchCorrections(string batchId) => Compose(BatchCorrectionsTable, batchId);
+
+    /// <summary>Keyed by the correction's transaction id in lowercase hex.</summary>
+    public static byte[] Correction(string correctionId) => Compose(CorrectionTable, correctionId);
 
     public static byte[] ReportHash(ReadOnlySpan<byte> reportHash)
     {
