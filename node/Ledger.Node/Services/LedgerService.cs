@@ -162,6 +162,48 @@ public sealed class LedgerService(
         return Task.FromResult(new GetCorrectionsReply { Totals = totals, Corrections = { totals.CorrectionIds.Select(id => view.GetCorrection(id)!) } });
     }
 
+    public override Task<GetLifecycleReply> GetLifecycle(GetLifecycleRequest request, ServerCallContext context)
+    {
+        var id = RequireId(request.SubjectId, "subject_id");
+        var head = chain.Head;
+        var view = View();
+        var subject = view.GetProject(id) ?? throw NotFound($"no project or scenario {id} exists");
+        var reply = new GetLifecycleReply
+        {
+            Subject = subject,
+            Objections = { Enumerable.Range(1, (int)subject.ObjectionsFiled).Select(n => view.GetObjection(id, (uint)n)!) },
+            Evaluations = { Enumerable.Range(1, (int)subject.EvaluationsRecorded).Select(n => view.GetEvaluation(id, (uint)n)!) },
+            MethodologyException = view.GetMethodologyException(id),
+            Height = head.Height,
+        };
+        if (subject.NoticeStartedHeight > 0)
+        {
+            var calendars = new Core.Calendar.StateCalendars(view);
+            var rules = chain.Machine.Parameters.Rules;
+            reply.NoticeLastDay = Core.Projects.Lifecycle.NoticeLastDay(subject, rules, calendars);
+            reply.NoticeElapsed = Core.Projects.Lifecycle.NoticeElapsed(subject, Core.Calendar.WorkingDays.ChinaDay(head.TimeMs), rules, calendars);
+        }
+
+        return Task.FromResult(reply);
+    }
+
+    public override Task<GetCalendarReply> GetCalendar(GetCalendarRequest request, ServerCallContext context)
+    {
+        if (request.Year is < Core.Calendar.CalendarHandler.YearMin or > Core.Calendar.CalendarHandler.YearMax)
+        {
+            throw Invalid($"year must be between {Core.Calendar.CalendarHandler.YearMin} and {Core.Calendar.CalendarHandler.YearMax}");
+        }
+
+        return Task.FromResult(new GetCalendarReply { Calendar = View().GetCalendar((int)request.Year) ?? throw NotFound($"no calendar is filed for {request.Year}; its working days are Monday to Friday") });
+    }
+
+    public override Task<GetExclusionReply> GetExclusion(GetExclusionRequest request, ServerCallContext context)
+    {
+        var registry = RequireId(request.Registry, "registry");
+        var externalId = RequireId(request.ExternalId, "external_id");
+        return Task.FromResult(new GetExclusionReply { Exclusion = View().GetExclusion(registry, externalId) ?? throw NotFound($"the bureau has recorded no {registry} {externalId}") });
+    }
+
     public override Task<NodeStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
         var head = chain.Head;
