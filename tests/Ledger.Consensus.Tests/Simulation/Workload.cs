@@ -114,7 +114,6 @@ public sealed class Workload(Simulation sim, SimRandom random)
     {
         var registrations = Owners.Select(o => Sign(TestLedger.Bureau, Bodies.Register(o, TestKeys.For(o), Role.ProjectOwner)))
             .Concat(Traders.Select(t => Sign(TestLedger.Bureau, Bodies.Register(t, TestKeys.For(t), Role.Trader))))
-            .Append(Sign(TestLedger.Bureau, Bodies.Register("expert-1", TestKeys.For("expert-1"), Role.Expert)))
             .Append(Sign(TestLedger.Bureau, Bodies.FileMethodology("M-1")))
             .ToArray();
         yield return registrations;
@@ -124,8 +123,7 @@ public sealed class Workload(Simulation sim, SimRandom random)
     private IEnumerable<Envelope[]> OwnerSteps(string owner, string projectId, string trader)
     {
         yield return [Sign(owner, Bodies.ApplyProject(projectId, "M-1"))];
-        // The test genesis's development rules: one expert opinion, no notice wait.
-        yield return [Sign("expert-1", Bodies.SubmitReview(projectId, favourable: true))];
+        // The simulation's development rules: no expert review, no notice wait (Simulation's genesis).
         yield return [Sign(TestLedger.Operator, Bodies.StartPublicNotice(projectId))];
         yield return [Sign(TestLedger.Bureau, Bodies.Approve(projectId))];
         for (var k = 0; k < IssuancesPerProjectMax; k++)

@@ -75,10 +75,12 @@ public sealed class GenesisValidatorTests
         genesis.HashAlgorithm = HashAlgorithm.Unspecified;
         genesis.Participants.Add(genesis.Participants[0].Clone());
         genesis.Participants[1].PublicKey = null;
+        genesis.GenesisTimeMs = -1;
         var problems = GenesisValidator.Problems(genesis);
         Assert.Contains(problems, p => p.Contains("chain_id", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("hash_algorithm", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("appears twice", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("no valid public key", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("genesis_time_ms", StringComparison.Ordinal));
     }
 }
