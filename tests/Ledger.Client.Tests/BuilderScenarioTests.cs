@@ -50,7 +50,7 @@ public sealed class BuilderScenarioTests
         var issued = sdk.Commit(Transactions.IssueProjectReductions("P-1", new DateOnly(2025, 1, 1), new DateOnly(2025, 3, 31), 1_000_000, reportHash, TestLedger.Verifier), bureau, verifier);
         var batchId = SdkLedger.AttributeOf(issued, "batch_id");
 
-        sdk.Commit(Transactions.Transfer(Trader, batchId, 400_000), owner, operatorSigner);
+        sdk.Commit(Transactions.Transfer(Trader, batchId, 400_000, 18_000_00, "CNY"), owner, operatorSigner, sdk.Signer(Trader));
 
         var trader = sdk.Signer(Trader);
         var requested = sdk.Commit(Transactions.RequestCancellation(batchId, 100_000, "Ordos No. 1 Middle School", "2025 campus carbon neutrality"), trader);
@@ -117,8 +117,10 @@ public sealed class BuilderScenarioTests
         sdk.Ledger.Register(Trader, Role.Trader);
         var batchId = sdk.Ledger.Issue("P-1", 20089, 20179, 1_000);
 
-        // Step 1, at the holder: sign alone. Step 2, at the operator: attest with a co-signature.
-        var envelope = sdk.Sign(Transactions.Transfer(Trader, batchId, 250), sdk.Signer(Owner));
+        // Step 1, at the seller: sign the offer alone. Step 2, at the buyer: accept. Step 3, at the operator: attest.
+        var envelope = sdk.Sign(Transactions.Transfer(Trader, batchId, 250, 1_125, "CNY"), sdk.Signer(Owner));
+        Assert.Equal(RejectionCode.MissingSignature, sdk.Ledger.Machine.ApplyBlock(sdk.Ledger.Store, new Core.Execution.BlockContext(sdk.Ledger.Height + 1, sdk.Ledger.TimeMs), [envelope]).Receipts[0].Code);
+        Envelopes.CoSign(envelope, sdk.Signer(Trader));
         Assert.Equal(RejectionCode.MissingSignature, sdk.Ledger.Machine.ApplyBlock(sdk.Ledger.Store, new Core.Execution.BlockContext(sdk.Ledger.Height + 1, sdk.Ledger.TimeMs), [envelope]).Receipts[0].Code);
         Envelopes.CoSign(envelope, sdk.Signer(TestLedger.Operator));
 
