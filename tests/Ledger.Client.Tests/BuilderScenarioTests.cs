@@ -67,6 +67,37 @@ public sealed class BuilderScenarioTests
 
     [Theory]
     [MemberData(nameof(Networks))]
+    public void Every_trading_builder_produces_a_body_the_ledger_commits(KeyAlgorithm keys, HashAlgorithm hash)
+    {
+        var sdk = new SdkLedger(new TestLedger(hash, keys));
+        var ledger = sdk.Ledger;
+        ledger.ApprovedProject("P-1", Owner);
+        ledger.Register(Trader, Role.Trader);
+        ledger.Register("mall-1", Role.RightsProvider);
+        var batchId = ledger.Issue("P-1", 20089, 20179, 1_000_000);
+        var (owner, trader, provider, operatorSigner) = (sdk.Signer(Owner), sdk.Signer(Trader), sdk.Signer("mall-1"), sdk.Signer(TestLedger.Operator));
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(ledger.TimeMs);
+
+        var opened = sdk.Commit(Transactions.OpenAuction(Owner, batchId, 300_000, "CNY", 10_000, 500, now.AddSeconds(3)), operatorSigner, owner);
+        var auctionId = SdkLedger.AttributeOf(opened, "auction_id");
+        sdk.Commit(Transactions.PlaceBid(auctionId, 10_000), trader);
+        ledger.ApplyBlock();
+        sdk.Commit(Transactions.SettleAuction(auctionId), operatorSigner);
+        var second = SdkLedger.AttributeOf(sdk.Commit(Transactions.OpenAuction(Owner, batchId, 100_000, "CNY", 0, 1, now.AddDays(1)), operatorSigner, owner), "auction_id");
+        sdk.Commit(Transactions.CancelAuction(second, "the seller withdrew the lot"), operatorSigner);
+
+        sdk.Commit(Transactions.PublishMallOffer("tea-set", "Ordos tea set", MallOfferKind.Goods, 5_000, 10, now.AddDays(-1), now.AddDays(30)), provider);
+        sdk.Commit(Transactions.UpdateMallOffer("tea-set", 4_000, 20, now.AddDays(60)), provider);
+        sdk.Commit(Transactions.Redeem("tea-set", 3, batchId, SHA256.HashData("voucher"u8)), trader);
+        sdk.Commit(Transactions.WithdrawMallOffer("tea-set"), provider);
+        sdk.Commit(Transactions.RequestCancellation(batchId, 1_000, "Ordos No. 1 Middle School", "neutrality", "Ordos Education Bureau"), trader);
+
+        Assert.Equal((287_000UL, 12_000UL), (ledger.View.GetBalance(Trader, batchId).TradableGrams, ledger.View.GetBalance("mall-1", batchId).TradableGrams));
+        Assert.Equal(700_000UL, ledger.View.GetBalance(Owner, batchId).TradableGrams);
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
     public void A_participant_rotates_its_own_key_with_the_rotate_key_helper(KeyAlgorithm keys, HashAlgorithm hash)
     {
         var sdk = new SdkLedger(new TestLedger(hash, keys));
