@@ -101,6 +101,39 @@ public sealed partial class LedgerClient
     public async Task<IReadOnlyList<CancellationRecord>> ListCancellationsAsync(string? after = null, uint limit = 0, CancellationToken cancellationToken = default) =>
         (await InvokeAsync(o => _stub.ListCancellationsAsync(List(after, limit), o), cancellationToken).ConfigureAwait(false)).Cancellations.ToList();
 
+    /// <summary>An auction (its id is the OpenAuction's transaction id in hex) with its bids in order, or null when it does not exist.</summary>
+    public async Task<GetAuctionReply?> GetAuctionAsync(string auctionId, CancellationToken cancellationToken = default)
+    {
+        var request = new GetAuctionRequest { AuctionId = Require.Id(auctionId, nameof(auctionId)) };
+        return await FindAsync(o => _stub.GetAuctionAsync(request, o), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Auctions of every status in id order after <paramref name="after"/>, at most <paramref name="limit"/> (0: the node's cap).</summary>
+    public async Task<IReadOnlyList<AuctionRecord>> ListAuctionsAsync(string? after = null, uint limit = 0, CancellationToken cancellationToken = default) =>
+        (await InvokeAsync(o => _stub.ListAuctionsAsync(List(after, limit), o), cancellationToken).ConfigureAwait(false)).Auctions.ToList();
+
+    /// <summary>A points-mall offer, or null when it does not exist.</summary>
+    public async Task<MallOfferRecord?> GetMallOfferAsync(string offerId, CancellationToken cancellationToken = default)
+    {
+        var request = new GetMallOfferRequest { OfferId = Require.Id(offerId, nameof(offerId)) };
+        return (await FindAsync(o => _stub.GetMallOfferAsync(request, o), cancellationToken).ConfigureAwait(false))?.Offer;
+    }
+
+    /// <summary>Mall offers of every status in id order after <paramref name="after"/>, at most <paramref name="limit"/> (0: the node's cap).</summary>
+    public async Task<IReadOnlyList<MallOfferRecord>> ListMallOffersAsync(string? after = null, uint limit = 0, CancellationToken cancellationToken = default) =>
+        (await InvokeAsync(o => _stub.ListMallOffersAsync(List(after, limit), o), cancellationToken).ConfigureAwait(false)).Offers.ToList();
+
+    /// <summary>A redemption receipt (its id is the Redeem's transaction id in hex), or null when it does not exist.</summary>
+    public async Task<RedemptionRecord?> GetRedemptionAsync(string redemptionId, CancellationToken cancellationToken = default)
+    {
+        var request = new GetRedemptionRequest { RedemptionId = Require.Id(redemptionId, nameof(redemptionId)) };
+        return (await FindAsync(o => _stub.GetRedemptionAsync(request, o), cancellationToken).ConfigureAwait(false))?.Redemption;
+    }
+
+    /// <summary>Trade disclosures (negotiated transfers and settled auctions, with prices) in id order after <paramref name="after"/>.</summary>
+    public async Task<IReadOnlyList<TradeRecord>> ListTradesAsync(string? after = null, uint limit = 0, CancellationToken cancellationToken = default) =>
+        (await InvokeAsync(o => _stub.ListTradesAsync(List(after, limit), o), cancellationToken).ConfigureAwait(false)).Trades.ToList();
+
     /// <summary>
     /// Committed blocks with their receipts from <paramref name="fromHeight"/> on, in height order,
     /// then each new block as it commits. Runs until cancelled (then throws

@@ -59,6 +59,24 @@ public static class Limits
 
     public const int ReportHashBytes = 32;
 
+    /// <summary>Bids one auction accepts; past it the operator settles or the auction is lost to spam.</summary>
+    public const uint BidsPerAuctionMax = 10_000;
+
+    /// <summary>An auction closes at most this long after it opens (90 days).</summary>
+    public const long AuctionDurationMsMax = 90L * 24 * 60 * 60 * 1000;
+
+    /// <summary>Items of one mall offer in stock, and redeemed at once.</summary>
+    public const ulong MallStockMax = 1_000_000_000;
+
+    /// <summary>Prices in a currency's minor unit (2^62: no sum of two overflows).</summary>
+    public const ulong PriceMinorUnitsMax = 1UL << 62;
+
+    public const int VoucherHashBytes = 32;
+
+    /// <summary>An ISO 4217 alphabetic code: three capital letters.</summary>
+    public static bool IsValidCurrency(string currency) =>
+        currency.Length == 3 && currency.All(c => c is >= 'A' and <= 'Z');
+
     /// <summary>
     /// The most one issuance may create (2^62 g, about 4.6 billion tCO2e): far above any real batch, and
     /// low enough that no sum of a batch's grams or serials can overflow 64 bits.

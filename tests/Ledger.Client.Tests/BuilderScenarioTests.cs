@@ -59,7 +59,7 @@ public sealed class BuilderScenarioTests
         var issued = sdk.Commit(Transactions.IssueProjectReductions("P-1", new DateOnly(2025, 1, 1), new DateOnly(2025, 3, 31), 1_000_000, reportHash, TestLedger.Verifier), bureau, verifier);
         var batchId = SdkLedger.AttributeOf(issued, "batch_id");
 
-        sdk.Commit(Transactions.Transfer(Trader, batchId, 400_000), owner, operatorSigner);
+        sdk.Commit(Transactions.Transfer(Trader, batchId, 400_000, 18_000_00, "CNY"), owner, operatorSigner, sdk.Signer(Trader));
 
         var trader = sdk.Signer(Trader);
         var requested = sdk.Commit(Transactions.RequestCancellation(batchId, 100_000, "Ordos No. 1 Middle School", "2025 campus carbon neutrality"), trader);
@@ -108,6 +108,37 @@ public sealed class BuilderScenarioTests
         sdk.Commit(Transactions.RecordRectification("P-1", number, "meters recalibrated"), owner);
         sdk.Commit(Transactions.Reinstate("P-1"), bureau);
         Assert.Equal(ProjectStatus.Approved, ledger.View.GetProject("P-1")!.Status);
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Every_trading_builder_produces_a_body_the_ledger_commits(KeyAlgorithm keys, HashAlgorithm hash)
+    {
+        var sdk = new SdkLedger(new TestLedger(hash, keys));
+        var ledger = sdk.Ledger;
+        ledger.ApprovedProject("P-1", Owner);
+        ledger.Register(Trader, Role.Trader);
+        ledger.Register("mall-1", Role.RightsProvider);
+        var batchId = ledger.Issue("P-1", 20089, 20179, 1_000_000);
+        var (owner, trader, provider, operatorSigner) = (sdk.Signer(Owner), sdk.Signer(Trader), sdk.Signer("mall-1"), sdk.Signer(TestLedger.Operator));
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(ledger.TimeMs);
+
+        var opened = sdk.Commit(Transactions.OpenAuction(Owner, batchId, 300_000, "CNY", 10_000, 500, now.AddSeconds(3)), operatorSigner, owner);
+        var auctionId = SdkLedger.AttributeOf(opened, "auction_id");
+        sdk.Commit(Transactions.PlaceBid(auctionId, 10_000), trader);
+        ledger.ApplyBlock();
+        sdk.Commit(Transactions.SettleAuction(auctionId), operatorSigner);
+        var second = SdkLedger.AttributeOf(sdk.Commit(Transactions.OpenAuction(Owner, batchId, 100_000, "CNY", 0, 1, now.AddDays(1)), operatorSigner, owner), "auction_id");
+        sdk.Commit(Transactions.CancelAuction(second, "the seller withdrew the lot"), operatorSigner);
+
+        sdk.Commit(Transactions.PublishMallOffer("tea-set", "Ordos tea set", MallOfferKind.Goods, 5_000, 10, now.AddDays(-1), now.AddDays(30)), provider);
+        sdk.Commit(Transactions.UpdateMallOffer("tea-set", 4_000, 20, now.AddDays(60)), provider);
+        sdk.Commit(Transactions.Redeem("tea-set", 3, batchId, SHA256.HashData("voucher"u8)), trader);
+        sdk.Commit(Transactions.WithdrawMallOffer("tea-set"), provider);
+        sdk.Commit(Transactions.RequestCancellation(batchId, 1_000, "Ordos No. 1 Middle School", "neutrality", "Ordos Education Bureau"), trader);
+
+        Assert.Equal((287_000UL, 12_000UL), (ledger.View.GetBalance(Trader, batchId).TradableGrams, ledger.View.GetBalance("mall-1", batchId).TradableGrams));
+        Assert.Equal(700_000UL, ledger.View.GetBalance(Owner, batchId).TradableGrams);
     }
 
     [Theory]
@@ -162,8 +193,10 @@ public sealed class BuilderScenarioTests
         sdk.Ledger.Register(Trader, Role.Trader);
         var batchId = sdk.Ledger.Issue("P-1", 20089, 20179, 1_000);
 
-        // Step 1, at the holder: sign alone. Step 2, at the operator: attest with a co-signature.
-        var envelope = sdk.Sign(Transactions.Transfer(Trader, batchId, 250), sdk.Signer(Owner));
+        // Step 1, at the seller: sign the offer alone. Step 2, at the buyer: accept. Step 3, at the operator: attest.
+        var envelope = sdk.Sign(Transactions.Transfer(Trader, batchId, 250, 1_125, "CNY"), sdk.Signer(Owner));
+        Assert.Equal(RejectionCode.MissingSignature, sdk.Ledger.Machine.ApplyBlock(sdk.Ledger.Store, new Core.Execution.BlockContext(sdk.Ledger.Height + 1, sdk.Ledger.TimeMs), [envelope]).Receipts[0].Code);
+        Envelopes.CoSign(envelope, sdk.Signer(Trader));
         Assert.Equal(RejectionCode.MissingSignature, sdk.Ledger.Machine.ApplyBlock(sdk.Ledger.Store, new Core.Execution.BlockContext(sdk.Ledger.Height + 1, sdk.Ledger.TimeMs), [envelope]).Receipts[0].Code);
         Envelopes.CoSign(envelope, sdk.Signer(TestLedger.Operator));
 

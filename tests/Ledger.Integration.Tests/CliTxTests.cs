@@ -71,9 +71,9 @@ public sealed class CliTxTests(CliTxTests.Keys keys) : IClassFixture<CliTxTests.
         var issued = Json(await Committed("tx", "submit", envelope, "--node", url, "--json"));
         Assert.Equal(BatchId, issued.GetProperty("attributes").GetProperty("batch_id").GetString());
 
-        // Use: a transfer attested with --cosign, an overspend refused by name, two cancellations.
-        await Committed(Online(Owner, Owner, "tx", "transfer", "--to", Trader, "--batch", BatchId, "--tonnes", "1", "--cosign", $"{TestLedger.Operator}={keys.File("operator")}"));
-        var overspend = await Run(Online(Trader, Trader, "tx", "transfer", "--to", Owner, "--batch", BatchId, "--grams", "1000001", "--cosign", $"{TestLedger.Operator}={keys.File("operator")}"));
+        // Use: a negotiated transfer accepted by the buyer and attested by the operator with --cosign, an overspend refused by name, two cancellations.
+        await Committed(Online(Owner, Owner, "tx", "transfer", "--to", Trader, "--batch", BatchId, "--tonnes", "1", "--price", "4500", "--cosign", $"{TestLedger.Operator}={keys.File("operator")}", "--cosign", $"{Trader}={keys.File(Trader)}"));
+        var overspend = await Run(Online(Trader, Trader, "tx", "transfer", "--to", Owner, "--batch", BatchId, "--grams", "1000001", "--price", "4500", "--cosign", $"{TestLedger.Operator}={keys.File("operator")}", "--cosign", $"{Owner}={keys.File(Owner)}"));
         Assert.Equal(TxCommand.RefusedExitCode, overspend.ExitCode);
         Assert.Contains("REJECTED REJECTION_CODE_INSUFFICIENT_BALANCE", overspend.Error, StringComparison.Ordinal);
         await Committed(Online("bureau", TestLedger.Bureau, "tx", "change-validators", "--validator", $"{NodeProcess.ValidatorId}={keys.File(NodeProcess.ValidatorId)}:2"));
@@ -89,10 +89,10 @@ public sealed class CliTxTests(CliTxTests.Keys keys) : IClassFixture<CliTxTests.
 
         // Keys and participants: a self-rotation with proof of possession, then the new key signs and the old one no longer does.
         await Committed(Online(Trader, Trader, "tx", "rotate-key", "--new-key", keys.File(Trader + "-new")));
-        var oldKey = await Run(Online(Trader, Trader, "tx", "transfer", "--to", Owner, "--batch", BatchId, "--grams", "100000", "--cosign", $"{TestLedger.Operator}={keys.File("operator")}"));
+        var oldKey = await Run(Online(Trader, Trader, "tx", "transfer", "--to", Owner, "--batch", BatchId, "--grams", "100000", "--price", "450", "--currency", "CNY", "--cosign", $"{TestLedger.Operator}={keys.File("operator")}", "--cosign", $"{Owner}={keys.File(Owner)}"));
         Assert.Equal(TxCommand.RefusedExitCode, oldKey.ExitCode);
         Assert.Contains("REJECTION_CODE_BAD_SIGNATURE", oldKey.Error, StringComparison.Ordinal);
-        await Committed(Online(Trader + "-new", Trader, "tx", "transfer", "--to", Owner, "--batch", BatchId, "--grams", "100000", "--cosign", $"{TestLedger.Operator}={keys.File("operator")}"));
+        await Committed(Online(Trader + "-new", Trader, "tx", "transfer", "--to", Owner, "--batch", BatchId, "--grams", "100000", "--price", "450", "--currency", "CNY", "--cosign", $"{TestLedger.Operator}={keys.File("operator")}", "--cosign", $"{Owner}={keys.File(Owner)}"));
         await Committed(Online("operator", TestLedger.Operator, "tx", "update-participant", "--participant", Owner, "--name", "Owner CLI Renamed Co.", "--role", "project_owner", "--status", "active"));
 
         // The ledger's own account of it all.
@@ -164,7 +164,7 @@ public sealed class CliTxTests(CliTxTests.Keys keys) : IClassFixture<CliTxTests.
             ["--chain-id"] = TestLedger.ChainId, ["--expiry-height"] = "500",
         };
         var body = transfer
-            ? new Dictionary<string, string>(StringComparer.Ordinal) { ["--to"] = Owner, ["--batch"] = BatchId }
+            ? new Dictionary<string, string>(StringComparer.Ordinal) { ["--to"] = Owner, ["--batch"] = BatchId, ["--price"] = "100" }
             : new Dictionary<string, string>(StringComparer.Ordinal) { ["--participant"] = "p-1", ["--name"] = "P One", ["--role"] = "trader", ["--public-key"] = keys.File(Trader + ".pub") };
         foreach (var (name, text) in body)
         {

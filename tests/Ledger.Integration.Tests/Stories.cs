@@ -43,7 +43,7 @@ public static class Stories
         var issuance = await client.SubmitAndWaitAsync(
             Transactions.IssueProjectReductions("PV-7", Jan1, Jan1 + 30, 2_500_000, report, Ledger.Testing.TestLedger.Verifier), Participants.Bureau, [Participants.Verifier]);
         var batch = issuance.Attribute("batch_id")!;
-        await client.SubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 1_000_000), owner, [Participants.Operator]);
+        await client.SubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 1_000_000, 45_00, "CNY"), owner, [Participants.Operator, trader]);
         return new IssuedBatch(owner, trader, issuance, batch);
     }
 }

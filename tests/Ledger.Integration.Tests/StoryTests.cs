@@ -45,7 +45,7 @@ public sealed class StoryTests : IAsyncLifetime
         Assert.Equal(2_500_000UL, (await _client.GetBatchAsync(batch))!.IssuedGrams);
         await AssertHolds("owner-a", batch, tradable: 2_500_000);
 
-        await _client.SubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 1_000_000), owner, [Participants.Operator]);
+        await _client.SubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 1_000_000, 45_00, "CNY"), owner, [Participants.Operator, trader]);
         await AssertHolds("owner-a", batch, tradable: 1_500_000);
         await AssertHolds("trader-b", batch, tradable: 1_000_000);
 
@@ -67,10 +67,10 @@ public sealed class StoryTests : IAsyncLifetime
     public async Task Of_fifty_concurrent_spends_of_the_same_units_exactly_the_affordable_ones_commit()
     {
         var (owner, batch) = await IssuedToOwnerAsync(1_000);
-        await Participants.RegisterAsync(_client, "trader-b", Role.Trader);
+        var trader = await Participants.RegisterAsync(_client, "trader-b", Role.Trader);
 
         var attempts = Enumerable.Range(0, 50).Select(_ =>
-            _client.TrySubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 100), owner, [Participants.Operator]));
+            _client.TrySubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 100, 45, "CNY"), owner, [Participants.Operator, trader]));
         var results = await Task.WhenAll(attempts);
 
         Assert.Equal(10, results.Count(r => r.IsCommitted));

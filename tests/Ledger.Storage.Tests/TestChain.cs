@@ -70,7 +70,7 @@ public sealed class TestChain
         Ledger.Sign(TestLedger.Bureau, Bodies.Issue("P-1", Jan1 + firstDay, Jan1 + firstDay + days, grams, Bodies.ReportHash(reportSeed, firstDay, "P-1")), TestLedger.Verifier);
 
     public Envelope Transfer(string from, string to, string batchId, ulong grams) =>
-        Ledger.Sign(from, Bodies.Transfer(to, batchId, grams), TestLedger.Operator);
+        Ledger.Sign(from, Bodies.Transfer(to, batchId, grams), TestLedger.Operator, to);
 
     public Envelope RequestCancellation(string holder, string batchId, ulong grams) =>
         Ledger.Sign(holder, Bodies.RequestCancellation(batchId, grams));

@@ -44,14 +44,55 @@ public static class Bodies
     public static byte[] ReportHash(byte seed, uint day, string projectId) =>
         SHA256.HashData(Encoding.UTF8.GetBytes($"report {seed} {day} {projectId}"));
 
-    public static TransactionBody Transfer(string to, string batchId, ulong grams) => new()
+    /// <summary>A negotiated transfer (§21); the envelope needs the buyer's (to's) and an operator's co-signatures.</summary>
+    public static TransactionBody Transfer(string to, string batchId, ulong grams, ulong priceMinorUnits = 4_500, string currency = "CNY") => new()
     {
-        Transfer = new Transfer { To = to, BatchId = batchId, AmountGrams = grams },
+        Transfer = new Transfer { To = to, BatchId = batchId, AmountGrams = grams, PriceMinorUnits = priceMinorUnits, Currency = currency },
     };
 
-    public static TransactionBody RequestCancellation(string batchId, ulong grams) => new()
+    public static TransactionBody RequestCancellation(string batchId, ulong grams, string usingEntity = "") => new()
     {
-        RequestCancellation = new RequestCancellation { BatchId = batchId, AmountGrams = grams, Beneficiary = "Ordos No. 1 Middle School", Purpose = "2025 campus carbon neutrality" },
+        RequestCancellation = new RequestCancellation { BatchId = batchId, AmountGrams = grams, Beneficiary = "Ordos No. 1 Middle School", Purpose = "2025 campus carbon neutrality", UsingEntity = usingEntity },
+    };
+
+    public static TransactionBody OpenAuction(string seller, string batchId, ulong grams, long closesAtMs, ulong reserve = 0, ulong increment = 100) => new()
+    {
+        OpenAuction = new OpenAuction { Seller = seller, BatchId = batchId, AmountGrams = grams, Currency = "CNY", ReservePriceMinorUnits = reserve, MinIncrementMinorUnits = increment, ClosesAtMs = closesAtMs },
+    };
+
+    public static TransactionBody PlaceBid(string auctionId, ulong price) => new()
+    {
+        PlaceBid = new PlaceBid { AuctionId = auctionId, PriceMinorUnits = price },
+    };
+
+    public static TransactionBody SettleAuction(string auctionId) => new()
+    {
+        SettleAuction = new SettleAuction { AuctionId = auctionId },
+    };
+
+    public static TransactionBody CancelAuction(string auctionId) => new()
+    {
+        CancelAuction = new CancelAuction { AuctionId = auctionId, Reason = "the seller withdrew the lot" },
+    };
+
+    public static TransactionBody PublishMallOffer(string offerId, ulong priceGrams, ulong stock, long validFromMs, long validUntilMs) => new()
+    {
+        PublishMallOffer = new PublishMallOffer { OfferId = offerId, Title = "Bus pass, one month", Kind = MallOfferKind.Services, PriceGrams = priceGrams, Stock = stock, ValidFromMs = validFromMs, ValidUntilMs = validUntilMs },
+    };
+
+    public static TransactionBody UpdateMallOffer(string offerId, ulong priceGrams, ulong stock, long validUntilMs) => new()
+    {
+        UpdateMallOffer = new UpdateMallOffer { OfferId = offerId, PriceGrams = priceGrams, Stock = stock, ValidUntilMs = validUntilMs },
+    };
+
+    public static TransactionBody WithdrawMallOffer(string offerId) => new()
+    {
+        WithdrawMallOffer = new WithdrawMallOffer { OfferId = offerId },
+    };
+
+    public static TransactionBody Redeem(string offerId, ulong quantity, string batchId, string voucher = "voucher-1") => new()
+    {
+        Redeem = new Redeem { OfferId = offerId, Quantity = quantity, BatchId = batchId, VoucherHash = ByteString.CopyFrom(SHA256.HashData(Encoding.UTF8.GetBytes(voucher))) },
     };
 
     public static TransactionBody ApproveCancellation(string cancellationId) => new()

@@ -128,6 +128,48 @@ internal static class TxArguments
             : throw new TxUsageException($"--deduct must be ACCOUNT=GRAMS, e.g. trader-1=500000, not '{text}'");
     }
 
+    /// <summary>A point in time: ISO 8601 with an offset (2025-06-30T15:00:00+08:00), or Unix milliseconds.</summary>
+    public static DateTimeOffset Time(string text, string option)
+    {
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+        {
+            return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        }
+
+        return DateTimeOffset.TryParseExact(text, ["yyyy-MM-dd'T'HH:mm:sszzz", "yyyy-MM-dd'T'HH:mm:ss.FFFzzz", "yyyy-MM-dd'T'HH:mm:ss'Z'"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : throw new TxUsageException($"{option} must be ISO 8601 with an offset (2025-06-30T15:00:00+08:00) or Unix milliseconds, not '{Shorten(text)}'");
+    }
+
+    /// <summary>GOODS or SERVICES (case-insensitive, with or without the MALL_OFFER_KIND_ prefix).</summary>
+    public static MallOfferKind MallOfferKind(string text)
+    {
+        var descriptor = TransactionsReflection.Descriptor.EnumTypes.Single(e => e.ClrType == typeof(MallOfferKind));
+        var name = text.Trim().ToUpperInvariant().Replace('-', '_');
+        var value = descriptor.FindValueByName(name.StartsWith("MALL_OFFER_KIND_", StringComparison.Ordinal) ? name : "MALL_OFFER_KIND_" + name);
+        return value is null || value.Number == 0
+            ? throw new TxUsageException($"--kind must be GOODS or SERVICES, not '{Shorten(text)}'")
+            : (MallOfferKind)value.Number;
+    }
+
+    /// <summary>The voucher hash: exactly one of --voucher CODE (hashed with the network hash) or --voucher-hash HEX.</summary>
+    public static byte[] VoucherHash(string? code, string? hex, HashAlgorithm networkHash)
+    {
+        if ((code is null) == (hex is null))
+        {
+            throw new TxUsageException("give exactly one of --voucher CODE or --voucher-hash HEX");
+        }
+
+        if (hex is not null)
+        {
+            return Hex(hex, "--voucher-hash");
+        }
+
+        return networkHash is HashAlgorithm.Sha256 or HashAlgorithm.Sm3
+            ? NetworkHashes.For(networkHash).Hash(System.Text.Encoding.UTF8.GetBytes(code!))
+            : throw new TxUsageException("--voucher CODE is hashed with the network's hash: give --node URL, or --hash-algorithm sha256|sm3 when preparing offline");
+    }
+
     public static byte[] Hex(string text, string option)
     {
         try

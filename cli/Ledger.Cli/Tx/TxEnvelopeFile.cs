@@ -109,8 +109,10 @@ internal static class TxEnvelopeFile
         {
             TransactionBody.KindOneofCase.IssueProjectReductions when !signers.Contains(body.IssueProjectReductions.VerifierId) =>
                 [$"a co-signature by the verifier {body.IssueProjectReductions.VerifierId} (§15 verification report)"],
-            TransactionBody.KindOneofCase.Transfer when signers.Count < 2 =>
-                ["a co-signature by an OPERATOR (§20 trade attestation)"],
+            TransactionBody.KindOneofCase.Transfer when !signers.Contains(body.Transfer.To) || signers.Count < 3 =>
+                [$"the buyer's acceptance (a co-signature by {body.Transfer.To}, §21) and an OPERATOR's co-signature (§20 trade attestation)"],
+            TransactionBody.KindOneofCase.OpenAuction when !signers.Contains(body.OpenAuction.Seller) =>
+                [$"a co-signature by the seller {body.OpenAuction.Seller}, whose lot moves into escrow"],
             TransactionBody.KindOneofCase.RotateKey when signers.Count < 2 || signers[^1] != body.RotateKey.ParticipantId =>
                 [$"the proof of possession: {body.RotateKey.ParticipantId} signing last with the new key"],
             _ => [],

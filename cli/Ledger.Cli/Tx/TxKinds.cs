@@ -49,6 +49,10 @@ internal static partial class TxKinds
         ["registry"] = "--registry", ["externalId"] = "--external-id", ["note"] = "--note", ["externalRegistryId"] = "--external-registry-id",
         ["emissionFactors"] = "--factor", ["dailyCapGramsPerUser"] = "--daily-cap-grams", ["activityType"] = "--factor",
         ["unit"] = "--factor", ["gramsNumerator"] = "--factor", ["unitsDenominator"] = "--factor",
+        ["priceMinorUnits"] = "--price", ["currency"] = "--currency", ["usingEntity"] = "--using-entity", ["seller"] = "--seller",
+        ["reservePriceMinorUnits"] = "--reserve-price", ["minIncrementMinorUnits"] = "--min-increment", ["closesAt"] = "--closes-at",
+        ["auctionId"] = "--auction", ["offerId"] = "--offer", ["kind"] = "--kind", ["priceGrams"] = "--price-grams", ["stock"] = "--stock",
+        ["validFrom"] = "--valid-from", ["validUntil"] = "--valid-until", ["quantity"] = "--quantity", ["voucherHash"] = "--voucher/--voucher-hash",
     };
 
     /// <summary>A fresh set of kinds: options belong to one command tree, so each tree gets its own.</summary>
@@ -56,7 +60,8 @@ internal static partial class TxKinds
     [
         RegisterParticipant(), UpdateParticipant(), RotateKey(), FileMethodology(), ApplyProject(), ApproveProject(), RejectProject(),
         IssueProjectReductions(), Transfer(), RequestCancellation(), ApproveCancellation(), DeclineCancellation(), ChangeValidators(),
-        CorrectReductions(), MakeGoodShortfall(), .. LifecycleKinds(),
+        CorrectReductions(), MakeGoodShortfall(),
+        OpenAuction(), PlaceBid(), SettleAuction(), CancelAuction(), PublishMallOffer(), UpdateMallOffer(), WithdrawMallOffer(), Redeem(), .. LifecycleKinds(),
     ];
 
     private static TxKind RegisterParticipant()
@@ -169,8 +174,10 @@ internal static partial class TxKinds
         var to = Id("--to", "the receiving account");
         var batch = Id("--batch", "the batch id, e.g. ORD-P-PV-7-20250101-20250331");
         var (grams, tonnes) = Amount();
-        return new(Kind.Transfer, "transfer tradable units, §21 (the holder, co-signed by an OPERATOR, §20)", [to, batch, grams, tonnes], (r, _) => new(
-            Transactions.Transfer(r.GetValue(to)!, r.GetValue(batch)!, TxArguments.Grams(r.GetValue(grams), r.GetValue(tonnes)))));
+        var price = Price("--price", "the agreed price for all the units, in the currency's minor unit (fen for CNY); 0 is a gift", required: true);
+        var currency = Currency();
+        return new(Kind.Transfer, "negotiated agreement transfer, §21 (the seller, co-signed by the buyer --to and an OPERATOR, §20)", [to, batch, grams, tonnes, price, currency], (r, _) => new(
+            Transactions.Transfer(r.GetValue(to)!, r.GetValue(batch)!, TxArguments.Grams(r.GetValue(grams), r.GetValue(tonnes)), r.GetValue(price), r.GetValue(currency)!)));
     }
 
     private static TxKind RequestCancellation()
@@ -179,9 +186,10 @@ internal static partial class TxKinds
         var (grams, tonnes) = Amount();
         var beneficiary = Text("--beneficiary", "on whose behalf the units are cancelled");
         var purpose = Text("--purpose", "what the cancellation neutralises");
+        var usingEntity = Optional("--using-entity", "who uses the reductions for carbon neutralisation (default: the holder)", "NAME");
         return new(Kind.RequestCancellation, "ask for units to be cancelled, §23 (the holder; the cancellation id is this transaction's id)",
-            [batch, grams, tonnes, beneficiary, purpose], (r, _) => new(
-                Transactions.RequestCancellation(r.GetValue(batch)!, TxArguments.Grams(r.GetValue(grams), r.GetValue(tonnes)), r.GetValue(beneficiary)!, r.GetValue(purpose)!)));
+            [batch, grams, tonnes, beneficiary, purpose, usingEntity], (r, _) => new(
+                Transactions.RequestCancellation(r.GetValue(batch)!, TxArguments.Grams(r.GetValue(grams), r.GetValue(tonnes)), r.GetValue(beneficiary)!, r.GetValue(purpose)!, r.GetValue(usingEntity) ?? "")));
     }
 
     private static TxKind ApproveCancellation()
@@ -231,6 +239,95 @@ internal static partial class TxKinds
         return new(Kind.MakeGoodShortfall, "surrender units against the signer's shortfall from corrections, §11 (the owner)", [batch, grams, tonnes], (r, _) => new(
             Transactions.MakeGoodShortfall(r.GetValue(batch)!, TxArguments.Grams(r.GetValue(grams), r.GetValue(tonnes)))));
     }
+
+    private static TxKind OpenAuction()
+    {
+        var seller = Id("--seller", "the seller; it must co-sign, its lot moves into escrow");
+        var batch = Id("--batch", "the batch id");
+        var (grams, tonnes) = Amount();
+        var currency = Currency();
+        var reserve = Price("--reserve-price", "the lowest first bid in minor units (default 0)");
+        var increment = Price("--min-increment", "every later bid at least the best plus this, in minor units (> 0)", required: true);
+        var closesAt = Text("--closes-at", "the closing time: ISO 8601 with offset (2025-06-30T15:00:00+08:00) or Unix ms", "TIME");
+        return new(Kind.OpenAuction, "open an auction of a seller's lot, §21 (OPERATOR, co-signed by the seller; the auction id is this transaction's id)",
+            [seller, batch, grams, tonnes, currency, reserve, increment, closesAt], (r, _) => new(
+                Transactions.OpenAuction(
+                    r.GetValue(seller)!, r.GetValue(batch)!, TxArguments.Grams(r.GetValue(grams), r.GetValue(tonnes)), r.GetValue(currency)!,
+                    r.GetValue(reserve), r.GetValue(increment), TxArguments.Time(r.GetValue(closesAt)!, "--closes-at"))));
+    }
+
+    private static TxKind PlaceBid()
+    {
+        var auction = Id("--auction", "the auction id (the OpenAuction's transaction id)");
+        var price = Price("--price", "the bid for the whole lot, in the currency's minor unit", required: true);
+        return new(Kind.PlaceBid, "bid for an auction's lot, §21 (a trading party other than the seller)", [auction, price], (r, _) => new(
+            Transactions.PlaceBid(r.GetValue(auction)!, r.GetValue(price))));
+    }
+
+    private static TxKind SettleAuction()
+    {
+        var auction = Id("--auction", "the auction id");
+        return new(Kind.SettleAuction, "settle a closed auction: the lot to the best bidder, or back to the seller (OPERATOR)", [auction], (r, _) => new(
+            Transactions.SettleAuction(r.GetValue(auction)!)));
+    }
+
+    private static TxKind CancelAuction()
+    {
+        var auction = Id("--auction", "the auction id");
+        var reason = Text("--reason", "why");
+        return new(Kind.CancelAuction, "cancel an open auction: the lot goes back to the seller (OPERATOR)", [auction, reason], (r, _) => new(
+            Transactions.CancelAuction(r.GetValue(auction)!, r.GetValue(reason)!)));
+    }
+
+    private static TxKind PublishMallOffer()
+    {
+        var offer = Id("--offer", "the offer's id, unique in the mall");
+        var title = Text("--title", "what is offered");
+        var kind = Text("--kind", "GOODS or SERVICES", "KIND");
+        var priceGrams = new Option<ulong>("--price-grams") { Description = "grams of reductions per item", Required = true, HelpName = "N" };
+        var stock = new Option<ulong>("--stock") { Description = "items available", Required = true, HelpName = "N" };
+        var validFrom = Text("--valid-from", "redeemable from: ISO 8601 with offset or Unix ms", "TIME");
+        var validUntil = Text("--valid-until", "redeemable until (excluded): ISO 8601 with offset or Unix ms", "TIME");
+        return new(Kind.PublishMallOffer, "publish a points-mall offer, §24 (RIGHTS_PROVIDER)", [offer, title, kind, priceGrams, stock, validFrom, validUntil], (r, _) => new(
+            Transactions.PublishMallOffer(
+                r.GetValue(offer)!, r.GetValue(title)!, TxArguments.MallOfferKind(r.GetValue(kind)!), r.GetValue(priceGrams), r.GetValue(stock),
+                TxArguments.Time(r.GetValue(validFrom)!, "--valid-from"), TxArguments.Time(r.GetValue(validUntil)!, "--valid-until"))));
+    }
+
+    private static TxKind UpdateMallOffer()
+    {
+        var offer = Id("--offer", "the offer's id");
+        var priceGrams = new Option<ulong>("--price-grams") { Description = "grams of reductions per item", Required = true, HelpName = "N" };
+        var stock = new Option<ulong>("--stock") { Description = "items available (replaces the current stock)", Required = true, HelpName = "N" };
+        var validUntil = Text("--valid-until", "redeemable until (excluded): ISO 8601 with offset or Unix ms", "TIME");
+        return new(Kind.UpdateMallOffer, "replace an offer's price, stock and end of validity (its RIGHTS_PROVIDER)", [offer, priceGrams, stock, validUntil], (r, _) => new(
+            Transactions.UpdateMallOffer(r.GetValue(offer)!, r.GetValue(priceGrams), r.GetValue(stock), TxArguments.Time(r.GetValue(validUntil)!, "--valid-until"))));
+    }
+
+    private static TxKind WithdrawMallOffer()
+    {
+        var offer = Id("--offer", "the offer's id");
+        return new(Kind.WithdrawMallOffer, "withdraw a mall offer for good (its RIGHTS_PROVIDER)", [offer], (r, _) => new(
+            Transactions.WithdrawMallOffer(r.GetValue(offer)!)));
+    }
+
+    private static TxKind Redeem()
+    {
+        var offer = Id("--offer", "the offer's id");
+        var quantity = new Option<ulong>("--quantity") { Description = "items to redeem", Required = true, HelpName = "N" };
+        var batch = Id("--batch", "the batch whose tradable units pay");
+        var voucher = Optional("--voucher", "the voucher code the individual will show the provider; only its network hash goes on the ledger", "CODE");
+        var voucherHash = Optional("--voucher-hash", "instead of --voucher, the voucher code's network hash, 64 hex digits", "HEX");
+        return new(Kind.Redeem, "redeem items of a mall offer, §25 (a trading party; the grams go to the provider; the redemption id is this transaction's id)",
+            [offer, quantity, batch, voucher, voucherHash], (r, context) => new(
+                Transactions.Redeem(r.GetValue(offer)!, r.GetValue(quantity), r.GetValue(batch)!, TxArguments.VoucherHash(r.GetValue(voucher), r.GetValue(voucherHash), context.NetworkHash))));
+    }
+
+    private static Option<ulong> Price(string name, string description, bool required = false) =>
+        new(name) { Description = description, Required = required, HelpName = "MINOR_UNITS" };
+
+    private static Option<string> Currency() =>
+        new("--currency") { Description = "ISO 4217 code", DefaultValueFactory = _ => "CNY", HelpName = "CODE" };
 
     private static Option<string> Id(string name, string description) => new(name) { Description = description, Required = true, HelpName = "ID" };
 

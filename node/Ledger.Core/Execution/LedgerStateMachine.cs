@@ -166,6 +166,14 @@ public sealed class LedgerStateMachine
         TransactionBody.KindOneofCase.GrantMethodologyException => MethodologiesHandler.GrantException(ctx, body.GrantMethodologyException),
         TransactionBody.KindOneofCase.CorrectReductions => Corrections.CorrectionsHandler.Correct(ctx, body.CorrectReductions),
         TransactionBody.KindOneofCase.MakeGoodShortfall => Corrections.CorrectionsHandler.MakeGood(ctx, body.MakeGoodShortfall),
+        TransactionBody.KindOneofCase.OpenAuction => AuctionHandler.Open(ctx, body.OpenAuction),
+        TransactionBody.KindOneofCase.PlaceBid => AuctionHandler.Bid(ctx, body.PlaceBid),
+        TransactionBody.KindOneofCase.SettleAuction => AuctionHandler.Settle(ctx, body.SettleAuction),
+        TransactionBody.KindOneofCase.CancelAuction => AuctionHandler.Cancel(ctx, body.CancelAuction),
+        TransactionBody.KindOneofCase.PublishMallOffer => Mall.MallHandler.Publish(ctx, body.PublishMallOffer),
+        TransactionBody.KindOneofCase.UpdateMallOffer => Mall.MallHandler.Update(ctx, body.UpdateMallOffer),
+        TransactionBody.KindOneofCase.WithdrawMallOffer => Mall.MallHandler.Withdraw(ctx, body.WithdrawMallOffer),
+        TransactionBody.KindOneofCase.Redeem => Mall.MallHandler.Redeem(ctx, body.Redeem),
         _ => Outcome.Reject(RejectionCode.Malformed, "the body names no known transaction kind"),
     };
 

@@ -57,6 +57,25 @@ public static class Holdings
         PutCheckedBatch(state, updated);
     }
 
+    /// <summary>A settled auction: escrowed units of from become tradable units of to; the batch's escrow shrinks by as much.</summary>
+    public static void MoveEscrowed(LedgerState state, BatchRecord batch, string from, string to, ulong grams)
+    {
+        Invariant.Require(from != to, "escrow moves to another holder");
+        var source = state.GetBalance(from, batch.BatchId);
+        Invariant.Require(source.EscrowedGrams >= grams && batch.EscrowedGrams >= grams, "a settlement never exceeds the escrow");
+        source.EscrowedGrams -= grams;
+        state.PutBalance(source);
+
+        var target = state.GetBalance(to, batch.BatchId);
+        target.TradableGrams = checked(target.TradableGrams + grams);
+        state.PutBalance(target);
+
+        var updated = batch.Clone();
+        updated.EscrowedGrams -= grams;
+        updated.TradableGrams = checked(updated.TradableGrams + grams);
+        PutCheckedBatch(state, updated);
+    }
+
     /// <summary>Escrowed units become retired and take the batch's next serials. Returns the first serial.</summary>
     public static ulong RetireEscrowed(LedgerState state, BatchRecord batch, string holder, ulong grams)
     {

@@ -58,6 +58,26 @@ public sealed class LedgerState
 
     public void PutCorrection(CorrectionRecord record) => Write(StateKeys.Correction(record.CorrectionId), record);
 
+    public TradeRecord? GetTrade(string tradeId) => Read(StateKeys.Trade(tradeId), TradeRecord.Parser);
+
+    public void PutTrade(TradeRecord record) => Write(StateKeys.Trade(record.TradeId), record);
+
+    public AuctionRecord? GetAuction(string auctionId) => Read(StateKeys.Auction(auctionId), AuctionRecord.Parser);
+
+    public void PutAuction(AuctionRecord record) => Write(StateKeys.Auction(record.AuctionId), record);
+
+    public BidRecord? GetBid(string auctionId, uint sequence) => Read(StateKeys.Bid(auctionId, sequence), BidRecord.Parser);
+
+    public void PutBid(BidRecord record) => Write(StateKeys.Bid(record.AuctionId, record.Sequence), record);
+
+    public MallOfferRecord? GetMallOffer(string offerId) => Read(StateKeys.MallOffer(offerId), MallOfferRecord.Parser);
+
+    public void PutMallOffer(MallOfferRecord record) => Write(StateKeys.MallOffer(record.OfferId), record);
+
+    public RedemptionRecord? GetRedemption(string redemptionId) => Read(StateKeys.Redemption(redemptionId), RedemptionRecord.Parser);
+
+    public void PutRedemption(RedemptionRecord record) => Write(StateKeys.Redemption(record.RedemptionId), record);
+
     public ValidatorSchedule? GetValidatorSchedule() => Read(StateKeys.ValidatorSchedule, ValidatorSchedule.Parser);
 
     public void PutValidatorSchedule(ValidatorSchedule schedule) => Write(StateKeys.ValidatorSchedule, schedule);

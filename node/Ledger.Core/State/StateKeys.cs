@@ -29,6 +29,11 @@ public static class StateKeys
     public const byte ShortfallTable = 0x18;
     public const byte BatchCorrectionsTable = 0x19;
     public const byte CorrectionTable = 0x1A;
+    public const byte TradeTable = 0x20;
+    public const byte AuctionTable = 0x21;
+    public const byte BidTable = 0x22;
+    public const byte MallOfferTable = 0x23;
+    public const byte RedemptionTable = 0x24;
 
     /// <summary>Where the current state root is kept. It is not part of the write-set digest.</summary>
     public static readonly byte[] StateRoot = Compose(MetaTable, "state_root");
@@ -54,6 +59,30 @@ public static class StateKeys
 
     /// <summary>Keyed by the correction's transaction id in lowercase hex.</summary>
     public static byte[] Correction(string correctionId) => Compose(CorrectionTable, correctionId);
+
+    /// <summary>Keyed by the Transfer's or SettleAuction's transaction id in lowercase hex.</summary>
+    public static byte[] Trade(string tradeId) => Compose(TradeTable, tradeId);
+
+    /// <summary>Keyed by the OpenAuction's transaction id in lowercase hex.</summary>
+    public static byte[] Auction(string auctionId) => Compose(AuctionTable, auctionId);
+
+    /// <summary>The bids of one auction in the order they were accepted: auction id, 0x00, big-endian u32 sequence.</summary>
+    public static byte[] Bid(string auctionId, uint sequence)
+    {
+        var prefix = BidPrefix(auctionId);
+        var key = new byte[prefix.Length + sizeof(uint)];
+        prefix.CopyTo(key, 0);
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(prefix.Length), sequence);
+        return key;
+    }
+
+    /// <summary>The prefix every bid key of one auction starts with.</summary>
+    public static byte[] BidPrefix(string auctionId) => [.. Compose(BidTable, auctionId), 0x00];
+
+    public static byte[] MallOffer(string offerId) => Compose(MallOfferTable, offerId);
+
+    /// <summary>Keyed by the Redeem's transaction id in lowercase hex.</summary>
+    public static byte[] Redemption(string redemptionId) => Compose(RedemptionTable, redemptionId);
 
     public static byte[] ReportHash(ReadOnlySpan<byte> reportHash)
     {

@@ -204,6 +204,29 @@ public sealed class LedgerService(
         return Task.FromResult(new GetExclusionReply { Exclusion = View().GetExclusion(registry, externalId) ?? throw NotFound($"the bureau has recorded no {registry} {externalId}") });
     }
 
+    public override Task<GetAuctionReply> GetAuction(GetAuctionRequest request, ServerCallContext context)
+    {
+        var auctionId = RequireId(request.AuctionId, "auction_id");
+        var auction = View().GetAuction(auctionId) ?? throw NotFound($"auction {auctionId} does not exist");
+        var bids = chain.Store.Scan(StateKeys.BidPrefix(auctionId)).Select(e => BidRecord.Parser.ParseFrom(e.Value));
+        return Task.FromResult(new GetAuctionReply { Auction = auction, Bids = { bids } });
+    }
+
+    public override Task<ListAuctionsReply> ListAuctions(ListRequest request, ServerCallContext context) =>
+        Task.FromResult(List(StateKeys.AuctionTable, request, AuctionRecord.Parser, (page, height) => new ListAuctionsReply { Auctions = { page }, Height = height }));
+
+    public override Task<GetMallOfferReply> GetMallOffer(GetMallOfferRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetMallOfferReply { Offer = View().GetMallOffer(RequireId(request.OfferId, "offer_id")) ?? throw NotFound($"mall offer {request.OfferId} does not exist") });
+
+    public override Task<ListMallOffersReply> ListMallOffers(ListRequest request, ServerCallContext context) =>
+        Task.FromResult(List(StateKeys.MallOfferTable, request, MallOfferRecord.Parser, (page, height) => new ListMallOffersReply { Offers = { page }, Height = height }));
+
+    public override Task<GetRedemptionReply> GetRedemption(GetRedemptionRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetRedemptionReply { Redemption = View().GetRedemption(RequireId(request.RedemptionId, "redemption_id")) ?? throw NotFound($"redemption {request.RedemptionId} does not exist") });
+
+    public override Task<ListTradesReply> ListTrades(ListRequest request, ServerCallContext context) =>
+        Task.FromResult(List(StateKeys.TradeTable, request, TradeRecord.Parser, (page, height) => new ListTradesReply { Trades = { page }, Height = height }));
+
     public override Task<NodeStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
         var head = chain.Head;

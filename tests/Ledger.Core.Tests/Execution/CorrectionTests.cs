@@ -132,7 +132,7 @@ public sealed class CorrectionTests
         Assert.Equal(RejectionCode.UnknownBatch, _ledger.Submit("owner-a", MakeGood("ORD-P-none-20250101-20250131", 10)).Code);
         Assert.Equal(RejectionCode.InvalidAmount, _ledger.Submit("owner-a", MakeGood(batch, 0)).Code);
 
-        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 590), TestLedger.Operator));
+        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 590), TestLedger.Operator, "trader-b"));
         var short_ = _ledger.Submit("owner-a", MakeGood(batch, 11));
         Assert.Equal(RejectionCode.InsufficientBalance, short_.Code);
         Assert.Contains("holds 10 tradable grams", short_.Message, StringComparison.Ordinal);
@@ -148,7 +148,7 @@ public sealed class CorrectionTests
         _ledger.ApprovedProject("PV-7", "owner-a");
         var batch = _ledger.Issue("PV-7", Jan1, Jan1 + 30, 1_000);
         _ledger.Register("trader-b", Role.Trader);
-        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 400), TestLedger.Operator));
+        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 400), TestLedger.Operator, "trader-b"));
         var request = TestLedger.Committed(_ledger.Submit("trader-b", Bodies.RequestCancellation(batch, 300)));
         var cancellation = request.Attributes.Single(a => a.Key == "cancellation_id").Value;
         TestLedger.Committed(_ledger.Submit(TestLedger.Operator, Bodies.ApproveCancellation(cancellation)));

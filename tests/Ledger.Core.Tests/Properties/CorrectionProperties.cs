@@ -160,7 +160,7 @@ public sealed class CorrectionProperties
             var expected = from == to ? RejectionCode.SelfTransfer
                 : Balance(from, batch).Tradable < grams ? RejectionCode.InsufficientBalance
                 : RejectionCode.Unspecified;
-            var (_, problem) = Apply(from, Bodies.Transfer(to, batch, grams), expected, TestLedger.Operator);
+            var (_, problem) = Apply(from, Bodies.Transfer(to, batch, grams), expected, from == to ? [TestLedger.Operator] : [TestLedger.Operator, to]);
             if (problem is null && expected == RejectionCode.Unspecified)
             {
                 Add(from, batch, -(long)grams, 0, 0);
