@@ -41,8 +41,13 @@ public static class ScenarioLoad
         file.FileMethodology.DailyCapGramsPerUser = 5_000;
         await client.SubmitAndWaitAsync(file, bureau);
         await client.SubmitAndWaitAsync(Transactions.RegisterParticipant(company.ParticipantId, "Bench travel app", [Role.ScenarioCompany], company.Key.ToPublicKey()), @operator);
-        await client.SubmitAndWaitAsync(Transactions.ApplyScenarioInterim(scenarioId, "Bench travel", methodologyId), company);
-        await client.SubmitAndWaitAsync(Transactions.ApproveProject(scenarioId), bureau);
+        await client.SubmitAndWaitAsync(Transactions.ApplyScenario(scenarioId, "Bench travel", methodologyId), company);
+        // The devnet's development rules: one expert opinion, no notice wait (network-config/devnet/genesis.json).
+        var expert = new LedgerSigner($"bench-expert-{run}", KeyFile.Generate(KeyAlgorithm.Ed25519));
+        await client.SubmitAndWaitAsync(Transactions.RegisterParticipant(expert.ParticipantId, "Bench expert", [Role.Expert], expert.Key.ToPublicKey()), bureau);
+        await client.SubmitAndWaitAsync(Transactions.SubmitReview(scenarioId, favourable: true, "bench"), expert);
+        await client.SubmitAndWaitAsync(Transactions.StartPublicNotice(scenarioId), @operator);
+        await client.SubmitAndWaitAsync(Transactions.Approve(scenarioId), bureau);
 
         var day = BatchIds.DayNumber(DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8))) - 1;
         var prepared = Stopwatch.StartNew();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
 using Ledger.Core.Chain;
+using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
 using Spectre.Console;
 
@@ -97,6 +98,9 @@ public static class NetworkCommand
                 genesisHash = Convert.ToHexStringLower(GenesisHash.Compute(genesis)),
                 participants = genesis.Participants.Count,
                 validators = genesis.Validators.Count,
+                noticeWorkingDays = ChainParameters.FromGenesis(genesis).Rules.NoticeWorkingDays,
+                reviewOpinionsRequired = ChainParameters.FromGenesis(genesis).Rules.ReviewOpinionsRequired,
+                developmentRules = ChainParameters.FromGenesis(genesis).Rules.Development,
             }));
             return 0;
         }
@@ -127,6 +131,13 @@ public static class NetworkCommand
         }
 
         AnsiConsole.Write(validators);
+        var rules = ChainParameters.FromGenesis(genesis).Rules;
+        AnsiConsole.MarkupLine($"rules: public notice of {rules.NoticeWorkingDays} full working days, {rules.ReviewOpinionsRequired} expert opinion(s) before it (§10)");
+        if (rules.Development)
+        {
+            AnsiConsole.MarkupLine("[bold red]DEVELOPMENT NETWORK[/]: its rules are below the measures' minimums; never use it for real reductions");
+        }
+
         // Plain, so that it can be copied and grepped.
         Console.WriteLine($"genesis hash: {GenesisHash.Format(GenesisHash.Compute(genesis))}");
     }

@@ -97,6 +97,57 @@ public sealed partial class LedgerClient
         return (await FindAsync(o => _stub.GetCancellationAsync(request, o), cancellationToken).ConfigureAwait(false))?.Cancellation;
     }
 
+    /// <summary>What a participant owes from corrections (§11); zeros when nothing was ever assigned.</summary>
+    public async Task<ShortfallRecord> GetShortfallAsync(string participantId, CancellationToken cancellationToken = default)
+    {
+        var request = new GetShortfallRequest { ParticipantId = Require.Id(participantId, nameof(participantId)) };
+        return (await InvokeAsync(o => _stub.GetShortfallAsync(request, o), cancellationToken).ConfigureAwait(false)).Shortfall;
+    }
+
+    /// <summary>The corrections of a batch (§11) with their totals, or null when the batch does not exist.</summary>
+    public async Task<GetCorrectionsReply?> GetCorrectionsAsync(string batchId, CancellationToken cancellationToken = default)
+    {
+        var request = new GetCorrectionsRequest { BatchId = Require.Id(batchId, nameof(batchId), Limits.BatchIdLengthMax) };
+        return await FindAsync(o => _stub.GetCorrectionsAsync(request, o), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Cancellations of every status in id order after <paramref name="after"/>, at most <paramref name="limit"/> (0: the node's cap).</summary>
+    public async Task<IReadOnlyList<CancellationRecord>> ListCancellationsAsync(string? after = null, uint limit = 0, CancellationToken cancellationToken = default) =>
+        (await InvokeAsync(o => _stub.ListCancellationsAsync(List(after, limit), o), cancellationToken).ConfigureAwait(false)).Cancellations.ToList();
+
+    /// <summary>An auction (its id is the OpenAuction's transaction id in hex) with its bids in order, or null when it does not exist.</summary>
+    public async Task<GetAuctionReply?> GetAuctionAsync(string auctionId, CancellationToken cancellationToken = default)
+    {
+        var request = new GetAuctionRequest { AuctionId = Require.Id(auctionId, nameof(auctionId)) };
+        return await FindAsync(o => _stub.GetAuctionAsync(request, o), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Auctions of every status in id order after <paramref name="after"/>, at most <paramref name="limit"/> (0: the node's cap).</summary>
+    public async Task<IReadOnlyList<AuctionRecord>> ListAuctionsAsync(string? after = null, uint limit = 0, CancellationToken cancellationToken = default) =>
+        (await InvokeAsync(o => _stub.ListAuctionsAsync(List(after, limit), o), cancellationToken).ConfigureAwait(false)).Auctions.ToList();
+
+    /// <summary>A points-mall offer, or null when it does not exist.</summary>
+    public async Task<MallOfferRecord?> GetMallOfferAsync(string offerId, CancellationToken cancellationToken = default)
+    {
+        var request = new GetMallOfferRequest { OfferId = Require.Id(offerId, nameof(offerId)) };
+        return (await FindAsync(o => _stub.GetMallOfferAsync(request, o), cancellationToken).ConfigureAwait(false))?.Offer;
+    }
+
+    /// <summary>Mall offers of every status in id order after <paramref name="after"/>, at most <paramref name="limit"/> (0: the node's cap).</summary>
+    public async Task<IReadOnlyList<MallOfferRecord>> ListMallOffersAsync(string? after = null, uint limit = 0, CancellationToken cancellationToken = default) =>
+        (await InvokeAsync(o => _stub.ListMallOffersAsync(List(after, limit), o), cancellationToken).ConfigureAwait(false)).Offers.ToList();
+
+    /// <summary>A redemption receipt (its id is the Redeem's transaction id in hex), or null when it does not exist.</summary>
+    public async Task<RedemptionRecord?> GetRedemptionAsync(string redemptionId, CancellationToken cancellationToken = default)
+    {
+        var request = new GetRedemptionRequest { RedemptionId = Require.Id(redemptionId, nameof(redemptionId)) };
+        return (await FindAsync(o => _stub.GetRedemptionAsync(request, o), cancellationToken).ConfigureAwait(false))?.Redemption;
+    }
+
+    /// <summary>Trade disclosures (negotiated transfers and settled auctions, with prices) in id order after <paramref name="after"/>.</summary>
+    public async Task<IReadOnlyList<TradeRecord>> ListTradesAsync(string? after = null, uint limit = 0, CancellationToken cancellationToken = default) =>
+        (await InvokeAsync(o => _stub.ListTradesAsync(List(after, limit), o), cancellationToken).ConfigureAwait(false)).Trades.ToList();
+
     /// <summary>
     /// Committed blocks with their receipts from <paramref name="fromHeight"/> on, in height order,
     /// then each new block as it commits. Runs until cancelled (then throws

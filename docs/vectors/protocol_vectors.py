@@ -452,11 +452,13 @@ def vectors() -> str:
     hexa("genesis.state_root.sha256", state_root(sha256, bytes(32), genesis_writes))
     hexa("genesis.validator_set_hash.sha256", validator_set_hash(sha256, validators))
     hexa("genesis.validator_set_hash.sm3", validator_set_hash(sm3, validators))
-    # §11.1: the genesis hash.
+    # §11.1: the genesis hash, ending with the rules' effective values (absent: 5 days, 3 opinions, not development).
     genesis_root = state_root(sha256, bytes(32), genesis_writes)
-    hexa("genesis.hash.sha256", sha256(lp(TAG_GENESIS) + lps(genesis["chainId"]) + u32(1)
-                                       + i64(int(genesis["genesisTimeMs"])) + genesis_root
-                                       + validator_set_hash(sha256, validators)))
+    genesis_prefix = (lp(TAG_GENESIS) + lps(genesis["chainId"]) + u32(1) + i64(int(genesis["genesisTimeMs"]))
+                      + genesis_root + validator_set_hash(sha256, validators))
+    hexa("genesis.hash.sha256", sha256(genesis_prefix + u32(5) + u32(3) + bytes([0])))
+    # The same genesis with "rules": {"noticeWorkingDays": 0, "reviewOpinionsRequired": 1, "developmentRules": true}.
+    hexa("genesis.hash_development.sha256", sha256(genesis_prefix + u32(0) + u32(1) + bytes([1])))
 
     return "\n".join(lines)
 

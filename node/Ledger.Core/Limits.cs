@@ -29,14 +29,57 @@ public static class Limits
 
     public const int IssuedPeriodsPerProjectMax = 10_000;
 
+    /// <summary>Official holidays in one year's calendar (China has about 30 days off, weekends included).</summary>
+    public const int CalendarHolidaysPerYearMax = 64;
+
+    /// <summary>Weekend days worked instead (调休) in one year's calendar.</summary>
+    public const int CalendarAdjustedDaysPerYearMax = 32;
+
+    /// <summary>Expert opinions one subject keeps; at least the rules' maximum required.</summary>
+    public const int OpinionsPerSubjectMax = 32;
+
+    public const int ObjectionsPerSubjectMax = 256;
+
+    public const int EvaluationsPerSubjectMax = 256;
+
+    /// <summary>Bureau records of registrations elsewhere linked to one subject.</summary>
+    public const int ExclusionsPerSubjectMax = 64;
+
+    /// <summary>Active methodologies covering one activity type (the §5 preference index).</summary>
+    public const int MethodologiesPerActivityMax = 64;
+
+    /// <summary>Units of scenario activity ("km", "kWh", "trip").</summary>
+    public const int UnitLengthMax = 32;
+
+    /// <summary>Holders one CorrectReductions may void from; a larger correction is split.</summary>
+    public const int DeductionsPerCorrectionMax = 256;
+
     /// <summary>An envelope may name an expiry at most this many heights ahead, which bounds how long a refused envelope can be replayed.</summary>
     public const ulong ExpiryHeightsAheadMax = 100_000;
 
     public const int ReportHashBytes = 32;
 
+    /// <summary>Bids one auction accepts; past it the operator settles or the auction is lost to spam.</summary>
+    public const uint BidsPerAuctionMax = 10_000;
+
+    /// <summary>An auction closes at most this long after it opens (90 days).</summary>
+    public const long AuctionDurationMsMax = 90L * 24 * 60 * 60 * 1000;
+
+    /// <summary>Items of one mall offer in stock, and redeemed at once.</summary>
+    public const ulong MallStockMax = 1_000_000_000;
+
+    /// <summary>Prices in a currency's minor unit (2^62: no sum of two overflows).</summary>
+    public const ulong PriceMinorUnitsMax = 1UL << 62;
+
+    public const int VoucherHashBytes = 32;
+
+    /// <summary>An ISO 4217 alphabetic code: three capital letters.</summary>
+    public static bool IsValidCurrency(string currency) =>
+        currency.Length == 3 && currency.All(c => c is >= 'A' and <= 'Z');
+
     /// <summary>
     /// Records in one SubmitBehaviourBatch. A typical record is about 100 bytes, so 600 fill most of an
-    /// envelope (EnvelopeBytesMax) and a block holds about 30 chunks (docs/DECISIONS.md D19).
+    /// envelope (EnvelopeBytesMax) and a block holds about 30 chunks (docs/DECISIONS.md D26).
     /// </summary>
     public const int BehaviourRecordsPerChunkMax = 600;
 

@@ -91,6 +91,13 @@ app.Lifetime.ApplicationStarted.Register(() =>
         GenesisHash.Format(GenesisHash.Compute(chain.Genesis)),
         address,
         chain.Head.Height);
+    if (chain.Machine.Parameters.Rules is { Development: true } rules)
+    {
+        app.Logger.LogWarning(
+            "DEVELOPMENT NETWORK: the genesis rules ask {NoticeWorkingDays} working days of public notice and {ReviewOpinionsRequired} expert opinion(s), below the measures (5 days, §10); never use this chain for real reductions",
+            rules.NoticeWorkingDays,
+            rules.ReviewOpinionsRequired);
+    }
 });
 app.Lifetime.ApplicationStopped.Register(chain.Dispose);
 app.Run();

@@ -111,5 +111,9 @@ public sealed class RocksDbState : IStateStore, IDisposable
             count++;
             yield return new KeyValuePair<byte[], byte[]>(key, value);
         }
+
+        // An iterator in error is merely not Valid(): without this, a failed read (an I/O error, or a
+        // snapshot on a secondary instance, which RocksDB does not support) would list as a short table.
+        Native.Instance.rocksdb_iter_get_error(iterator.Handle);
     }
 }

@@ -41,14 +41,49 @@ public sealed class BuilderValidationTests
         { "lastDay", () => Transactions.IssueProjectReductions("P-1", 3u, 2u, 5, Hash32, "verifier-1") },
         { "firstDay", () => Transactions.IssueProjectReductions("P-1", new DateOnly(1969, 12, 31), new DateOnly(1970, 1, 2), 5, Hash32, "verifier-1") },
         { "verifierId", () => Transactions.IssueProjectReductions("P-1", 1u, 2u, 5, Hash32, "") },
-        { "to", () => Transactions.Transfer("", "B-1", 5) },
-        { "batchId", () => Transactions.Transfer("t-1", new string('b', Limits.BatchIdLengthMax + 1), 5) },
-        { "amountGrams", () => Transactions.Transfer("t-1", "B-1", 0) },
+        { "to", () => Transactions.Transfer("", "B-1", 5, 100, "CNY") },
+        { "batchId", () => Transactions.Transfer("t-1", new string('b', Limits.BatchIdLengthMax + 1), 5, 100, "CNY") },
+        { "amountGrams", () => Transactions.Transfer("t-1", "B-1", 0, 100, "CNY") },
+        { "currency", () => Transactions.Transfer("t-1", "B-1", 5, 100, "cny") },
+        { "priceMinorUnits", () => Transactions.Transfer("t-1", "B-1", 5, Limits.PriceMinorUnitsMax + 1, "CNY") },
+        { "usingEntity", () => Transactions.RequestCancellation("B-1", 5, "school", "neutrality", "line\nbreak") },
+        { "seller", () => Transactions.OpenAuction("", "B-1", 5, "CNY", 0, 1, DateTimeOffset.UnixEpoch) },
+        { "minIncrementMinorUnits", () => Transactions.OpenAuction("s-1", "B-1", 5, "CNY", 0, 0, DateTimeOffset.UnixEpoch) },
+        { "currency", () => Transactions.OpenAuction("s-1", "B-1", 5, "RMB1", 0, 1, DateTimeOffset.UnixEpoch) },
+        { "priceMinorUnits", () => Transactions.PlaceBid("a-1", 0) },
+        { "auctionId", () => Transactions.SettleAuction("") },
+        { "reason", () => Transactions.CancelAuction("a-1", "") },
+        { "kind", () => Transactions.PublishMallOffer("o-1", "Bus pass", MallOfferKind.Unspecified, 5, 1, DateTimeOffset.UnixEpoch, DateTimeOffset.MaxValue) },
+        { "validUntil", () => Transactions.PublishMallOffer("o-1", "Bus pass", MallOfferKind.Goods, 5, 1, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch) },
+        { "stock", () => Transactions.PublishMallOffer("o-1", "Bus pass", MallOfferKind.Goods, 5, Limits.MallStockMax + 1, DateTimeOffset.UnixEpoch, DateTimeOffset.MaxValue) },
+        { "priceGrams", () => Transactions.UpdateMallOffer("o-1", 0, 1, DateTimeOffset.UnixEpoch) },
+        { "offerId", () => Transactions.WithdrawMallOffer("") },
+        { "quantity", () => Transactions.Redeem("o-1", 0, "B-1", Hash32) },
+        { "voucherHash", () => Transactions.Redeem("o-1", 1, "B-1", new byte[31]) },
         { "amountGrams", () => Transactions.RequestCancellation("B-1", 0, "school", "neutrality") },
         { "beneficiary", () => Transactions.RequestCancellation("B-1", 5, "", "neutrality") },
         { "purpose", () => Transactions.RequestCancellation("B-1", 5, "school", new string('p', Limits.TextLengthMax + 1)) },
         { "cancellationId", () => Transactions.ApproveCancellation("") },
         { "reason", () => Transactions.DeclineCancellation("c-1", "") },
+        { "emissionFactors", () => Transactions.FileScenarioMethodology("SM-1", "T", MethodologyLevel.Local, "1", [], 5) },
+        { "dailyCapGramsPerUser", () => Transactions.FileScenarioMethodology("SM-1", "T", MethodologyLevel.Local, "1", [Transactions.EmissionFactor("cycling", "km", 1)], 0) },
+        { "unitsDenominator", () => Transactions.FileScenarioMethodology("SM-1", "T", MethodologyLevel.Local, "1", [Transactions.EmissionFactor("cycling", "km", 120, 0)], 5) },
+        { "unit", () => Transactions.FileScenarioMethodology("SM-1", "T", MethodologyLevel.Local, "1", [Transactions.EmissionFactor("cycling", "", 120)], 5) },
+        { "scenarioId", () => Transactions.ApplyScenario("bad id", "T", "SM-1") },
+        { "opinionHash", () => Transactions.SubmitReview("P-1", true, new byte[31]) },
+        { "summary", () => Transactions.SubmitReview("P-1", true, "") },
+        { "text", () => Transactions.FileObjection("P-1", "") },
+        { "objectionNumber", () => Transactions.AnswerObjection("P-1", 0, "answer") },
+        { "finding", () => Transactions.RecordEvaluation("P-1", "", new DateOnly(2025, 6, 1)) },
+        { "rectificationDeadline", () => Transactions.RecordEvaluation("P-1", "finding", new DateOnly(1969, 12, 31)) },
+        { "evaluationNumber", () => Transactions.Suspend("P-1", 0, "late") },
+        { "year", () => Transactions.SetCalendar(1969, [], []) },
+        { "holidays", () => Transactions.SetCalendar(2025, [new DateOnly(2026, 1, 1)], []) },
+        { "adjustedWorkingDays", () => Transactions.SetCalendar(2025, [], [new DateOnly(2025, 9, 29)]) },
+        { "registry", () => Transactions.AddExclusion("", "CCER-1") },
+        { "externalRegistryId", () => Transactions.DeclareExternalRegistration("P-1", "bad id") },
+        { "reason", () => Transactions.WithdrawMethodology("M-1", "") },
+        { "methodologyId", () => Transactions.GrantMethodologyException("P-1", "", "reason") },
     };
 
     [Theory]
@@ -65,7 +100,7 @@ public sealed class BuilderValidationTests
     {
         var batchId = "ORD-P-" + new string('p', Limits.IdLengthMax) + "-2025-01-01-2025-03-31";
 
-        Assert.Equal(batchId, Transactions.Transfer("t-1", batchId, 1).Transfer.BatchId);
+        Assert.Equal(batchId, Transactions.Transfer("t-1", batchId, 1, 0, "CNY").Transfer.BatchId);
     }
 
     [Fact]

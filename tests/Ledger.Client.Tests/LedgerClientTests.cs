@@ -123,7 +123,7 @@ public sealed class LedgerClientTests : IAsyncLifetime
         var registered = await _client.SubmitAndWaitAsync(Transactions.RegisterParticipant("trader-2", "Trader Two", [Role.Trader], TestKeys.For("trader-2").ToPublicKey()), bureau);
         var owner = new LedgerSigner("owner-1", ledger.KeyOf("owner-1"));
         var operatorSigner = new LedgerSigner(TestLedger.Operator, ledger.KeyOf(TestLedger.Operator));
-        var transferred = await _client.SubmitAndWaitAsync(Transactions.Transfer("trader-1", batchId, 300), owner, [operatorSigner]);
+        var transferred = await _client.SubmitAndWaitAsync(Transactions.Transfer("trader-1", batchId, 300, 1_350, "CNY"), owner, [operatorSigner, new LedgerSigner("trader-1", ledger.KeyOf("trader-1"))]);
 
         Assert.True(registered.IsCommitted);
         Assert.Equal("trader-2", registered.Attribute("participant_id"));
@@ -160,8 +160,8 @@ public sealed class LedgerClientTests : IAsyncLifetime
         });
         var signer = new LedgerSigner("owner-1", TestKeys.For("owner-1"));
 
-        var exception = await Assert.ThrowsAsync<LedgerRejectedException>(() => _client.SubmitAndWaitAsync(Transactions.Transfer("t-1", "B-1", 10), signer));
-        var result = await _client.TrySubmitAndWaitAsync(Transactions.Transfer("t-1", "B-1", 10), signer);
+        var exception = await Assert.ThrowsAsync<LedgerRejectedException>(() => _client.SubmitAndWaitAsync(Transactions.Transfer("t-1", "B-1", 10, 45, "CNY"), signer));
+        var result = await _client.TrySubmitAndWaitAsync(Transactions.Transfer("t-1", "B-1", 10, 45, "CNY"), signer);
 
         Assert.Equal(RejectionCode.InsufficientBalance, exception.Code);
         Assert.Equal("owner-1 holds 5 tradable grams", exception.RejectionMessage);

@@ -47,6 +47,9 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
     [InlineData("short transaction id")]
     [InlineData("bad account")]
     [InlineData("missing envelope")]
+    [InlineData("bad subject")]
+    [InlineData("year out of range")]
+    [InlineData("bad registry")]
     public async Task Malformed_requests_get_invalid_argument_with_a_reason(string what)
     {
         var client = new ProtocolLedger.LedgerClient(_channel);
@@ -54,6 +57,9 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
         {
             "short transaction id" => client.GetTransactionAsync(new GetTransactionRequest { TransactionId = ByteString.CopyFrom(1, 2, 3) }).ResponseAsync,
             "bad account" => client.GetBalancesAsync(new GetBalancesRequest { Account = "no spaces allowed" }).ResponseAsync,
+            "bad subject" => client.GetLifecycleAsync(new GetLifecycleRequest { SubjectId = "" }).ResponseAsync,
+            "year out of range" => client.GetCalendarAsync(new GetCalendarRequest { Year = 10_000 }).ResponseAsync,
+            "bad registry" => client.GetExclusionAsync(new GetExclusionRequest { Registry = "C C E R", ExternalId = "1" }).ResponseAsync,
             _ => client.SubmitAsync(new SubmitRequest()).ResponseAsync,
         };
         var error = await Assert.ThrowsAsync<RpcException>(() => call);

@@ -21,6 +21,7 @@ public sealed class CertificateTests(CertificateTests.ApprovedCancellation story
 
         var text = await File.ReadAllTextAsync(story.CertificateFile + ".txt");
         Assert.Contains("受益方 / Beneficiary: Ordos No. 1 Middle School", text, StringComparison.Ordinal);
+        Assert.Contains("使用主体 / Using entity: Ordos Kangbashi District Education Bureau", text, StringComparison.Ordinal);
         Assert.Contains("0.400000 tCO2e", text, StringComparison.Ordinal);
         Assert.Contains(story.CancellationId, text, StringComparison.Ordinal);
     }
@@ -31,6 +32,7 @@ public sealed class CertificateTests(CertificateTests.ApprovedCancellation story
     [InlineData("serial range", "serial range")]
     [InlineData("grams", "grams")]
     [InlineData("batch", "batch id")]
+    [InlineData("using entity", "using entity")]
     [InlineData("envelope byte", "request: Merkle path mismatch")]
     [InlineData("merkle path", "request: Merkle path mismatch")]
     [InlineData("state root", "approval: commit certificate")]
@@ -64,6 +66,7 @@ public sealed class CertificateTests(CertificateTests.ApprovedCancellation story
             case "serial range": certificate.SerialRange = certificate.BatchId + ":1-400000" == certificate.SerialRange ? certificate.BatchId + ":2-400001" : certificate.BatchId + ":1-400000"; break;
             case "grams": certificate.AmountGrams *= 2; break;
             case "batch": certificate.BatchId += "x"; break;
+            case "using entity": certificate.UsingEntity = "Someone else"; break;
             case "envelope byte": certificate.Request.Envelope.Body = Flip(certificate.Request.Envelope.Body); break;
             case "merkle path": AlterPath(certificate.Request.MerklePath); break;
             case "state root": certificate.Approval.Header.StateRoot = Flip(certificate.Approval.Header.StateRoot); break;
@@ -145,7 +148,7 @@ public sealed class CertificateTests(CertificateTests.ApprovedCancellation story
             await using var client = Participants.Client(Node);
             var (owner, trader, _, batch) = await Stories.IssueAndTransferAsync(client);
             await client.SubmitAsync(Transactions.RequestCancellation(batch, 100_000, "Another school", "another purpose"), owner);
-            var request = await client.SubmitAndWaitAsync(Transactions.RequestCancellation(batch, 400_000, "Ordos No. 1 Middle School", "2025 campus carbon neutrality"), trader);
+            var request = await client.SubmitAndWaitAsync(Transactions.RequestCancellation(batch, 400_000, "Ordos No. 1 Middle School", "2025 campus carbon neutrality", "Ordos Kangbashi District Education Bureau"), trader);
             var cancellationId = request.Attribute("cancellation_id")!;
             await client.SubmitAndWaitAsync(Transactions.ApproveCancellation(cancellationId), Participants.Operator);
             return cancellationId;

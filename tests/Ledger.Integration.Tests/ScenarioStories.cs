@@ -32,8 +32,8 @@ public static class ScenarioStories
         }
 
         var signer = await Participants.RegisterAsync(client, company, Role.ScenarioCompany);
-        await client.SubmitAndWaitAsync(Transactions.ApplyScenarioInterim(scenarioId, "Green travel " + scenarioId, MethodologyId), signer);
-        await client.SubmitAndWaitAsync(Transactions.ApproveProject(scenarioId), Participants.Bureau);
+        await client.SubmitAndWaitAsync(Transactions.ApplyScenario(scenarioId, "Green travel " + scenarioId, MethodologyId), signer);
+        await Stories.ApproveAsync(client, scenarioId);
         return signer;
     }
 

@@ -34,7 +34,8 @@ public sealed class StoryTests : IAsyncLifetime
         await _client.SubmitAndWaitAsync(Transactions.FileMethodology("M-PV", "Distributed photovoltaics", MethodologyLevel.Local, "1.0", ["pv"]), Participants.Bureau);
         await _client.SubmitAndWaitAsync(Transactions.ApplyProject("PV-7", "Rooftop PV, Kangbashi", "M-PV"), owner);
         Assert.Equal(ProjectStatus.Applied, (await _client.GetProjectAsync("PV-7"))!.Status);
-        var approval = await _client.SubmitAndWaitAsync(Transactions.ApproveProject("PV-7"), Participants.Bureau);
+        var approval = await Stories.ApproveAsync(_client, "PV-7");
+        Assert.Single((await _client.GetProjectAsync("PV-7"))!.Opinions);
         Assert.Equal("PROJECT_STATUS_APPROVED", approval.Attribute("status"));
 
         var report = SHA256.HashData("verification report PV-7 2025-01"u8);
@@ -44,7 +45,7 @@ public sealed class StoryTests : IAsyncLifetime
         Assert.Equal(2_500_000UL, (await _client.GetBatchAsync(batch))!.IssuedGrams);
         await AssertHolds("owner-a", batch, tradable: 2_500_000);
 
-        await _client.SubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 1_000_000), owner, [Participants.Operator]);
+        await _client.SubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 1_000_000, 45_00, "CNY"), owner, [Participants.Operator, trader]);
         await AssertHolds("owner-a", batch, tradable: 1_500_000);
         await AssertHolds("trader-b", batch, tradable: 1_000_000);
 
@@ -66,10 +67,10 @@ public sealed class StoryTests : IAsyncLifetime
     public async Task Of_fifty_concurrent_spends_of_the_same_units_exactly_the_affordable_ones_commit()
     {
         var (owner, batch) = await IssuedToOwnerAsync(1_000);
-        await Participants.RegisterAsync(_client, "trader-b", Role.Trader);
+        var trader = await Participants.RegisterAsync(_client, "trader-b", Role.Trader);
 
         var attempts = Enumerable.Range(0, 50).Select(_ =>
-            _client.TrySubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 100), owner, [Participants.Operator]));
+            _client.TrySubmitAndWaitAsync(Transactions.Transfer("trader-b", batch, 100, 45, "CNY"), owner, [Participants.Operator, trader]));
         var results = await Task.WhenAll(attempts);
 
         Assert.Equal(10, results.Count(r => r.IsCommitted));
@@ -135,6 +136,42 @@ public sealed class StoryTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, (int)head).Select(h => (ulong)h), heights);
     }
 
+    [Fact]
+    public async Task A_scenario_lives_through_review_notice_objection_approval_and_evaluation()
+    {
+        var company = await Participants.RegisterAsync(_client, "travel-app", Role.ScenarioCompany);
+        var citizen = await Participants.RegisterAsync(_client, "trader-c", Role.Trader);
+        await _client.SubmitAndWaitAsync(Transactions.SetCalendar(2026, [new DateOnly(2026, 10, 1), new DateOnly(2026, 10, 2)], [new DateOnly(2026, 10, 10)]), Participants.Bureau);
+        await _client.SubmitAndWaitAsync(
+            Transactions.FileScenarioMethodology("SM-TRAVEL", "Green travel", MethodologyLevel.Local, "1.0", [Transactions.EmissionFactor("cycling", "km", 120), Transactions.EmissionFactor("metro", "km", 37, 2)], 2_000),
+            Participants.Bureau);
+        await _client.SubmitAndWaitAsync(Transactions.ApplyScenario("S-TRAVEL", "Green travel, Kangbashi", "SM-TRAVEL"), company);
+        await _client.SubmitAndWaitAsync(Transactions.AddExclusion("GS", "GS-5501", "S-OTHER", "an unrelated scenario listed in Gold Standard"), Participants.Bureau);
+
+        var expert = await Participants.RegisterAsync(_client, "expert-1", Role.Expert);
+        await _client.SubmitAndWaitAsync(Transactions.SubmitReview("S-TRAVEL", favourable: true, "factors match the methodology"), expert);
+        await _client.SubmitAndWaitAsync(Transactions.StartPublicNotice("S-TRAVEL"), Participants.Operator);
+        await _client.SubmitAndWaitAsync(Transactions.FileObjection("S-TRAVEL", "does the app double count metro rides?"), citizen);
+        var refused = await Assert.ThrowsAsync<LedgerRejectedException>(() => _client.SubmitAndWaitAsync(Transactions.Approve("S-TRAVEL"), Participants.Bureau));
+        Assert.Equal(RejectionCode.ObjectionUnanswered, refused.Code);
+        await _client.SubmitAndWaitAsync(Transactions.AnswerObjection("S-TRAVEL", 1, "each ride is keyed by card and time window"), Participants.Bureau);
+        await _client.SubmitAndWaitAsync(Transactions.Approve("S-TRAVEL"), Participants.Bureau);
+        var today = DateOnly.FromDateTime(DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).DateTime);
+        await _client.SubmitAndWaitAsync(Transactions.RecordEvaluation("S-TRAVEL", "consent records incomplete", today.AddDays(30)), Participants.Operator);
+
+        var lifecycle = (await _client.GetLifecycleAsync("S-TRAVEL"))!;
+        Assert.Equal((SubjectKind.Scenario, ProjectStatus.Approved, "travel-app"), (lifecycle.Subject.Kind, lifecycle.Subject.Status, lifecycle.Subject.Applicant));
+        Assert.Equal("expert-1", lifecycle.Subject.Opinions.Single().ExpertId);
+        Assert.True(lifecycle.Objections.Single().Answered);
+        Assert.Equal("consent records incomplete", lifecycle.Evaluations.Single().Finding);
+        Assert.True(lifecycle.NoticeElapsed, "the test network's development rules need no notice days");
+        Assert.Null(await _client.GetLifecycleAsync("S-NONE"));
+        Assert.Equal(2, (await _client.GetCalendarAsync(2026))!.Holidays.Count);
+        Assert.Null(await _client.GetCalendarAsync(2031));
+        Assert.Equal("S-OTHER", (await _client.GetExclusionAsync("GS", "GS-5501"))!.ProjectId);
+        Assert.Null(await _client.GetExclusionAsync("VCS", "GS-5501"));
+    }
+
     private const string TestVerifier = Ledger.Testing.TestLedger.Verifier;
 
     private async Task<(LedgerSigner Owner, string Batch)> IssuedToOwnerAsync(ulong grams)
@@ -142,7 +179,7 @@ public sealed class StoryTests : IAsyncLifetime
         var owner = await Participants.RegisterAsync(_client, "owner-a", Role.ProjectOwner);
         await _client.SubmitAndWaitAsync(Transactions.FileMethodology("M-PV", "Distributed photovoltaics", MethodologyLevel.Local, "1.0", ["pv"]), Participants.Bureau);
         await _client.SubmitAndWaitAsync(Transactions.ApplyProject("PV-1", "Rooftop PV", "M-PV"), owner);
-        await _client.SubmitAndWaitAsync(Transactions.ApproveProject("PV-1"), Participants.Bureau);
+        await Stories.ApproveAsync(_client, "PV-1");
         var issued = await _client.SubmitAndWaitAsync(Transactions.IssueProjectReductions("PV-1", Jan1, Jan1 + 30, grams, SHA256.HashData("report PV-1"u8), TestVerifier), Participants.Bureau, [Participants.Verifier]);
         return (owner, issued.Attribute("batch_id")!);
     }

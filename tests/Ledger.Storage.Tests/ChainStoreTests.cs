@@ -143,7 +143,7 @@ public sealed class ChainStoreTests : IDisposable
         CommitScenario(store);
         byte[] participants = [StateKeys.ParticipantTable];
         var expected = StoreAssert.Hex(_chain.Ledger.Store.WithPrefix(participants));
-        Assert.Equal(5, expected.Count);
+        Assert.Equal(6, expected.Count); // bureau, operator, verifier-1, owner-1, trader-1, expert-1
         Assert.Equal(expected, StoreAssert.Hex(store.Scan(participants)));
 
         var paged = new List<KeyValuePair<byte[], byte[]>>();

@@ -58,6 +58,18 @@ public sealed class ReadOnlyTests : IDisposable
     }
 
     [Fact]
+    public void A_scan_that_fails_throws_rather_than_lists_a_short_table()
+    {
+        using var writer = _chain.OpenStore(_directory.Path);
+        using var reader = RocksDbChainStore.OpenReadOnly(_directory.Path);
+        Assert.NotEmpty(reader.Scan([StateKeys.ParticipantTable]));
+
+        // RocksDB refuses iterators over a snapshot of a secondary instance; the refusal must not read as "no records".
+        using var snapshot = reader.OpenSnapshot();
+        Assert.Throws<RocksDbSharp.RocksDbException>(() => snapshot.Scan([StateKeys.ParticipantTable]).ToList());
+    }
+
+    [Fact]
     public void A_read_only_store_outlives_its_writer()
     {
         using (var writer = _chain.OpenStore(_directory.Path))

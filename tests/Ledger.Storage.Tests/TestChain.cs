@@ -56,16 +56,21 @@ public sealed class TestChain
         yield return Next(
             Ledger.Sign(TestLedger.Bureau, Bodies.Register("owner-1", Ledger.KeyOf("owner-1"), Role.ProjectOwner)),
             Ledger.Sign(TestLedger.Bureau, Bodies.Register("trader-1", Ledger.KeyOf("trader-1"), Role.Trader)),
+            Ledger.Sign(TestLedger.Bureau, Bodies.Register("expert-1", Ledger.KeyOf("expert-1"), Role.Expert)),
             Ledger.Sign(TestLedger.Bureau, Bodies.FileMethodology("M-1")));
         yield return Next(Ledger.Sign("owner-1", Bodies.ApplyProject("P-1", "M-1")));
-        yield return Next(Ledger.Sign(TestLedger.Bureau, new TransactionBody { ApproveProject = new ApproveProject { ProjectId = "P-1" } }));
+
+        // The test genesis's development rules: one expert opinion, no notice wait.
+        yield return Next(Ledger.Sign("expert-1", Bodies.SubmitReview("P-1", favourable: true)));
+        yield return Next(Ledger.Sign(TestLedger.Operator, Bodies.StartPublicNotice("P-1")));
+        yield return Next(Ledger.Sign(TestLedger.Bureau, Bodies.Approve("P-1")));
     }
 
     public Envelope Issue(uint firstDay, uint days, ulong grams, byte reportSeed) =>
         Ledger.Sign(TestLedger.Bureau, Bodies.Issue("P-1", Jan1 + firstDay, Jan1 + firstDay + days, grams, Bodies.ReportHash(reportSeed, firstDay, "P-1")), TestLedger.Verifier);
 
     public Envelope Transfer(string from, string to, string batchId, ulong grams) =>
-        Ledger.Sign(from, Bodies.Transfer(to, batchId, grams), TestLedger.Operator);
+        Ledger.Sign(from, Bodies.Transfer(to, batchId, grams), TestLedger.Operator, to);
 
     public Envelope RequestCancellation(string holder, string batchId, ulong grams) =>
         Ledger.Sign(holder, Bodies.RequestCancellation(batchId, grams));

@@ -44,15 +44,13 @@ public static class Scenarios
         },
     };
 
-    /// <summary>What a scenario company applies with today. INTERIM: part A's ApplyScenario replaces it.</summary>
+    /// <summary>A scenario company's application (§9).</summary>
     public static TransactionBody Apply(string scenarioId, string methodologyId = MethodologyId) => new()
     {
-        ApplyScenarioInterim = new ApplyScenarioInterim { ScenarioId = scenarioId, Title = "Green travel " + scenarioId, MethodologyId = methodologyId },
+        ApplyScenario = new ApplyScenario { ScenarioId = scenarioId, Title = "Green travel " + scenarioId, MethodologyId = methodologyId },
     };
 
-    public static TransactionBody Approve(string scenarioId) => new() { ApproveProject = new ApproveProject { ProjectId = scenarioId } };
-
-    /// <summary>Files the methodology if needed, registers the company if needed, applies and approves: the scenario is ready to take records.</summary>
+    /// <summary>Files the methodology if needed, registers the company if needed, applies and takes the scenario through review, notice and approval: it is ready to take records.</summary>
     public static void ApproveScenario(this TestLedger ledger, string scenarioId, string company, string methodologyId = MethodologyId)
     {
         if (ledger.View.GetMethodology(methodologyId) is null)
@@ -66,7 +64,7 @@ public static class Scenarios
         }
 
         TestLedger.Committed(ledger.Submit(company, Apply(scenarioId, methodologyId)));
-        TestLedger.Committed(ledger.Submit(TestLedger.Bureau, Approve(scenarioId)));
+        ledger.Approve(scenarioId);
     }
 
     /// <summary>A company's pseudonymous id for a person: its own salted hash, so two companies' ids for one person differ (§14).</summary>

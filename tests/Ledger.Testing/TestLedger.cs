@@ -1,6 +1,8 @@
 using Google.Protobuf;
+using Ledger.Core.Calendar;
 using Ledger.Core.Crypto;
 using Ledger.Core.Execution;
+using Ledger.Core.Projects;
 using Ledger.Core.Protocol;
 using Ledger.Core.State;
 using Xunit;
@@ -23,11 +25,19 @@ public sealed class TestLedger
 
     private readonly Dictionary<string, SigningKey> _keys = [];
     private ulong _nextNonce = 1;
+    private long _timeOffsetMs;
 
-    public TestLedger(HashAlgorithm hash = HashAlgorithm.Sha256, KeyAlgorithm keys = KeyAlgorithm.Ed25519)
+    /// <summary>What the test genesis uses unless a test asks for the measures' rules: no notice wait, one expert.</summary>
+    public static GenesisRules DevelopmentRules => new() { NoticeWorkingDays = 0, ReviewOpinionsRequired = 1, DevelopmentRules = true };
+
+    /// <summary>The measures' own rules (genesis without overrides): 5 working days of notice, 3 experts.</summary>
+    public static GenesisRules MeasuresRules => new();
+
+    /// <param name="rules">Genesis rules; <see cref="DevelopmentRules"/> when null.</param>
+    public TestLedger(HashAlgorithm hash = HashAlgorithm.Sha256, KeyAlgorithm keys = KeyAlgorithm.Ed25519, GenesisRules? rules = null)
     {
         KeyAlgorithm = keys;
-        Genesis = new Genesis { ChainId = ChainId, HashAlgorithm = hash, GenesisTimeMs = 1_735_660_800_000 };
+        Genesis = new Genesis { ChainId = ChainId, HashAlgorithm = hash, GenesisTimeMs = 1_735_660_800_000, Rules = rules ?? DevelopmentRules };
         AddGenesisParticipant(Bureau, Role.Bureau);
         AddGenesisParticipant(Operator, Role.Operator);
         AddGenesisParticipant(Verifier, Role.Verifier);
@@ -54,7 +64,21 @@ public sealed class TestLedger
 
     public byte[] StateRoot { get; private set; }
 
-    public long TimeMs => Genesis.GenesisTimeMs + ((long)Height * 1000);
+    /// <summary>The time of the block at Height: a second per block after genesis (2025-01-01 00:00 China Standard Time), plus any jumps.</summary>
+    public long TimeMs => Genesis.GenesisTimeMs + ((long)Height * 1000) + _timeOffsetMs;
+
+    public LedgerRules Rules => Machine.Parameters.Rules;
+
+    /// <summary>Today in China Standard Time, as of the last block.</summary>
+    public uint Today => WorkingDays.ChinaDay(TimeMs);
+
+    /// <summary>Makes the next block's time timeMs (later than the last block's).</summary>
+    public void AdvanceTo(long timeMs)
+    {
+        var offset = timeMs - Genesis.GenesisTimeMs - ((long)(Height + 1) * 1000);
+        Assert.True(offset >= _timeOffsetMs, "block time only moves forward");
+        _timeOffsetMs = offset;
+    }
 
     public LedgerState View => new(new StateOverlay(Store));
 
@@ -102,7 +126,73 @@ public sealed class TestLedger
         }
 
         Committed(Submit(owner, Bodies.ApplyProject(projectId, methodologyId)));
-        Committed(Submit(Bureau, new TransactionBody { ApproveProject = new ApproveProject { ProjectId = projectId } }));
+        Approve(projectId);
+    }
+
+    /// <summary>Files a scenario methodology, applies for a scenario and takes it through the lifecycle to APPROVED.</summary>
+    public void ApprovedScenario(string scenarioId, string company, string methodologyId = "SM-1")
+    {
+        if (View.GetMethodology(methodologyId) is null)
+        {
+            Committed(Submit(Bureau, Bodies.FileScenarioMethodology(methodologyId)));
+        }
+
+        if (View.GetParticipant(company) is null)
+        {
+            Register(company, Role.ScenarioCompany);
+        }
+
+        Committed(Submit(company, Bodies.ApplyScenario(scenarioId, methodologyId)));
+        Approve(scenarioId);
+    }
+
+    /// <summary>The id of expert number i (1-based), registered by the bureau on first use.</summary>
+    public string Expert(int number)
+    {
+        var id = $"expert-{number}";
+        if (View.GetParticipant(id) is null)
+        {
+            Register(id, Role.Expert);
+        }
+
+        return id;
+    }
+
+    /// <summary>The genesis's required number of favourable opinions, from experts 1..n.</summary>
+    public void Review(string subjectId)
+    {
+        for (var i = 1; i <= Rules.ReviewOpinionsRequired; i++)
+        {
+            Committed(Submit(Expert(i), Bodies.SubmitReview(subjectId, favourable: true)));
+        }
+    }
+
+    /// <summary>Review, then the operator starts the public notice.</summary>
+    public void StartNotice(string subjectId)
+    {
+        Review(subjectId);
+        Committed(Submit(Operator, Bodies.StartPublicNotice(subjectId)));
+    }
+
+    /// <summary>Moves block time to the first day the notice allows approval (09:00 China Standard Time), if it is not there yet.</summary>
+    public void WaitForNoticeEnd(string subjectId)
+    {
+        var subject = View.GetProject(subjectId)!;
+        if (Lifecycle.NoticeElapsed(subject, WorkingDays.ChinaDay(TimeMs + 1000), Rules, new StateCalendars(View)))
+        {
+            return;
+        }
+
+        var firstDay = Lifecycle.NoticeLastDay(subject, Rules, new StateCalendars(View)) + 1;
+        AdvanceTo((firstDay * WorkingDays.DayMs) + (9 * 3_600_000) - WorkingDays.ChinaStandardTimeOffsetMs);
+    }
+
+    /// <summary>Takes an APPLIED subject through review, public notice and its wait to APPROVED.</summary>
+    public void Approve(string subjectId)
+    {
+        StartNotice(subjectId);
+        WaitForNoticeEnd(subjectId);
+        Committed(Submit(Bureau, Bodies.Approve(subjectId)));
     }
 
     /// <summary>Issues grams for a fresh period of an approved project and returns the batch id.</summary>

@@ -154,15 +154,4 @@ public static partial class Transactions
             TraderId = Require.Id(traderId, nameof(traderId)),
         },
     };
-
-    /// <summary>INTERIM (until part A's ApplyScenario): a SCENARIO_COMPANY applies for a scenario; ApproveProject approves it.</summary>
-    public static TransactionBody ApplyScenarioInterim(string scenarioId, string title, string methodologyId) => new()
-    {
-        ApplyScenarioInterim = new ApplyScenarioInterim
-        {
-            ScenarioId = Require.Id(scenarioId, nameof(scenarioId)),
-            Title = Require.Text(title, nameof(title), Limits.NameLengthMax),
-            MethodologyId = Require.Id(methodologyId, nameof(methodologyId)),
-        },
-    };
 }

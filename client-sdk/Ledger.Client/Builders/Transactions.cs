@@ -105,13 +105,16 @@ public static partial class Transactions
         },
     };
 
-    /// <summary>Approves an APPLIED project. Signed by a BUREAU.</summary>
+    /// <summary>
+    /// Approves a project or scenario in PUBLIC_NOTICE whose notice has lasted the network's working
+    /// days and whose objections are answered (§10). Signed by a BUREAU. Same as <see cref="Approve"/>.
+    /// </summary>
     public static TransactionBody ApproveProject(string projectId) => new()
     {
         ApproveProject = new ApproveProject { ProjectId = Require.Id(projectId, nameof(projectId)) },
     };
 
-    /// <summary>Rejects an APPLIED project with a reason. Signed by a BUREAU.</summary>
+    /// <summary>Rejects an APPLIED, UNDER_REVIEW or PUBLIC_NOTICE project or scenario with a reason. Signed by a BUREAU.</summary>
     public static TransactionBody RejectProject(string projectId, string reason) => new()
     {
         RejectProject = new RejectProject
@@ -162,24 +165,11 @@ public static partial class Transactions
     }
 
     /// <summary>
-    /// Moves tradable units to another account (§21). Signed by the holder and co-signed by an
-    /// OPERATOR, whose signature is the trade attestation (§20).
-    /// </summary>
-    public static TransactionBody Transfer(string to, string batchId, ulong amountGrams) => new()
-    {
-        Transfer = new Transfer
-        {
-            To = Require.Id(to, nameof(to)),
-            BatchId = Require.Id(batchId, nameof(batchId), Limits.BatchIdLengthMax),
-            AmountGrams = Require.Positive(amountGrams, nameof(amountGrams)),
-        },
-    };
-
-    /// <summary>
     /// Asks for units to be cancelled for carbon neutralisation (§23); they go to escrow until the
     /// operator decides. Signed by the holder. The cancellation id is this transaction's id (hex).
+    /// <paramref name="usingEntity"/> names who uses the reductions for neutralisation; empty means the holder.
     /// </summary>
-    public static TransactionBody RequestCancellation(string batchId, ulong amountGrams, string beneficiary, string purpose) => new()
+    public static TransactionBody RequestCancellation(string batchId, ulong amountGrams, string beneficiary, string purpose, string usingEntity = "") => new()
     {
         RequestCancellation = new RequestCancellation
         {
@@ -187,6 +177,7 @@ public static partial class Transactions
             AmountGrams = Require.Positive(amountGrams, nameof(amountGrams)),
             Beneficiary = Require.Text(beneficiary, nameof(beneficiary), Limits.NameLengthMax),
             Purpose = Require.Text(purpose, nameof(purpose), Limits.TextLengthMax),
+            UsingEntity = Require.Text(usingEntity, nameof(usingEntity), Limits.NameLengthMax, required: false),
         },
     };
 

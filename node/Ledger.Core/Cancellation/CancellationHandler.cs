@@ -19,9 +19,14 @@ public static class CancellationHandler
             return invalid;
         }
 
-        if (TradingHandler.RequireTradingParty(ctx.Signer, "cancel") is { } notParty)
+        if (tx.CustodyUserId.Length > 0)
         {
-            return notParty;
+            return Outcome.Reject(RejectionCode.CustodyNotAvailable, "cancellation for a scenario company's user (custody, §16) is not available on this ledger yet; cancel from an own account");
+        }
+
+        if (TradingHandler.RequireHolder(ctx.Signer, "cancel") is { } notHolder)
+        {
+            return notHolder;
         }
 
         var batch = ctx.State.GetBatch(tx.BatchId);
@@ -48,6 +53,7 @@ public static class CancellationHandler
             AmountGrams = tx.AmountGrams,
             Beneficiary = tx.Beneficiary,
             Purpose = tx.Purpose,
+            UsingEntity = UsingEntity(tx, holder),
             Status = CancellationStatus.Pending,
             RequestedHeight = ctx.Block.Height,
         });
@@ -143,6 +149,20 @@ public static class CancellationHandler
             return Outcome.Reject(RejectionCode.InvalidField, "beneficiary and purpose are required (§23), without control characters");
         }
 
+        if (!Limits.IsValidText(tx.UsingEntity, Limits.NameLengthMax, required: false))
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, $"using_entity is at most {Limits.NameLengthMax} characters, without control characters");
+        }
+
+        if (!Mall.MallHandler.ValidCustody(tx.CustodyUserId, tx.ConsentRef))
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, "custody_user_id and consent_ref are both set (custody) or both empty");
+        }
+
         return tx.AmountGrams == 0 ? Outcome.Reject(RejectionCode.InvalidAmount, "amount_grams must be positive") : null;
     }
+
+    /// <summary>§23: who uses the reductions; the holder itself when the request names no one else.</summary>
+    public static string UsingEntity(RequestCancellation request, string holder) =>
+        request.UsingEntity.Length > 0 ? request.UsingEntity : holder;
 }

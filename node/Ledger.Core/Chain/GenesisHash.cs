@@ -7,7 +7,8 @@ namespace Ledger.Core.Chain;
 /// <summary>
 /// The fingerprint organisations compare out of band before they start a network (docs/PROTOCOL.md §11.1):
 /// it commits the chain id, the hash algorithm, the genesis time, every participant (through the
-/// genesis state root) and the validators (through their set hash), and nothing of the JSON's layout.
+/// genesis state root), the validators (through their set hash) and the rules' effective parameters,
+/// and nothing of the JSON's layout.
 /// </summary>
 public static class GenesisHash
 {
@@ -22,14 +23,19 @@ public static class GenesisHash
         }
 
         var hash = NetworkHashes.For(genesis.HashAlgorithm);
-        var stateRoot = new LedgerStateMachine(ChainParameters.FromGenesis(genesis)).ApplyGenesis(genesis).StateRoot;
-        var bytes = new CanonicalWriter(160)
+        var parameters = ChainParameters.FromGenesis(genesis);
+        var stateRoot = new LedgerStateMachine(parameters).ApplyGenesis(genesis).StateRoot;
+        var rules = parameters.Rules;
+        var bytes = new CanonicalWriter(176)
             .Bytes(DomainTags.Genesis)
             .String(genesis.ChainId)
             .UInt32((uint)genesis.HashAlgorithm)
             .Int64(genesis.GenesisTimeMs)
             .Fixed(stateRoot)
             .Fixed(new ValidatorSet(genesis.Validators).Hash(hash))
+            .UInt32(rules.NoticeWorkingDays)
+            .UInt32(rules.ReviewOpinionsRequired)
+            .Byte(rules.Development ? (byte)1 : (byte)0)
             .WrittenSpan;
         return hash.Hash(bytes);
     }

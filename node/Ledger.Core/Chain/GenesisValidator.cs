@@ -19,6 +19,12 @@ public static class GenesisValidator
             problems.Add("hash_algorithm must be SHA256 or SM3");
         }
 
+        if (genesis.GenesisTimeMs < 0)
+        {
+            // Block times only grow from here, and the rules count China Standard Time days from them.
+            problems.Add("genesis_time_ms must not be before 1970");
+        }
+
         foreach (var participant in genesis.Participants)
         {
             problems.AddRange(ParticipantProblems(participant));
@@ -36,6 +42,7 @@ public static class GenesisValidator
         }
 
         problems.AddRange(ValidatorProblems(genesis.Validators));
+        problems.AddRange(Execution.LedgerRules.From(genesis.Rules).Problems());
         return problems;
     }
 

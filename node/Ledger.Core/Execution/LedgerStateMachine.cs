@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Ledger.Core.Calendar;
 using Ledger.Core.Cancellation;
 using Ledger.Core.Issuance;
 using Ledger.Core.Methodologies;
@@ -7,6 +8,7 @@ using Ledger.Core.Projects;
 using Ledger.Core.Protocol;
 using Ledger.Core.Scenarios;
 using Ledger.Core.State;
+using Ledger.Core.Supervision;
 using Ledger.Core.Trading;
 
 namespace Ledger.Core.Execution;
@@ -119,6 +121,7 @@ public sealed class LedgerStateMachine
             State = state,
             Block = block,
             Hash = _parameters.Hash,
+            Rules = _parameters.Rules,
             TransactionId = transactionId,
             Signer = verified.Signer!,
             CoSigners = verified.CoSigners,
@@ -148,10 +151,33 @@ public sealed class LedgerStateMachine
         TransactionBody.KindOneofCase.ApproveCancellation => CancellationHandler.Approve(ctx, body.ApproveCancellation),
         TransactionBody.KindOneofCase.DeclineCancellation => CancellationHandler.Decline(ctx, body.DeclineCancellation),
         TransactionBody.KindOneofCase.ChangeValidators => Validators.ValidatorsHandler.Change(ctx, body.ChangeValidators),
+        TransactionBody.KindOneofCase.ApplyScenario => ProjectsHandler.ApplyScenario(ctx, body.ApplyScenario),
+        TransactionBody.KindOneofCase.SubmitReview => ReviewHandler.SubmitReview(ctx, body.SubmitReview),
+        TransactionBody.KindOneofCase.StartPublicNotice => ReviewHandler.StartPublicNotice(ctx, body.StartPublicNotice),
+        TransactionBody.KindOneofCase.FileObjection => ReviewHandler.FileObjection(ctx, body.FileObjection),
+        TransactionBody.KindOneofCase.AnswerObjection => ReviewHandler.AnswerObjection(ctx, body.AnswerObjection),
+        TransactionBody.KindOneofCase.RecordEvaluation => SupervisionHandler.RecordEvaluation(ctx, body.RecordEvaluation),
+        TransactionBody.KindOneofCase.RecordRectification => SupervisionHandler.RecordRectification(ctx, body.RecordRectification),
+        TransactionBody.KindOneofCase.Suspend => SupervisionHandler.Suspend(ctx, body.Suspend),
+        TransactionBody.KindOneofCase.Reinstate => SupervisionHandler.Reinstate(ctx, body.Reinstate),
+        TransactionBody.KindOneofCase.SetCalendar => CalendarHandler.Set(ctx, body.SetCalendar),
+        TransactionBody.KindOneofCase.AddExclusion => ExclusionsHandler.Add(ctx, body.AddExclusion),
+        TransactionBody.KindOneofCase.DeclareExternalRegistration => ExclusionsHandler.Declare(ctx, body.DeclareExternalRegistration),
+        TransactionBody.KindOneofCase.WithdrawMethodology => MethodologiesHandler.Withdraw(ctx, body.WithdrawMethodology),
+        TransactionBody.KindOneofCase.GrantMethodologyException => MethodologiesHandler.GrantException(ctx, body.GrantMethodologyException),
+        TransactionBody.KindOneofCase.CorrectReductions => Corrections.CorrectionsHandler.Correct(ctx, body.CorrectReductions),
+        TransactionBody.KindOneofCase.MakeGoodShortfall => Corrections.CorrectionsHandler.MakeGood(ctx, body.MakeGoodShortfall),
+        TransactionBody.KindOneofCase.OpenAuction => AuctionHandler.Open(ctx, body.OpenAuction),
+        TransactionBody.KindOneofCase.PlaceBid => AuctionHandler.Bid(ctx, body.PlaceBid),
+        TransactionBody.KindOneofCase.SettleAuction => AuctionHandler.Settle(ctx, body.SettleAuction),
+        TransactionBody.KindOneofCase.CancelAuction => AuctionHandler.Cancel(ctx, body.CancelAuction),
+        TransactionBody.KindOneofCase.PublishMallOffer => Mall.MallHandler.Publish(ctx, body.PublishMallOffer),
+        TransactionBody.KindOneofCase.UpdateMallOffer => Mall.MallHandler.Update(ctx, body.UpdateMallOffer),
+        TransactionBody.KindOneofCase.WithdrawMallOffer => Mall.MallHandler.Withdraw(ctx, body.WithdrawMallOffer),
+        TransactionBody.KindOneofCase.Redeem => Mall.MallHandler.Redeem(ctx, body.Redeem),
         TransactionBody.KindOneofCase.SubmitBehaviourBatch => BehaviourHandler.Submit(ctx, body.SubmitBehaviourBatch),
         TransactionBody.KindOneofCase.IssueScenarioBatch => ScenarioIssuanceHandler.Issue(ctx, body.IssueScenarioBatch),
         TransactionBody.KindOneofCase.WithdrawCustody => CustodyHandler.Withdraw(ctx, body.WithdrawCustody),
-        TransactionBody.KindOneofCase.ApplyScenarioInterim => ScenarioInterimHandler.Apply(ctx, body.ApplyScenarioInterim),
         _ => Outcome.Reject(RejectionCode.Malformed, "the body names no known transaction kind"),
     };
 

@@ -14,6 +14,9 @@ public sealed class TransactionContext
 
     public required INetworkHash Hash { get; init; }
 
+    /// <summary>The genesis's rule parameters (notice working days, expert opinions).</summary>
+    public required LedgerRules Rules { get; init; }
+
     public required byte[] TransactionId { get; init; }
 
     /// <summary>The primary signer, as registered at this point.</summary>
@@ -21,6 +24,9 @@ public sealed class TransactionContext
 
     /// <summary>Co-signers whose signatures verified, as registered at this point (not including the primary signer).</summary>
     public required IReadOnlyList<ParticipantRecord> CoSigners { get; init; }
+
+    /// <summary>Today in China Standard Time, from the block time: the day the measures' deadlines and notices count in.</summary>
+    public uint Today => Calendar.WorkingDays.ChinaDay(Block.TimeMs);
 
     public string TransactionIdHex => Convert.ToHexStringLower(TransactionId);
 

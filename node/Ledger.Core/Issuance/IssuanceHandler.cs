@@ -49,18 +49,22 @@ public static class IssuanceHandler
         return Outcome.Committed(("batch_id", batch.BatchId), ("issued_grams", batch.IssuedGrams.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
-    /// <summary>Rule 1 of DESIGN §5: approved, not registered elsewhere, no overlapping period, no reused report.</summary>
+    /// <summary>Rule 1 of DESIGN §5: approved (not suspended), not registered elsewhere, no overlapping period, no reused report.</summary>
     private static Outcome? RequireIssuable(TransactionContext ctx, ProjectRecord project, IssueProjectReductions tx)
     {
-        if (project.Status != ProjectStatus.Approved)
+        if (Projects.Lifecycle.CanIssue(project) is { } cannot)
         {
-            return Outcome.Reject(RejectionCode.ProjectNotApproved, $"project {project.ProjectId} is {project.Status}; only an APPROVED project issues");
+            return cannot;
         }
 
-        if (project.ExternalRegistryIds.Count > 0)
+        if (Corrections.CorrectionsHandler.RequireNoShortfall(ctx.State, project.Applicant) is { } owes)
         {
-            // §17: reductions applied for or issued as CCER, VCS or other credits may not be issued here.
-            return Outcome.Reject(RejectionCode.ExcludedElsewhere, $"project {project.ProjectId} is registered elsewhere ({string.Join(", ", project.ExternalRegistryIds)})");
+            return owes;
+        }
+
+        if (project.Kind != SubjectKind.Project)
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, $"{project.ProjectId} is a scenario; scenario reductions are issued from behaviour batches");
         }
 
         var period = tx.MonitoringPeriod;

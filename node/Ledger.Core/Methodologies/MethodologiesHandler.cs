@@ -3,7 +3,7 @@ using Ledger.Core.Protocol;
 
 namespace Ledger.Core.Methodologies;
 
-/// <summary>FileMethodology (§5 §6): the bureau files standards and methodologies.</summary>
+/// <summary>FileMethodology, WithdrawMethodology, GrantMethodologyException (§5–§8): the bureau files, supersedes and withdraws methodologies.</summary>
 public static class MethodologiesHandler
 {
     public static Outcome File(TransactionContext ctx, FileMethodology tx)
@@ -13,7 +13,7 @@ public static class MethodologiesHandler
             return unauthorized;
         }
 
-        if (Validate(tx) is { } invalid)
+        if ((Validate(tx) ?? MethodologyFactors.Validate(tx)) is { } invalid)
         {
             return invalid;
         }
@@ -23,12 +23,12 @@ public static class MethodologiesHandler
             return Outcome.Reject(RejectionCode.MethodologyExists, $"methodology {tx.MethodologyId} is already filed");
         }
 
-        if (tx.SupersedesMethodologyId.Length > 0 && Supersede(ctx, tx.SupersedesMethodologyId, tx.MethodologyId) is { } cannotSupersede)
+        if (tx.SupersedesMethodologyId.Length > 0 && Supersede(ctx, tx) is { } cannotSupersede)
         {
             return cannotSupersede;
         }
 
-        ctx.State.PutMethodology(new MethodologyRecord
+        var record = new MethodologyRecord
         {
             MethodologyId = tx.MethodologyId,
             Title = tx.Title,
@@ -37,16 +37,82 @@ public static class MethodologiesHandler
             Status = MethodologyStatus.Active,
             ActivityTypes = { tx.ActivityTypes.Order(StringComparer.Ordinal) },
             FiledHeight = ctx.Block.Height,
-            // Scenario fields (issue 6 contract); part A validates them.
             Kind = tx.Kind,
             EmissionFactors = { tx.EmissionFactors.OrderBy(f => f.ActivityType, StringComparer.Ordinal) },
             DailyCapGramsPerUser = tx.DailyCapGramsPerUser,
-        });
+        };
+        if (Preference.Index(ctx.State, record) is { } full)
+        {
+            return full;
+        }
+
+        ctx.State.PutMethodology(record);
         return Outcome.Committed(("methodology_id", tx.MethodologyId));
     }
 
-    private static Outcome? Supersede(TransactionContext ctx, string supersededId, string successorId)
+    public static Outcome Withdraw(TransactionContext ctx, WithdrawMethodology tx)
     {
+        if (ctx.RequireSignerRole(Role.Bureau, "withdraw a methodology") is { } unauthorized)
+        {
+            return unauthorized;
+        }
+
+        if (!Limits.IsValidId(tx.MethodologyId) || !Limits.IsValidText(tx.Reason, Limits.TextLengthMax, required: true))
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, $"methodology_id must be 1-64 characters of A-Z a-z 0-9 . _ : -, and reason 1-{Limits.TextLengthMax} characters");
+        }
+
+        var methodology = ctx.State.GetMethodology(tx.MethodologyId);
+        if (methodology is null)
+        {
+            return Outcome.Reject(RejectionCode.UnknownMethodology, $"methodology {tx.MethodologyId} is not filed");
+        }
+
+        if (methodology.Status != MethodologyStatus.Active)
+        {
+            return Outcome.Reject(RejectionCode.MethodologyNotActive, $"methodology {tx.MethodologyId} is {methodology.Status}; only an active one can be withdrawn");
+        }
+
+        var updated = methodology.Clone();
+        updated.Status = MethodologyStatus.Withdrawn;
+        updated.WithdrawalReason = tx.Reason;
+        updated.StatusHeight = ctx.Block.Height;
+        Preference.Unindex(ctx.State, updated);
+        ctx.State.PutMethodology(updated);
+        return Outcome.Committed(("methodology_id", tx.MethodologyId), ("status", "METHODOLOGY_STATUS_WITHDRAWN"));
+    }
+
+    public static Outcome GrantException(TransactionContext ctx, GrantMethodologyException tx)
+    {
+        if (ctx.RequireSignerRole(Role.Bureau, "grant a methodology exception") is { } unauthorized)
+        {
+            return unauthorized;
+        }
+
+        if (!Limits.IsValidId(tx.SubjectId) || !Limits.IsValidId(tx.MethodologyId) || !Limits.IsValidText(tx.Reason, Limits.TextLengthMax, required: true))
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, $"subject_id and methodology_id must be 1-64 characters of A-Z a-z 0-9 . _ : -, and reason 1-{Limits.TextLengthMax} characters");
+        }
+
+        if (ctx.State.GetMethodology(tx.MethodologyId) is null)
+        {
+            return Outcome.Reject(RejectionCode.UnknownMethodology, $"methodology {tx.MethodologyId} is not filed");
+        }
+
+        ctx.State.PutMethodologyException(new MethodologyException
+        {
+            SubjectId = tx.SubjectId,
+            MethodologyId = tx.MethodologyId,
+            Reason = tx.Reason,
+            GrantedBy = ctx.Signer.ParticipantId,
+            GrantedHeight = ctx.Block.Height,
+        });
+        return Outcome.Committed(("project_id", tx.SubjectId), ("methodology_id", tx.MethodologyId));
+    }
+
+    private static Outcome? Supersede(TransactionContext ctx, FileMethodology successor)
+    {
+        var supersededId = successor.SupersedesMethodologyId;
         var superseded = ctx.State.GetMethodology(supersededId);
         if (superseded is null)
         {
@@ -58,9 +124,16 @@ public static class MethodologiesHandler
             return Outcome.Reject(RejectionCode.MethodologyNotActive, $"methodology {supersededId} is {superseded.Status}; only an active one can be superseded");
         }
 
+        if (superseded.Kind != successor.Kind)
+        {
+            return Outcome.Reject(RejectionCode.MethodologyKindMismatch, $"methodology {supersededId} is {superseded.Kind}; its successor must be of the same kind");
+        }
+
         var updated = superseded.Clone();
         updated.Status = MethodologyStatus.Superseded;
-        updated.SupersededBy = successorId;
+        updated.SupersededBy = successor.MethodologyId;
+        updated.StatusHeight = ctx.Block.Height;
+        Preference.Unindex(ctx.State, updated);
         ctx.State.PutMethodology(updated);
         return null;
     }
@@ -82,9 +155,14 @@ public static class MethodologiesHandler
             return Outcome.Reject(RejectionCode.InvalidField, "level must be NATIONAL, LOCAL or GROUP");
         }
 
-        if (tx.SupersedesMethodologyId.Length > 0 && !Limits.IsValidId(tx.SupersedesMethodologyId))
+        if (tx.Kind is not (MethodologyKind.Project or MethodologyKind.Scenario))
         {
-            return Outcome.Reject(RejectionCode.InvalidField, "supersedes_methodology_id must be a methodology id");
+            return Outcome.Reject(RejectionCode.InvalidField, "kind must be PROJECT or SCENARIO");
+        }
+
+        if (tx.SupersedesMethodologyId.Length > 0 && (!Limits.IsValidId(tx.SupersedesMethodologyId) || tx.SupersedesMethodologyId == tx.MethodologyId))
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, "supersedes_methodology_id must be another methodology's id");
         }
 
         var activities = tx.ActivityTypes;

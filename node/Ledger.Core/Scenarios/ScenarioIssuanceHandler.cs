@@ -54,6 +54,12 @@ public static class ScenarioIssuanceHandler
             return noScenario;
         }
 
+        if (Corrections.CorrectionsHandler.RequireNoShortfall(ctx.State, scenario.Applicant) is { } owes)
+        {
+            // §11: a company owing units from a correction issues nothing until it makes them good.
+            return owes;
+        }
+
         var date = BatchIds.Date(verification.Day);
         var day = ctx.State.GetScenarioDay(verification.ScenarioId, verification.Day);
         if (day is null)

@@ -1,4 +1,6 @@
+using Ledger.Core.Calendar;
 using Ledger.Core.Execution;
+using Ledger.Core.Projects;
 using Ledger.Core.Protocol;
 
 namespace Ledger.Core.Scenarios;
@@ -6,11 +8,8 @@ namespace Ledger.Core.Scenarios;
 /// <summary>What every scenario transaction checks first: the scenario exists, is a scenario, may issue, and its methodology.</summary>
 public static class ScenarioRules
 {
-    /// <summary>China Standard Time is UTC+8, without daylight saving.</summary>
-    public const long ChinaStandardTimeOffsetMs = 8 * 3_600_000L;
-
     /// <summary>Unix milliseconds of 00:00 China Standard Time on day (days since 1970-01-01).</summary>
-    public static long DayStartMs(uint day) => ((long)day * Limits.DayMs) - ChinaStandardTimeOffsetMs;
+    public static long DayStartMs(uint day) => ((long)day * WorkingDays.DayMs) - WorkingDays.ChinaStandardTimeOffsetMs;
 
     public static Outcome? Resolve(TransactionContext ctx, string scenarioId, out ProjectRecord scenario, out MethodologyRecord methodology)
     {
@@ -26,16 +25,14 @@ public static class ScenarioRules
             return Outcome.Reject(RejectionCode.NotAScenario, $"{scenarioId} is a reduction project, not a scenario");
         }
 
-        if (!CanIssue(scenario))
+        if (Lifecycle.CanIssue(scenario) is { } refused)
         {
-            return Outcome.Reject(RejectionCode.ProjectNotApproved, $"scenario {scenarioId} is {scenario.Status}; only an APPROVED scenario takes behaviour records and issues");
+            // APPROVED only (a SUSPENDED scenario takes nothing until reinstated, §11), never one registered elsewhere (§17).
+            return refused;
         }
 
         methodology = ctx.State.GetMethodology(scenario.MethodologyId)!;
         Invariant.Require(methodology is not null, "an approved scenario's methodology is filed");
         return null;
     }
-
-    // To be replaced by part A's Ledger.Core.Projects.Lifecycle.CanIssue(ProjectRecord) at merge.
-    private static bool CanIssue(ProjectRecord scenario) => scenario.Status == ProjectStatus.Approved;
 }

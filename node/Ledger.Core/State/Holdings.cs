@@ -80,6 +80,25 @@ public static class Holdings
         PutCheckedBatch(state, updated);
     }
 
+    /// <summary>A settled auction: escrowed units of from become tradable units of to; the batch's escrow shrinks by as much.</summary>
+    public static void MoveEscrowed(LedgerState state, BatchRecord batch, string from, string to, ulong grams)
+    {
+        Invariant.Require(from != to, "escrow moves to another holder");
+        var source = state.GetBalance(from, batch.BatchId);
+        Invariant.Require(source.EscrowedGrams >= grams && batch.EscrowedGrams >= grams, "a settlement never exceeds the escrow");
+        source.EscrowedGrams -= grams;
+        state.PutBalance(source);
+
+        var target = state.GetBalance(to, batch.BatchId);
+        target.TradableGrams = checked(target.TradableGrams + grams);
+        state.PutBalance(target);
+
+        var updated = batch.Clone();
+        updated.EscrowedGrams -= grams;
+        updated.TradableGrams = checked(updated.TradableGrams + grams);
+        PutCheckedBatch(state, updated);
+    }
+
     /// <summary>Escrowed units become retired and take the batch's next serials. Returns the first serial.</summary>
     public static ulong RetireEscrowed(LedgerState state, BatchRecord batch, string holder, ulong grams)
     {
@@ -98,6 +117,21 @@ public static class Holdings
         Invariant.Require(updated.NextSerial - 1 <= updated.IssuedGrams, "serial ranges stay within the batch");
         PutCheckedBatch(state, updated);
         return firstSerial;
+    }
+
+    /// <summary>Tradable units of holder are voided (a correction, §11, or a shortfall made good); returns the batch as updated.</summary>
+    public static BatchRecord VoidTradable(LedgerState state, BatchRecord batch, string holder, ulong grams)
+    {
+        var balance = state.GetBalance(holder, batch.BatchId);
+        Invariant.Require(balance.TradableGrams >= grams && batch.TradableGrams >= grams, "voiding never exceeds the tradable balance");
+        balance.TradableGrams -= grams;
+        state.PutBalance(balance);
+
+        var updated = batch.Clone();
+        updated.TradableGrams -= grams;
+        updated.VoidedGrams = checked(updated.VoidedGrams + grams);
+        PutCheckedBatch(state, updated);
+        return updated;
     }
 
     private static void PutCheckedBatch(LedgerState state, BatchRecord batch)

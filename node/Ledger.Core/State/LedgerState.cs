@@ -46,6 +46,37 @@ public sealed class LedgerState
 
     public void PutReportUse(ReadOnlySpan<byte> reportHash, ReportUse use) => Write(StateKeys.ReportHash(reportHash), use);
 
+    public ShortfallRecord? GetShortfall(string participantId) => Read(StateKeys.Shortfall(participantId), ShortfallRecord.Parser);
+
+    public void PutShortfall(ShortfallRecord record) => Write(StateKeys.Shortfall(record.ParticipantId), record);
+
+    public BatchCorrections? GetBatchCorrections(string batchId) => Read(StateKeys.BatchCorrections(batchId), BatchCorrections.Parser);
+
+    public void PutBatchCorrections(BatchCorrections record) => Write(StateKeys.BatchCorrections(record.BatchId), record);
+
+    public CorrectionRecord? GetCorrection(string correctionId) => Read(StateKeys.Correction(correctionId), CorrectionRecord.Parser);
+
+    public void PutCorrection(CorrectionRecord record) => Write(StateKeys.Correction(record.CorrectionId), record);
+
+    public TradeRecord? GetTrade(string tradeId) => Read(StateKeys.Trade(tradeId), TradeRecord.Parser);
+
+    public void PutTrade(TradeRecord record) => Write(StateKeys.Trade(record.TradeId), record);
+
+    public AuctionRecord? GetAuction(string auctionId) => Read(StateKeys.Auction(auctionId), AuctionRecord.Parser);
+
+    public void PutAuction(AuctionRecord record) => Write(StateKeys.Auction(record.AuctionId), record);
+
+    public BidRecord? GetBid(string auctionId, uint sequence) => Read(StateKeys.Bid(auctionId, sequence), BidRecord.Parser);
+
+    public void PutBid(BidRecord record) => Write(StateKeys.Bid(record.AuctionId, record.Sequence), record);
+
+    public MallOfferRecord? GetMallOffer(string offerId) => Read(StateKeys.MallOffer(offerId), MallOfferRecord.Parser);
+
+    public void PutMallOffer(MallOfferRecord record) => Write(StateKeys.MallOffer(record.OfferId), record);
+
+    public RedemptionRecord? GetRedemption(string redemptionId) => Read(StateKeys.Redemption(redemptionId), RedemptionRecord.Parser);
+
+    public void PutRedemption(RedemptionRecord record) => Write(StateKeys.Redemption(record.RedemptionId), record);
     public ScenarioDayRecord? GetScenarioDay(string scenarioId, uint day) => Read(StateKeys.ScenarioDay(scenarioId, day), ScenarioDayRecord.Parser);
 
     public void PutScenarioDay(ScenarioDayRecord record) => Write(StateKeys.ScenarioDay(record.ScenarioId, record.Day), record);
@@ -72,6 +103,39 @@ public sealed class LedgerState
     public NonceUse? GetNonceUse(string signer, ulong nonce) => Read(StateKeys.Nonce(signer, nonce), NonceUse.Parser);
 
     public void PutNonceUse(string signer, ulong nonce, NonceUse use) => Write(StateKeys.Nonce(signer, nonce), use);
+
+    public CalendarRecord? GetCalendar(int year) => Read(StateKeys.Calendar(year), CalendarRecord.Parser);
+
+    public void PutCalendar(CalendarRecord record) => Write(StateKeys.Calendar((int)record.Year), record);
+
+    /// <summary>The active methodologies covering an activity type; an empty record when none.</summary>
+    public ActivityMethodologies GetActivity(string activityType) =>
+        Read(StateKeys.Activity(activityType), ActivityMethodologies.Parser) ?? new ActivityMethodologies();
+
+    public void PutActivity(string activityType, ActivityMethodologies record) => Write(StateKeys.Activity(activityType), record);
+
+    public MethodologyException? GetMethodologyException(string subjectId) =>
+        Read(StateKeys.MethodologyException(subjectId), MethodologyException.Parser);
+
+    public void PutMethodologyException(MethodologyException record) => Write(StateKeys.MethodologyException(record.SubjectId), record);
+
+    public ObjectionRecord? GetObjection(string subjectId, uint number) => Read(StateKeys.Objection(subjectId, number), ObjectionRecord.Parser);
+
+    public void PutObjection(ObjectionRecord record) => Write(StateKeys.Objection(record.SubjectId, record.Number), record);
+
+    public EvaluationRecord? GetEvaluation(string subjectId, uint number) => Read(StateKeys.Evaluation(subjectId, number), EvaluationRecord.Parser);
+
+    public void PutEvaluation(EvaluationRecord record) => Write(StateKeys.Evaluation(record.SubjectId, record.Number), record);
+
+    public ExclusionRecord? GetExclusion(string registry, string externalId) => Read(StateKeys.Exclusion(registry, externalId), ExclusionRecord.Parser);
+
+    public void PutExclusion(ExclusionRecord record) => Write(StateKeys.Exclusion(record.Registry, record.ExternalId), record);
+
+    public PendingExclusions? GetPendingExclusions(string projectId) => Read(StateKeys.PendingExclusions(projectId), PendingExclusions.Parser);
+
+    public void PutPendingExclusions(string projectId, PendingExclusions record) => Write(StateKeys.PendingExclusions(projectId), record);
+
+    public void DeletePendingExclusions(string projectId) => _overlay.Delete(StateKeys.PendingExclusions(projectId));
 
     private T? Read<T>(byte[] key, MessageParser<T> parser)
         where T : class, IMessage<T>

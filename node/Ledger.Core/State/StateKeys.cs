@@ -19,6 +19,21 @@ public static class StateKeys
     public const byte CancellationTable = 0x06;
     public const byte ReportHashTable = 0x07;
     public const byte NonceTable = 0x08;
+    public const byte CalendarTable = 0x09;
+    public const byte ActivityTable = 0x0A;
+    public const byte MethodologyExceptionTable = 0x0B;
+    public const byte ObjectionTable = 0x0C;
+    public const byte EvaluationTable = 0x0D;
+    public const byte ExclusionTable = 0x0E;
+    public const byte PendingExclusionTable = 0x0F;
+    public const byte ShortfallTable = 0x18;
+    public const byte BatchCorrectionsTable = 0x19;
+    public const byte CorrectionTable = 0x1A;
+    public const byte TradeTable = 0x20;
+    public const byte AuctionTable = 0x21;
+    public const byte BidTable = 0x22;
+    public const byte MallOfferTable = 0x23;
+    public const byte RedemptionTable = 0x24;
 
     // Scenario issuance and custody (issue 6 part B): 0x10-0x17.
     public const byte ScenarioDayTable = 0x10;
@@ -44,6 +59,37 @@ public static class StateKeys
 
     public static byte[] Cancellation(string cancellationId) => Compose(CancellationTable, cancellationId);
 
+    public static byte[] Shortfall(string participantId) => Compose(ShortfallTable, participantId);
+
+    public static byte[] BatchCorrections(string batchId) => Compose(BatchCorrectionsTable, batchId);
+
+    /// <summary>Keyed by the correction's transaction id in lowercase hex.</summary>
+    public static byte[] Correction(string correctionId) => Compose(CorrectionTable, correctionId);
+
+    /// <summary>Keyed by the Transfer's or SettleAuction's transaction id in lowercase hex.</summary>
+    public static byte[] Trade(string tradeId) => Compose(TradeTable, tradeId);
+
+    /// <summary>Keyed by the OpenAuction's transaction id in lowercase hex.</summary>
+    public static byte[] Auction(string auctionId) => Compose(AuctionTable, auctionId);
+
+    /// <summary>The bids of one auction in the order they were accepted: auction id, 0x00, big-endian u32 sequence.</summary>
+    public static byte[] Bid(string auctionId, uint sequence)
+    {
+        var prefix = BidPrefix(auctionId);
+        var key = new byte[prefix.Length + sizeof(uint)];
+        prefix.CopyTo(key, 0);
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(prefix.Length), sequence);
+        return key;
+    }
+
+    /// <summary>The prefix every bid key of one auction starts with.</summary>
+    public static byte[] BidPrefix(string auctionId) => [.. Compose(BidTable, auctionId), 0x00];
+
+    public static byte[] MallOffer(string offerId) => Compose(MallOfferTable, offerId);
+
+    /// <summary>Keyed by the Redeem's transaction id in lowercase hex.</summary>
+    public static byte[] Redemption(string redemptionId) => Compose(RedemptionTable, redemptionId);
+
     public static byte[] ReportHash(ReadOnlySpan<byte> reportHash)
     {
         var key = new byte[1 + reportHash.Length];
@@ -52,6 +98,20 @@ public static class StateKeys
         return key;
     }
 
+    /// <summary>A year's calendar: the year in four decimal digits.</summary>
+    public static byte[] Calendar(int year) => Compose(CalendarTable, year.ToString("D4", System.Globalization.CultureInfo.InvariantCulture));
+
+    public static byte[] Activity(string activityType) => Compose(ActivityTable, activityType);
+
+    public static byte[] MethodologyException(string subjectId) => Compose(MethodologyExceptionTable, subjectId);
+
+    public static byte[] Objection(string subjectId, uint number) => Numbered(ObjectionTable, subjectId, number);
+
+    public static byte[] Evaluation(string subjectId, uint number) => Numbered(EvaluationTable, subjectId, number);
+
+    public static byte[] Exclusion(string registry, string externalId) => Compose(ExclusionTable, registry, externalId);
+
+    public static byte[] PendingExclusions(string projectId) => Compose(PendingExclusionTable, projectId);
     /// <summary>0x10 ‖ scenario ‖ 0x00 ‖ u32(day).</summary>
     public static byte[] ScenarioDay(string scenarioId, uint day) => WithU32(Compose(ScenarioDayTable, scenarioId), day);
 
@@ -107,6 +167,16 @@ public static class StateKeys
         var key = new byte[prefix.Length + 1 + sizeof(uint)];
         prefix.CopyTo(key, 0);
         BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(prefix.Length + 1), value);
+        return key;
+    }
+
+    /// <summary>table ‖ id ‖ 00 ‖ u32(number): a subject's numbered records, in number order.</summary>
+    private static byte[] Numbered(byte table, string id, uint number)
+    {
+        var prefix = Compose(table, id);
+        var key = new byte[prefix.Length + 1 + sizeof(uint)];
+        prefix.CopyTo(key, 0);
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(prefix.Length + 1), number);
         return key;
     }
 

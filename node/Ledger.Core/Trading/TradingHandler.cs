@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ledger.Core.Execution;
 using Ledger.Core.Participants;
 using Ledger.Core.Protocol;
@@ -5,7 +6,10 @@ using Ledger.Core.State;
 
 namespace Ledger.Core.Trading;
 
-/// <summary>Transfer: a negotiated agreement transfer (§21), signed by the holder and attested by the operator (§20).</summary>
+/// <summary>
+/// Transfer: a negotiated agreement transfer (§21, D21) — the seller's offer (signer), the buyer's
+/// acceptance and the operator's trade attestation (§20), with the price recorded for disclosure.
+/// </summary>
 public static class TradingHandler
 {
     public static Outcome Transfer(TransactionContext ctx, Transfer tx)
@@ -15,14 +19,14 @@ public static class TradingHandler
             return invalid;
         }
 
-        if (RequireTradingParty(ctx.Signer, "send") is { } notSender)
+        if (RequireTradingParty(ctx.Signer, "sell") is { } notSeller)
         {
-            return notSender;
+            return notSeller;
         }
 
-        if (RequireAttestation(ctx) is { } notAttested)
+        if (Attestor(ctx) is not { } attestor)
         {
-            return notAttested;
+            return Outcome.Reject(RejectionCode.MissingSignature, "a transfer needs the OPERATOR's trade attestation: a co-signature by an OPERATOR (§20)");
         }
 
         if (tx.To == ctx.Signer.ParticipantId)
@@ -30,9 +34,14 @@ public static class TradingHandler
             return Outcome.Reject(RejectionCode.SelfTransfer, "a transfer to oneself moves nothing");
         }
 
-        if (RequireRecipient(ctx, tx.To) is { } badRecipient)
+        if (RequireRecipient(ctx.State, tx.To) is { } badRecipient)
         {
             return badRecipient;
+        }
+
+        if (ctx.CoSigner(tx.To) is null)
+        {
+            return Outcome.Reject(RejectionCode.MissingSignature, $"a negotiated transfer needs the buyer's acceptance: a co-signature by {tx.To} (§21)");
         }
 
         if (ctx.State.GetBatch(tx.BatchId) is null)
@@ -47,24 +56,42 @@ public static class TradingHandler
         }
 
         Holdings.MoveTradable(ctx.State, tx.BatchId, ctx.Signer.ParticipantId, tx.To, tx.AmountGrams);
-        return Outcome.Committed(("batch_id", tx.BatchId));
+        ctx.State.PutTrade(new TradeRecord
+        {
+            TradeId = ctx.TransactionIdHex,
+            Kind = TradeKind.Negotiated,
+            Seller = ctx.Signer.ParticipantId,
+            Buyer = tx.To,
+            BatchId = tx.BatchId,
+            AmountGrams = tx.AmountGrams,
+            PriceMinorUnits = tx.PriceMinorUnits,
+            Currency = tx.Currency,
+            AttestedBy = attestor.ParticipantId,
+            Height = ctx.Block.Height,
+        });
+        return Outcome.Committed(("batch_id", tx.BatchId), ("trade_id", ctx.TransactionIdHex));
     }
 
-    /// <summary>§18: only trading parties hold and trade reductions.</summary>
+    /// <summary>§18: only trading parties (TRADER, PROJECT_OWNER, SCENARIO_COMPANY) sell, buy, bid and redeem.</summary>
     public static Outcome? RequireTradingParty(ParticipantRecord participant, string action) =>
         Roles.IsTradingParty(participant)
             ? null
-            : Outcome.Reject(RejectionCode.UnauthorizedRole, $"{participant.ParticipantId} is not a trading party (PROJECT_OWNER, SCENARIO_COMPANY, TRADER or RIGHTS_PROVIDER) and may not {action} reductions (§18)");
+            : Outcome.Reject(RejectionCode.UnauthorizedRole, $"{participant.ParticipantId} is not a trading party (TRADER, PROJECT_OWNER or SCENARIO_COMPANY) and may not {action} reductions (§18)");
 
-    /// <summary>§20: the operator attests every trade, by its own signature on the envelope.</summary>
-    private static Outcome? RequireAttestation(TransactionContext ctx) =>
-        ctx.SignerHas(Role.Operator) || ctx.CoSignerWith(Role.Operator) is not null
+    /// <summary>§23: trading parties and rights providers (who received units by redemption) may cancel what they hold.</summary>
+    public static Outcome? RequireHolder(ParticipantRecord participant, string action) =>
+        Roles.IsHolder(participant)
             ? null
-            : Outcome.Reject(RejectionCode.MissingSignature, "a transfer needs the OPERATOR's trade attestation: a co-signature by an OPERATOR (§20)");
+            : Outcome.Reject(RejectionCode.UnauthorizedRole, $"{participant.ParticipantId} is neither a trading party nor a RIGHTS_PROVIDER and may not {action} reductions (§18 §23)");
 
-    private static Outcome? RequireRecipient(TransactionContext ctx, string recipientId)
+    /// <summary>§20: the operator attests every trade by its own signature on the envelope; the attesting operator, or null.</summary>
+    public static ParticipantRecord? Attestor(TransactionContext ctx) =>
+        ctx.SignerHas(Role.Operator) ? ctx.Signer : ctx.CoSignerWith(Role.Operator);
+
+    /// <summary>A registered, active trading party that may receive units.</summary>
+    public static Outcome? RequireRecipient(LedgerState state, string recipientId)
     {
-        var recipient = ctx.State.GetParticipant(recipientId);
+        var recipient = state.GetParticipant(recipientId);
         if (recipient is null)
         {
             return Outcome.Reject(RejectionCode.UnknownParticipant, $"recipient {recipientId} is not registered");
@@ -75,8 +102,13 @@ public static class TradingHandler
             return Outcome.Reject(RejectionCode.RecipientSuspended, $"recipient {recipientId} is suspended");
         }
 
-        return RequireTradingParty(recipient, "receive");
+        return RequireTradingParty(recipient, "buy");
     }
+
+    public static Outcome? RequireCurrency(string currency) =>
+        Limits.IsValidCurrency(currency)
+            ? null
+            : Outcome.Reject(RejectionCode.InvalidField, "currency must be an ISO 4217 code of three capital letters (CNY)");
 
     private static Outcome? Validate(Transfer tx)
     {
@@ -85,6 +117,18 @@ public static class TradingHandler
             return Outcome.Reject(RejectionCode.InvalidField, "to and batch_id must be ids of A-Z a-z 0-9 . _ : -");
         }
 
-        return tx.AmountGrams == 0 ? Outcome.Reject(RejectionCode.InvalidAmount, "amount_grams must be positive") : null;
+        if (RequireCurrency(tx.Currency) is { } badCurrency)
+        {
+            return badCurrency;
+        }
+
+        if (tx.PriceMinorUnits > Limits.PriceMinorUnitsMax)
+        {
+            return Outcome.Reject(RejectionCode.InvalidField, $"price_minor_units is at most {Limits.PriceMinorUnitsMax}");
+        }
+
+        return tx.AmountGrams is 0 or > Limits.GramsPerBatchMax ? Outcome.Reject(RejectionCode.InvalidAmount, $"amount_grams must be between 1 and {Limits.GramsPerBatchMax}") : null;
     }
+
+    internal static string Text(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 }

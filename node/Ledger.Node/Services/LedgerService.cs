@@ -117,28 +117,115 @@ public sealed class LedgerService(
         Task.FromResult(new GetBatchReply { Batch = View().GetBatch(RequireId(request.BatchId, "batch_id", Limits.BatchIdLengthMax)) ?? throw NotFound($"batch {request.BatchId} does not exist") });
 
     public override Task<ListBatchesReply> ListBatches(ListRequest request, ServerCallContext context) =>
-        Task.FromResult(new ListBatchesReply { Batches = { List(StateKeys.BatchTable, request, BatchRecord.Parser) } });
+        Task.FromResult(List(StateKeys.BatchTable, request, BatchRecord.Parser, (page, height) => new ListBatchesReply { Batches = { page }, Height = height }));
 
     public override Task<GetParticipantReply> GetParticipant(GetParticipantRequest request, ServerCallContext context) =>
         Task.FromResult(new GetParticipantReply { Participant = View().GetParticipant(RequireId(request.ParticipantId, "participant_id")) ?? throw NotFound($"participant {request.ParticipantId} is not registered") });
 
     public override Task<ListParticipantsReply> ListParticipants(ListRequest request, ServerCallContext context) =>
-        Task.FromResult(new ListParticipantsReply { Participants = { List(StateKeys.ParticipantTable, request, ParticipantRecord.Parser) } });
+        Task.FromResult(List(StateKeys.ParticipantTable, request, ParticipantRecord.Parser, (page, height) => new ListParticipantsReply { Participants = { page }, Height = height }));
 
     public override Task<GetProjectReply> GetProject(GetProjectRequest request, ServerCallContext context) =>
         Task.FromResult(new GetProjectReply { Project = View().GetProject(RequireId(request.ProjectId, "project_id")) ?? throw NotFound($"project {request.ProjectId} does not exist") });
 
     public override Task<ListProjectsReply> ListProjects(ListRequest request, ServerCallContext context) =>
-        Task.FromResult(new ListProjectsReply { Projects = { List(StateKeys.ProjectTable, request, ProjectRecord.Parser) } });
+        Task.FromResult(List(StateKeys.ProjectTable, request, ProjectRecord.Parser, (page, height) => new ListProjectsReply { Projects = { page }, Height = height }));
 
     public override Task<GetMethodologyReply> GetMethodology(GetMethodologyRequest request, ServerCallContext context) =>
         Task.FromResult(new GetMethodologyReply { Methodology = View().GetMethodology(RequireId(request.MethodologyId, "methodology_id")) ?? throw NotFound($"methodology {request.MethodologyId} is not filed") });
 
     public override Task<ListMethodologiesReply> ListMethodologies(ListRequest request, ServerCallContext context) =>
-        Task.FromResult(new ListMethodologiesReply { Methodologies = { List(StateKeys.MethodologyTable, request, MethodologyRecord.Parser) } });
+        Task.FromResult(List(StateKeys.MethodologyTable, request, MethodologyRecord.Parser, (page, height) => new ListMethodologiesReply { Methodologies = { page }, Height = height }));
 
     public override Task<GetCancellationReply> GetCancellation(GetCancellationRequest request, ServerCallContext context) =>
         Task.FromResult(new GetCancellationReply { Cancellation = View().GetCancellation(RequireId(request.CancellationId, "cancellation_id")) ?? throw NotFound($"cancellation {request.CancellationId} does not exist") });
+
+    public override Task<ListCancellationsReply> ListCancellations(ListRequest request, ServerCallContext context) =>
+        Task.FromResult(List(StateKeys.CancellationTable, request, CancellationRecord.Parser, (page, height) => new ListCancellationsReply { Cancellations = { page }, Height = height }));
+
+    public override Task<GetShortfallReply> GetShortfall(GetShortfallRequest request, ServerCallContext context)
+    {
+        var id = RequireId(request.ParticipantId, "participant_id");
+        return Task.FromResult(new GetShortfallReply { Shortfall = View().GetShortfall(id) ?? new ShortfallRecord { ParticipantId = id } });
+    }
+
+    public override Task<GetCorrectionsReply> GetCorrections(GetCorrectionsRequest request, ServerCallContext context)
+    {
+        var batchId = RequireId(request.BatchId, "batch_id", Limits.BatchIdLengthMax);
+        var view = View();
+        if (view.GetBatch(batchId) is null)
+        {
+            throw NotFound($"batch {batchId} does not exist");
+        }
+
+        var totals = view.GetBatchCorrections(batchId) ?? new BatchCorrections { BatchId = batchId };
+        return Task.FromResult(new GetCorrectionsReply { Totals = totals, Corrections = { totals.CorrectionIds.Select(id => view.GetCorrection(id)!) } });
+    }
+
+    public override Task<GetLifecycleReply> GetLifecycle(GetLifecycleRequest request, ServerCallContext context)
+    {
+        var id = RequireId(request.SubjectId, "subject_id");
+        var head = chain.Head;
+        var view = View();
+        var subject = view.GetProject(id) ?? throw NotFound($"no project or scenario {id} exists");
+        var reply = new GetLifecycleReply
+        {
+            Subject = subject,
+            Objections = { Enumerable.Range(1, (int)subject.ObjectionsFiled).Select(n => view.GetObjection(id, (uint)n)!) },
+            Evaluations = { Enumerable.Range(1, (int)subject.EvaluationsRecorded).Select(n => view.GetEvaluation(id, (uint)n)!) },
+            MethodologyException = view.GetMethodologyException(id),
+            Height = head.Height,
+        };
+        if (subject.NoticeStartedHeight > 0)
+        {
+            var calendars = new Core.Calendar.StateCalendars(view);
+            var rules = chain.Machine.Parameters.Rules;
+            reply.NoticeLastDay = Core.Projects.Lifecycle.NoticeLastDay(subject, rules, calendars);
+            reply.NoticeElapsed = Core.Projects.Lifecycle.NoticeElapsed(subject, Core.Calendar.WorkingDays.ChinaDay(head.TimeMs), rules, calendars);
+        }
+
+        return Task.FromResult(reply);
+    }
+
+    public override Task<GetCalendarReply> GetCalendar(GetCalendarRequest request, ServerCallContext context)
+    {
+        if (request.Year is < Core.Calendar.CalendarHandler.YearMin or > Core.Calendar.CalendarHandler.YearMax)
+        {
+            throw Invalid($"year must be between {Core.Calendar.CalendarHandler.YearMin} and {Core.Calendar.CalendarHandler.YearMax}");
+        }
+
+        return Task.FromResult(new GetCalendarReply { Calendar = View().GetCalendar((int)request.Year) ?? throw NotFound($"no calendar is filed for {request.Year}; its working days are Monday to Friday") });
+    }
+
+    public override Task<GetExclusionReply> GetExclusion(GetExclusionRequest request, ServerCallContext context)
+    {
+        var registry = RequireId(request.Registry, "registry");
+        var externalId = RequireId(request.ExternalId, "external_id");
+        return Task.FromResult(new GetExclusionReply { Exclusion = View().GetExclusion(registry, externalId) ?? throw NotFound($"the bureau has recorded no {registry} {externalId}") });
+    }
+
+    public override Task<GetAuctionReply> GetAuction(GetAuctionRequest request, ServerCallContext context)
+    {
+        var auctionId = RequireId(request.AuctionId, "auction_id");
+        var auction = View().GetAuction(auctionId) ?? throw NotFound($"auction {auctionId} does not exist");
+        var bids = chain.Store.Scan(StateKeys.BidPrefix(auctionId)).Select(e => BidRecord.Parser.ParseFrom(e.Value));
+        return Task.FromResult(new GetAuctionReply { Auction = auction, Bids = { bids } });
+    }
+
+    public override Task<ListAuctionsReply> ListAuctions(ListRequest request, ServerCallContext context) =>
+        Task.FromResult(List(StateKeys.AuctionTable, request, AuctionRecord.Parser, (page, height) => new ListAuctionsReply { Auctions = { page }, Height = height }));
+
+    public override Task<GetMallOfferReply> GetMallOffer(GetMallOfferRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetMallOfferReply { Offer = View().GetMallOffer(RequireId(request.OfferId, "offer_id")) ?? throw NotFound($"mall offer {request.OfferId} does not exist") });
+
+    public override Task<ListMallOffersReply> ListMallOffers(ListRequest request, ServerCallContext context) =>
+        Task.FromResult(List(StateKeys.MallOfferTable, request, MallOfferRecord.Parser, (page, height) => new ListMallOffersReply { Offers = { page }, Height = height }));
+
+    public override Task<GetRedemptionReply> GetRedemption(GetRedemptionRequest request, ServerCallContext context) =>
+        Task.FromResult(new GetRedemptionReply { Redemption = View().GetRedemption(RequireId(request.RedemptionId, "redemption_id")) ?? throw NotFound($"redemption {request.RedemptionId} does not exist") });
+
+    public override Task<ListTradesReply> ListTrades(ListRequest request, ServerCallContext context) =>
+        Task.FromResult(List(StateKeys.TradeTable, request, TradeRecord.Parser, (page, height) => new ListTradesReply { Trades = { page }, Height = height }));
 
     public override Task<CustodyStatement> GetCustodyStatement(GetCustodyStatementRequest request, ServerCallContext context)
     {
@@ -236,12 +323,19 @@ public sealed class LedgerService(
         Receipt = new Receipt { TransactionId = admitted.TransactionId, Code = admitted.Code, Message = admitted.Message },
     };
 
-    private IEnumerable<T> List<T>(byte table, ListRequest request, MessageParser<T> parser)
+    /// <summary>
+    /// One page of a table, read from one snapshot together with the head, so the reply can name the
+    /// height its records are from (a live scan and a separate head read could straddle a commit).
+    /// </summary>
+    private TReply List<T, TReply>(byte table, ListRequest request, MessageParser<T> parser, Func<IEnumerable<T>, ulong, TReply> reply)
         where T : IMessage<T>
     {
         var limit = request.Limit is 0 or > ListLimitMax ? ListLimitMax : (int)request.Limit;
         var after = request.After.Length == 0 ? null : Prefix(table, request.After);
-        return chain.Store.Scan([table], after, limit).Select(e => parser.ParseFrom(e.Value));
+        using var snapshot = chain.Store.OpenSnapshot();
+        var height = snapshot.Head!.Height;
+        var page = snapshot.Scan([table], after, limit).Select(e => parser.ParseFrom(e.Value)).ToList();
+        return reply(page, height);
     }
 
     private LedgerState View() => new(new StateOverlay(chain.State));

@@ -64,7 +64,7 @@ public sealed class Workload(Simulation sim, SimRandom random)
 
     /// <summary>A transaction every honest node must refuse: a transfer from a batch that does not exist.</summary>
     public Envelope RefusedTransaction() =>
-        Sign(Traders[random.Int(Traders.Length)], Bodies.Transfer(Owners[0], "ORD-P-none-20250101-20250102", 1 + (ulong)random.Int(1000)), TestLedger.Operator);
+        Sign(Traders[random.Int(Traders.Length)], Bodies.Transfer(Owners[0], "ORD-P-none-20250101-20250102", 1 + (ulong)random.Int(1000)), TestLedger.Operator, Owners[0]);
 
     private void Advance(Client client)
     {
@@ -123,7 +123,9 @@ public sealed class Workload(Simulation sim, SimRandom random)
     private IEnumerable<Envelope[]> OwnerSteps(string owner, string projectId, string trader)
     {
         yield return [Sign(owner, Bodies.ApplyProject(projectId, "M-1"))];
-        yield return [Sign(TestLedger.Bureau, new TransactionBody { ApproveProject = new ApproveProject { ProjectId = projectId } })];
+        // The simulation's development rules: no expert review, no notice wait (Simulation's genesis).
+        yield return [Sign(TestLedger.Operator, Bodies.StartPublicNotice(projectId))];
+        yield return [Sign(TestLedger.Bureau, Bodies.Approve(projectId))];
         for (var k = 0; k < IssuancesPerProjectMax; k++)
         {
             var first = Jan1 + (uint)(k * 10);
@@ -131,10 +133,10 @@ public sealed class Workload(Simulation sim, SimRandom random)
             var batchId = BatchIds.ForProject(projectId, new DayRange { FirstDay = first, LastDay = first + 5 });
             yield return [Sign(TestLedger.Bureau, Bodies.Issue(projectId, first, first + 5, grams, Bodies.ReportHash(7, first, projectId)), TestLedger.Verifier)];
             var sent = 1 + (ulong)random.Int((int)grams);
-            yield return [Sign(owner, Bodies.Transfer(trader, batchId, sent), TestLedger.Operator)];
+            yield return [Sign(owner, Bodies.Transfer(trader, batchId, sent), TestLedger.Operator, trader)];
             var back = (ulong)random.Int((int)sent) + 1;
             var other = Traders.First(t => t != trader);
-            yield return [Sign(trader, Bodies.Transfer(other, batchId, back), TestLedger.Operator), Sign(owner, Bodies.Transfer(other, batchId, grams - sent), TestLedger.Operator)];
+            yield return [Sign(trader, Bodies.Transfer(other, batchId, back), TestLedger.Operator, other), Sign(owner, Bodies.Transfer(other, batchId, grams - sent), TestLedger.Operator, other)];
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class CancellationCertificateTests
     [InlineData("grams")]
     [InlineData("batch id")]
     [InlineData("holder")]
+    [InlineData("using entity")]
     public void An_altered_summary_field_is_named(string field)
     {
         var certificate = Certificate();
@@ -36,6 +37,7 @@ public sealed class CancellationCertificateTests
             "serial range" => () => certificate.SerialRange = certificate.BatchId + ":2-401",
             "grams" => () => certificate.AmountGrams++,
             "batch id" => () => certificate.BatchId += "x",
+            "using entity" => () => certificate.UsingEntity = "Someone else",
             _ => () => certificate.Holder = TestLedger.Operator,
         };
         alter();

@@ -38,7 +38,7 @@ public sealed class LifecycleTests
     {
         var batch = IssuedTo("owner-a", 1_000);
         _ledger.Register("trader-b", Role.Trader);
-        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 400), TestLedger.Operator));
+        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 400), TestLedger.Operator, "trader-b"));
         Assert.Equal(600UL, _ledger.View.GetBalance("owner-a", batch).TradableGrams);
         Assert.Equal(400UL, _ledger.View.GetBalance("trader-b", batch).TradableGrams);
     }
@@ -76,7 +76,7 @@ public sealed class LifecycleTests
         var batch = IssuedTo("owner-a", 1_000);
         _ledger.Register("trader-b", Role.Trader);
         Approve(Cancel("owner-a", batch, 1_000));
-        var receipt = _ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 1), TestLedger.Operator);
+        var receipt = _ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 1), TestLedger.Operator, "trader-b");
         Assert.Equal(RejectionCode.InsufficientBalance, receipt.Code);
         Assert.Equal(RejectionCode.InsufficientBalance, _ledger.Submit("owner-a", Bodies.RequestCancellation(batch, 1)).Code);
     }
@@ -87,8 +87,8 @@ public sealed class LifecycleTests
         var batch = IssuedTo("owner-a", 1_000);
         _ledger.Register("trader-b", Role.Trader);
         Cancel("owner-a", batch, 800);
-        Assert.Equal(RejectionCode.InsufficientBalance, _ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 201), TestLedger.Operator).Code);
-        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 200), TestLedger.Operator));
+        Assert.Equal(RejectionCode.InsufficientBalance, _ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 201), TestLedger.Operator, "trader-b").Code);
+        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-b", batch, 200), TestLedger.Operator, "trader-b"));
     }
 
     [Fact]
@@ -108,8 +108,8 @@ public sealed class LifecycleTests
         var batch = IssuedTo("owner-a", 1_000);
         _ledger.Register("trader-b", Role.Trader);
         var suspend = _ledger.Sign(TestLedger.Bureau, Bodies.Update("owner-a", ParticipantStatus.Suspended, Role.ProjectOwner));
-        var transfer = _ledger.Sign("owner-a", Bodies.Transfer("trader-b", batch, 10), TestLedger.Operator);
-        var receipts = _ledger.ApplyBlock(transfer, suspend, _ledger.Sign("owner-a", Bodies.Transfer("trader-b", batch, 10), TestLedger.Operator));
+        var transfer = _ledger.Sign("owner-a", Bodies.Transfer("trader-b", batch, 10), TestLedger.Operator, "trader-b");
+        var receipts = _ledger.ApplyBlock(transfer, suspend, _ledger.Sign("owner-a", Bodies.Transfer("trader-b", batch, 10), TestLedger.Operator, "trader-b"));
         Assert.Equal([RejectionCode.Unspecified, RejectionCode.Unspecified, RejectionCode.SignerSuspended], receipts.Select(r => r.Code));
     }
 
@@ -129,7 +129,7 @@ public sealed class LifecycleTests
         TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, Bodies.Update("trader-a", ParticipantStatus.Suspended, Role.Trader)));
         TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, Bodies.Update("trader-a", ParticipantStatus.Active, Role.Trader)));
         var batch = IssuedTo("owner-a", 100);
-        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-a", batch, 10), TestLedger.Operator));
+        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-a", batch, 10), TestLedger.Operator, "trader-a"));
         TestLedger.Committed(_ledger.Submit("trader-a", Bodies.RequestCancellation(batch, 10)));
     }
 
@@ -143,7 +143,7 @@ public sealed class LifecycleTests
         TestLedger.Committed(_ledger.ApplyBlock(rotate)[0]);
         _ledger.UseKey("trader-a", newKey);
         var batch = IssuedTo("owner-a", 100);
-        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-a", batch, 10), TestLedger.Operator));
+        TestLedger.Committed(_ledger.Submit("owner-a", Bodies.Transfer("trader-a", batch, 10), TestLedger.Operator, "trader-a"));
         TestLedger.Committed(_ledger.Submit("trader-a", Bodies.RequestCancellation(batch, 10)));
     }
 

@@ -239,7 +239,7 @@ public sealed class RejectionTests
     public void Transfer_to_a_non_trading_party_is_refused()
     {
         var batch = IssuedTo("owner-a", 1_000);
-        AssertRefused(RejectionCode.UnauthorizedRole, _ledger.Sign("owner-a", Bodies.Transfer(TestLedger.Verifier, batch, 10), TestLedger.Operator));
+        AssertRefused(RejectionCode.UnauthorizedRole, _ledger.Sign("owner-a", Bodies.Transfer(TestLedger.Verifier, batch, 10), TestLedger.Operator, TestLedger.Verifier));
     }
 
     [Fact]
@@ -355,7 +355,7 @@ public sealed class RejectionTests
         TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, Bodies.FileMethodology("M-1")));
         _ledger.Register("owner-a", Role.ProjectOwner);
         TestLedger.Committed(_ledger.Submit("owner-a", Bodies.ApplyProject("P-1", "M-1", "VCS-4521")));
-        TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, new TransactionBody { ApproveProject = new ApproveProject { ProjectId = "P-1" } }));
+        _ledger.Approve("P-1");
         AssertRefused(RejectionCode.ExcludedElsewhere, IssueEnvelope("P-1", Jan1, Jan1 + 30, 1_000, 1));
     }
 
@@ -401,7 +401,7 @@ public sealed class RejectionTests
     {
         _ledger.Register("owner-a", Role.ProjectOwner);
         _ledger.Register("trader-b", Role.Trader);
-        AssertRefused(RejectionCode.UnknownBatch, _ledger.Sign("owner-a", Bodies.Transfer("trader-b", "ORD-P-none-20250101-20250131", 1), TestLedger.Operator));
+        AssertRefused(RejectionCode.UnknownBatch, _ledger.Sign("owner-a", Bodies.Transfer("trader-b", "ORD-P-none-20250101-20250131", 1), TestLedger.Operator, "trader-b"));
     }
 
     [Fact]
@@ -409,7 +409,7 @@ public sealed class RejectionTests
     {
         var batch = IssuedTo("owner-a", 1_000);
         _ledger.Register("trader-b", Role.Trader);
-        AssertRefused(RejectionCode.InsufficientBalance, _ledger.Sign("owner-a", Bodies.Transfer("trader-b", batch, 1_001), TestLedger.Operator));
+        AssertRefused(RejectionCode.InsufficientBalance, _ledger.Sign("owner-a", Bodies.Transfer("trader-b", batch, 1_001), TestLedger.Operator, "trader-b"));
     }
 
     [Fact]
@@ -417,7 +417,7 @@ public sealed class RejectionTests
     {
         var batch = IssuedTo("owner-a", 1_000);
         _ledger.Register("trader-b", Role.Trader);
-        AssertRefused(RejectionCode.MissingSignature, _ledger.Sign("owner-a", Bodies.Transfer("trader-b", batch, 10)));
+        AssertRefused(RejectionCode.MissingSignature, _ledger.Sign("owner-a", Bodies.Transfer("trader-b", batch, 10), "trader-b"));
     }
 
     [Fact]

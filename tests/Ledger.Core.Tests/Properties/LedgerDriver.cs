@@ -34,7 +34,7 @@ public sealed class LedgerDriver
         Ledger.ApprovedProject("P-2", "owner-2");
         TestLedger.Committed(Ledger.Submit("owner-1", Bodies.ApplyProject("P-applied", "M-1")));
         TestLedger.Committed(Ledger.Submit("owner-2", Bodies.ApplyProject("P-vcs", "M-1", "VCS-1234")));
-        TestLedger.Committed(Ledger.Submit(TestLedger.Bureau, new TransactionBody { ApproveProject = new ApproveProject { ProjectId = "P-vcs" } }));
+        Ledger.Approve("P-vcs");
     }
 
     public TestLedger Ledger { get; }
@@ -99,7 +99,7 @@ public sealed class LedgerDriver
         StepKind.WrongRole => PlanWrongRole(step),
         StepKind.WrongChain => Refused(step, EnvelopeFactory.Create("ordos-other", HonestTransferBody(step), Holders[step.A % 4], Ledger.KeyOf(Holders[step.A % 4]), 900_000 + (ulong)step.B, 1_000, (TestLedger.Operator, Ledger.KeyOf(TestLedger.Operator))), RejectionCode.WrongChain),
         StepKind.Expired => Refused(step, EnvelopeFactory.Create(TestLedger.ChainId, HonestTransferBody(step), Holders[step.A % 4], Ledger.KeyOf(Holders[step.A % 4]), 800_000 + (ulong)step.B, Ledger.Height, (TestLedger.Operator, Ledger.KeyOf(TestLedger.Operator))), RejectionCode.Expired),
-        StepKind.MissingAttestation => Refused(step, Ledger.Sign(Holders[step.A % 4], HonestTransferBody(step)), RejectionCode.MissingSignature),
+        StepKind.MissingAttestation => Refused(step, Ledger.Sign(Holders[step.A % 4], HonestTransferBody(step), Holders[(step.A + 1) % 4]), RejectionCode.MissingSignature),
         StepKind.TamperedBody => PlanTampered(step),
         _ => throw new ArgumentOutOfRangeException(nameof(step)),
     };
@@ -136,7 +136,15 @@ public sealed class LedgerDriver
         var from = PickHolder(step.A, batchId);
         var to = step.B % 5 == 4 ? TestLedger.Verifier : Holders[step.B % 5];
         var grams = PickAmount(Model.HoldingOf(from, batchId).Tradable, step.D);
-        var envelope = attested ? Ledger.Sign(from, Bodies.Transfer(to, batchId, grams), TestLedger.Operator) : Ledger.Sign(from, Bodies.Transfer(to, batchId, grams));
+        // The buyer accepts by co-signing (§21); nobody co-signs for themselves, so a self-transfer has the operator only.
+        string[] coSigners = (attested, from == to) switch
+        {
+            (true, false) => [TestLedger.Operator, to],
+            (true, true) => [TestLedger.Operator],
+            (false, false) => [to],
+            (false, true) => [],
+        };
+        var envelope = Ledger.Sign(from, Bodies.Transfer(to, batchId, grams), coSigners);
         var expected = true switch
         {
             _ when from == to => RejectionCode.SelfTransfer,
@@ -272,7 +280,7 @@ public sealed class LedgerDriver
         _ => held + 1 + (ulong)selector,
     };
 
-    private static InMemoryState Clone(InMemoryState store)
+    internal static InMemoryState Clone(InMemoryState store)
     {
         var copy = new InMemoryState();
         var all = new WriteSet();

@@ -68,7 +68,7 @@ public sealed class LedgerProperties(Xunit.Abstractions.ITestOutputHelper output
         Assert.Equal(PinnedStateRoot, Convert.ToHexStringLower(driver.Ledger.StateRoot));
     }
 
-    private const string PinnedStateRoot = "2ca324ffe23d3672898c793a8d9b448d3067c857bfd4ff1d78769a6bc6faa98d";
+    private const string PinnedStateRoot = "8ec46b6475a52e93345de4da17d08e21ce4b6325a8410a495d9f88515adafe5e";
 
     /// <summary>The generators are only as good as what they reach: a fixed-seed sample must hit every outcome.</summary>
     [Fact]

@@ -258,6 +258,17 @@ public sealed class ProtocolVectorTests
         Assert.NotEqual(Vectors.Hex("genesis.hash.sha256"), Hex(GenesisHash.Compute(stronger)));
 
         Assert.Equal(8, GenesisHash.Format(GenesisHash.Compute(genesis)).Split(' ').Length);
+
+        // The rules' effective values are committed: the defaults spelled out hash the same, others not.
+        var explicitDefaults = genesis.Clone();
+        explicitDefaults.Rules = new GenesisRules { NoticeWorkingDays = 5, ReviewOpinionsRequired = 3 };
+        Assert.Equal(Vectors.Hex("genesis.hash.sha256"), Hex(GenesisHash.Compute(explicitDefaults)));
+        var development = genesis.Clone();
+        development.Rules = new GenesisRules { NoticeWorkingDays = 0, ReviewOpinionsRequired = 1, DevelopmentRules = true };
+        Assert.Equal(Vectors.Hex("genesis.hash_development.sha256"), Hex(GenesisHash.Compute(development)));
+        var longerNotice = genesis.Clone();
+        longerNotice.Rules = new GenesisRules { NoticeWorkingDays = 6 };
+        Assert.NotEqual(Vectors.Hex("genesis.hash.sha256"), Hex(GenesisHash.Compute(longerNotice)));
         Assert.Throws<ArgumentException>(() => GenesisHash.Compute(new Genesis { ChainId = "x" }));
     }
 

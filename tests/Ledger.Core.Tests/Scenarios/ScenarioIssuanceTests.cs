@@ -267,7 +267,7 @@ public sealed class ScenarioIssuanceTests
         _ledger.Register("person-1", Role.Trader);
         _ledger.Register("buyer", Role.Trader);
         TestLedger.Committed(_ledger.Submit(Company, S.Withdraw(S.UserId(Company, 1), BatchId, 200, "person-1")));
-        TestLedger.Committed(_ledger.Submit("person-1", Bodies.Transfer("buyer", BatchId, 50), TestLedger.Operator));
+        TestLedger.Committed(_ledger.Submit("person-1", Bodies.Transfer("buyer", BatchId, 50), TestLedger.Operator, "buyer"));
         Assert.Equal(50UL, _ledger.View.GetBalance("buyer", BatchId).TradableGrams);
     }
 
