@@ -212,11 +212,37 @@ public sealed class NodeProcess : IAsyncDisposable
         }
     }
 
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A port free now, below the kernel's ephemeral range (32768+ on Linux): a port the kernel hands
+    /// out for port 0 can be taken by any outgoing connection before the node binds it, which made
+    /// node starts fail now and then with "address already in use" when many tests run at once.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            lock (HandedOut)
+            {
+                // Never the same port twice in this process, even if the first node has not bound it yet.
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+            }
+
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException) when (attempt < 100)
+            {
+            }
+        }
     }
 }
 

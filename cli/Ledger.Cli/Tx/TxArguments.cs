@@ -119,13 +119,19 @@ internal static class TxArguments
             ? NetworkHashes.For(networkHash).Hash(ReadSmall(file, option, ReportBytesMax))
             : throw new TxUsageException($"{option} FILE is hashed with the network's hash: give --node URL, or --hash-algorithm sha256|sm3 when preparing offline");
 
-    /// <summary>--deduct ACCOUNT=GRAMS.</summary>
-    public static (string Account, ulong Grams) Deduction(string text)
+    /// <summary>--deduct ACCOUNT=GRAMS, or USER_HEX@COMPANY=GRAMS for a scenario user's custody balance.</summary>
+    public static Deduction Deduction(string text)
     {
         var parts = text.Split('=', 2, StringSplitOptions.TrimEntries);
-        return parts.Length == 2 && parts[0].Length > 0 && ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var grams)
-            ? (parts[0], grams)
-            : throw new TxUsageException($"--deduct must be ACCOUNT=GRAMS, e.g. trader-1=500000, not '{text}'");
+        if (parts.Length != 2 || parts[0].Length == 0 || !ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var grams))
+        {
+            throw new TxUsageException($"--deduct must be ACCOUNT=GRAMS (e.g. trader-1=500000) or USER_HEX@COMPANY=GRAMS, not '{text}'");
+        }
+
+        var at = parts[0].IndexOf('@', StringComparison.Ordinal);
+        return at < 0
+            ? new Deduction { Account = parts[0], AmountGrams = grams }
+            : new Deduction { Account = parts[0][(at + 1)..], CustodyUserId = Google.Protobuf.ByteString.CopyFrom(Hex(parts[0][..at], "--deduct")), AmountGrams = grams };
     }
 
     /// <summary>A point in time: ISO 8601 with an offset (2025-06-30T15:00:00+08:00), or Unix milliseconds.</summary>

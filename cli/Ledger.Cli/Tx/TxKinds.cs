@@ -219,7 +219,7 @@ internal static partial class TxKinds
     private static TxKind CorrectReductions()
     {
         var batch = Id("--batch", "the corrected batch");
-        var deductions = Many("--deduct", "void a holder's tradable units of the batch (repeatable)", "ACCOUNT=GRAMS");
+        var deductions = Many("--deduct", "void a holder's tradable units of the batch, or a scenario user's custody units as USER_HEX@COMPANY=GRAMS (repeatable)", "ACCOUNT=GRAMS");
         var shortfall = new Option<ulong>("--shortfall-grams") { Description = "cancelled (retired) units owed by the batch's original owner", HelpName = "N" };
         var reason = Text("--reason", "the abnormal data found");
         var evidence = new Option<FileInfo>("--evidence") { Description = "a file of evidence, hashed with the network hash", HelpName = "FILE" };

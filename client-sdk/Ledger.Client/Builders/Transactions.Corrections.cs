@@ -23,6 +23,25 @@ public static partial class Transactions
         ReadOnlySpan<byte> evidenceHash = default)
     {
         ArgumentNullException.ThrowIfNull(deductions);
+        var holders = deductions.Select(d => new Deduction { Account = Require.Id(d.Account, nameof(deductions)), AmountGrams = Require.Positive(d.AmountGrams, nameof(deductions)) }).ToList();
+        return CorrectReductions(batchId, holders, shortfallGrams, reason, evidenceHash);
+    }
+
+    /// <summary>
+    /// A deduction from a scenario user's custody balance (§16) for <see cref="CorrectReductions(string, IEnumerable{Deduction}, ulong, string, ReadOnlySpan{byte})"/>:
+    /// company is the batch's custodian, userId the 32-byte pseudonymous id.
+    /// </summary>
+    public static Deduction CustodyDeduction(string company, ReadOnlySpan<byte> userId, ulong amountGrams) => new()
+    {
+        Account = Require.Id(company, nameof(company)),
+        CustodyUserId = Google.Protobuf.ByteString.CopyFrom(Require.Hash(userId, nameof(userId))),
+        AmountGrams = Require.Positive(amountGrams, nameof(amountGrams)),
+    };
+
+    /// <summary>As the tuple overload, with deductions that may name custody users (<see cref="CustodyDeduction"/>).</summary>
+    public static TransactionBody CorrectReductions(string batchId, IEnumerable<Deduction> deductions, ulong shortfallGrams, string reason, ReadOnlySpan<byte> evidenceHash = default)
+    {
+        ArgumentNullException.ThrowIfNull(deductions);
         var body = new CorrectReductions
         {
             BatchId = Require.Id(batchId, nameof(batchId), Limits.BatchIdLengthMax),
@@ -34,12 +53,8 @@ public static partial class Transactions
                 Limits.ReportHashBytes => Google.Protobuf.ByteString.CopyFrom(evidenceHash),
                 _ => throw new ArgumentException($"evidenceHash must be empty or {Limits.ReportHashBytes} bytes", nameof(evidenceHash)),
             },
+            Deductions = { deductions.Select(d => d.Clone()) },
         };
-        foreach (var (account, grams) in deductions)
-        {
-            body.Deductions.Add(new Deduction { Account = Require.Id(account, nameof(deductions)), AmountGrams = Require.Positive(grams, nameof(deductions)) });
-        }
-
         if (body.Deductions.Count == 0 && shortfallGrams == 0)
         {
             throw new ArgumentException("a correction voids units (deductions) or records a shortfall, or both", nameof(deductions));

@@ -34,6 +34,16 @@ public static class CorrectionsHandler
         var owner = OriginalOwner(ctx.State, batch);
         foreach (var deduction in tx.Deductions)
         {
+            if (deduction.CustodyUserId.Length > 0)
+            {
+                if (RequireCustody(ctx.State, batch, deduction) is { } noCustody)
+                {
+                    return noCustody;
+                }
+
+                continue;
+            }
+
             var held = ctx.State.GetBalance(deduction.Account, batch.BatchId).TradableGrams;
             if (held < deduction.AmountGrams)
             {
@@ -57,7 +67,9 @@ public static class CorrectionsHandler
         var deducted = 0UL;
         foreach (var deduction in tx.Deductions)
         {
-            batch = Holdings.VoidTradable(ctx.State, batch, deduction.Account, deduction.AmountGrams);
+            batch = deduction.CustodyUserId.Length > 0
+                ? Holdings.VoidCustody(ctx.State, batch, ctx.State.GetCustody(deduction.Account, deduction.CustodyUserId.Span, batch.BatchId)!, deduction.AmountGrams)
+                : Holdings.VoidTradable(ctx.State, batch, deduction.Account, deduction.AmountGrams);
             deducted = checked(deducted + deduction.AmountGrams);
         }
 
@@ -138,6 +150,31 @@ public static class CorrectionsHandler
             ? Outcome.Reject(RejectionCode.OutstandingShortfall, $"{participantId} owes {owed.OutstandingGrams} grams from corrections (§11); it issues nothing until MakeGoodShortfall covers them")
             : null;
 
+    /// <summary>A custody deduction names the batch's custodian and a user who holds at least the amount in its custody.</summary>
+    private static Outcome? RequireCustody(LedgerState state, BatchRecord batch, Deduction deduction)
+    {
+        if (batch.Custodian.Length == 0 || deduction.Account != batch.Custodian)
+        {
+            return Outcome.Reject(
+                RejectionCode.UnknownCustody,
+                batch.Custodian.Length == 0
+                    ? $"batch {batch.BatchId} is not held in custody; name the holder's account without custody_user_id"
+                    : $"batch {batch.BatchId} is held in custody by {batch.Custodian}, not {deduction.Account}");
+        }
+
+        var user = Convert.ToHexStringLower(deduction.CustodyUserId.Span);
+        var custody = state.GetCustody(deduction.Account, deduction.CustodyUserId.Span, batch.BatchId);
+        if (custody is null)
+        {
+            return Outcome.Reject(RejectionCode.UnknownCustody, $"{deduction.Account} holds nothing in custody for user {user} in batch {batch.BatchId}");
+        }
+
+        var held = Holdings.CustodyBalance(custody);
+        return held >= deduction.AmountGrams
+            ? null
+            : Outcome.Reject(RejectionCode.InsufficientBalance, $"user {user} holds {held} grams of batch {batch.BatchId} in custody at {deduction.Account}, fewer than the {deduction.AmountGrams} to void");
+    }
+
     /// <summary>The project's (or scenario's) applicant: who was issued the batch.</summary>
     private static string OriginalOwner(LedgerState state, BatchRecord batch)
     {
@@ -191,9 +228,14 @@ public static class CorrectionsHandler
                 return Outcome.Reject(RejectionCode.InvalidAmount, $"deduction from {deduction.Account}: amount_grams must be between 1 and {Limits.GramsPerBatchMax}");
             }
 
-            if (!accounts.Add(deduction.Account))
+            if (deduction.CustodyUserId.Length is not (0 or Limits.BehaviourHashBytes))
             {
-                return Outcome.Reject(RejectionCode.InvalidField, $"{deduction.Account} is named in two deductions; give one with the total");
+                return Outcome.Reject(RejectionCode.InvalidField, $"a deduction's custody_user_id is empty or the {Limits.BehaviourHashBytes}-byte pseudonymous user id");
+            }
+
+            if (!accounts.Add(deduction.Account + "/" + Convert.ToHexStringLower(deduction.CustodyUserId.Span)))
+            {
+                return Outcome.Reject(RejectionCode.InvalidField, $"{deduction.Account} is named in two deductions for the same holder; give one with the total");
             }
         }
 

@@ -35,7 +35,7 @@ public static class CustodyHandler
             return Outcome.Reject(RejectionCode.UnknownCustody, $"{ctx.Signer.ParticipantId} holds nothing in custody for user {Convert.ToHexStringLower(tx.UserId.Span)} in batch {tx.BatchId}");
         }
 
-        var available = custody.Grams - custody.WithdrawnGrams;
+        var available = Holdings.CustodyBalance(custody);
         if (available < tx.AmountGrams)
         {
             return Outcome.Reject(RejectionCode.InsufficientBalance, $"the user's custody balance in batch {tx.BatchId} is {available} g, less than {tx.AmountGrams} g");

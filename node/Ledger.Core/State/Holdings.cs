@@ -27,10 +27,28 @@ public static class Holdings
         PutCheckedBatch(state, batch);
     }
 
+    /// <summary>What a user holds in custody in a batch: earned, less withdrawn and voided.</summary>
+    public static ulong CustodyBalance(CustodyRecord custody) => custody.Grams - custody.WithdrawnGrams - custody.VoidedGrams;
+
+    /// <summary>Voids grams of a user's custody balance (a correction, §11); returns the batch as updated.</summary>
+    public static BatchRecord VoidCustody(LedgerState state, BatchRecord batch, CustodyRecord custody, ulong grams)
+    {
+        Invariant.Require(CustodyBalance(custody) >= grams && batch.TradableGrams >= grams, "voiding never exceeds the custody balance");
+        var updated = custody.Clone();
+        updated.VoidedGrams = checked(updated.VoidedGrams + grams);
+        state.PutCustody(updated);
+
+        var supply = batch.Clone();
+        supply.TradableGrams -= grams;
+        supply.VoidedGrams = checked(supply.VoidedGrams + grams);
+        PutCheckedBatch(state, supply);
+        return supply;
+    }
+
     /// <summary>Moves grams of a user's custody balance to the user's own account; the batch's tradable supply is unchanged.</summary>
     public static void WithdrawCustody(LedgerState state, CustodyRecord custody, string to, ulong grams)
     {
-        Invariant.Require(custody.Grams - custody.WithdrawnGrams >= grams, "a withdrawal never exceeds the custody balance");
+        Invariant.Require(CustodyBalance(custody) >= grams, "a withdrawal never exceeds the custody balance");
         var updated = custody.Clone();
         updated.WithdrawnGrams = checked(updated.WithdrawnGrams + grams);
         state.PutCustody(updated);

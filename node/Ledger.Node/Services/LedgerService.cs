@@ -241,7 +241,7 @@ public sealed class LedgerService(
         {
             var custody = CustodyRecord.Parser.ParseFrom(entry.Value);
             var issued = view.GetBatch(custody.BatchId) is not null;
-            var balance = issued ? custody.Grams - custody.WithdrawnGrams : 0;
+            var balance = issued ? Holdings.CustodyBalance(custody) : 0;
             statement.Entries.Add(new CustodyStatementEntry
             {
                 BatchId = custody.BatchId,
@@ -250,6 +250,7 @@ public sealed class LedgerService(
                 Issued = issued,
                 EarnedGrams = custody.Grams,
                 WithdrawnGrams = custody.WithdrawnGrams,
+                VoidedGrams = custody.VoidedGrams,
                 BalanceGrams = balance,
                 Quantities = { custody.Quantities },
             });

@@ -272,6 +272,54 @@ public sealed class ScenarioIssuanceTests
     }
 
     [Fact]
+    public void A_correction_voids_a_users_custody_units_and_the_withdrawn_ones_from_the_trader()
+    {
+        IssueOneDay();
+        _ledger.Register("person-1", Role.Trader);
+        TestLedger.Committed(_ledger.Submit(Company, S.Withdraw(S.UserId(Company, 1), BatchId, 100, "person-1")));
+        var user = Google.Protobuf.ByteString.CopyFrom(S.UserId(Company, 1));
+        TransactionBody Correct(params Deduction[] deductions) => new()
+        {
+            CorrectReductions = new CorrectReductions { BatchId = BatchId, Reason = "the app double-reported rides on 2024-12-31", Deductions = { deductions } },
+        };
+
+        Assert.Equal(RejectionCode.InsufficientBalance, _ledger.Submit(TestLedger.Bureau, Correct(new Deduction { Account = Company, CustodyUserId = user, AmountGrams = 141 })).Code);
+        Assert.Equal(RejectionCode.UnknownCustody, _ledger.Submit(TestLedger.Bureau, Correct(new Deduction { Account = OtherCompany, CustodyUserId = user, AmountGrams = 1 })).Code);
+        Assert.Equal(RejectionCode.UnknownCustody, _ledger.Submit(TestLedger.Bureau, Correct(new Deduction { Account = Company, CustodyUserId = Google.Protobuf.ByteString.CopyFrom(S.UserId(Company, 9)), AmountGrams = 1 })).Code);
+        TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, Correct(
+            new Deduction { Account = Company, CustodyUserId = user, AmountGrams = 140 },
+            new Deduction { Account = "person-1", AmountGrams = 100 })));
+
+        Assert.Equal((240UL, 140UL), (Custody(1)!.Grams, Custody(1)!.VoidedGrams));
+        Assert.Equal(0UL, Core.State.Holdings.CustodyBalance(Custody(1)!));
+        Assert.Equal(0UL, _ledger.View.GetBalance("person-1", BatchId).TradableGrams);
+        var batch = _ledger.View.GetBatch(BatchId)!;
+        Assert.Equal((240UL, 0UL, 240UL), (batch.IssuedGrams, batch.TradableGrams, batch.VoidedGrams));
+        Assert.Equal(RejectionCode.InsufficientBalance, _ledger.Submit(Company, S.Withdraw(S.UserId(Company, 1), BatchId, 1, "person-1")).Code);
+    }
+
+    [Fact]
+    public void A_company_owing_a_shortfall_issues_no_scenario_day()
+    {
+        IssueOneDay();
+        _ledger.Register("person-1", Role.Trader);
+        TestLedger.Committed(_ledger.Submit(Company, S.Withdraw(S.UserId(Company, 1), BatchId, 100, "person-1")));
+        var request = TestLedger.Committed(_ledger.Submit("person-1", Bodies.RequestCancellation(BatchId, 100)));
+        TestLedger.Committed(_ledger.Submit(TestLedger.Operator, Bodies.ApproveCancellation(request.Attributes.Single(a => a.Key == "cancellation_id").Value)));
+        TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, new TransactionBody
+        {
+            CorrectReductions = new CorrectReductions { BatchId = BatchId, ShortfallGrams = 100, Reason = "rides reported twice" },
+        }));
+        Assert.Equal(100UL, _ledger.View.GetShortfall(Company)!.OutstandingGrams);
+
+        var next = S.Day + 1;
+        _ledger.AdvanceTo(Math.Max(_ledger.TimeMs, Core.Scenarios.ScenarioRules.DayStartMs(next + 1)));
+        TestLedger.Committed(_ledger.Submit(Company, S.Chunk(Scenario, next, 0, [S.Record(Company, 1, "metro", 1, "m-next")])));
+        var refused = _ledger.Submit(TestLedger.Bureau, S.Issue(S.VerificationOf(_ledger, Scenario, next)), TestLedger.Operator);
+        Assert.Equal(RejectionCode.OutstandingShortfall, refused.Code);
+    }
+
+    [Fact]
     public void A_scenario_does_not_issue_as_a_project()
     {
         var receipt = _ledger.Submit(TestLedger.Bureau, Bodies.Issue(Scenario, S.Day, S.Day, 100, Bodies.ReportHash(1, S.Day, Scenario)), TestLedger.Verifier);
