@@ -68,14 +68,15 @@ public static class CertCommand
     public static string Render(CancellationCertificate certificate)
     {
         var tonnes = (certificate.AmountGrams / GramsPerTonne).ToString("F6", CultureInfo.InvariantCulture);
-        var lines = new (string Label, string Value)[]
-        {
+        (string Label, string Value)[] lines =
+        [
             ("证书编号 / Certificate ID", certificate.CertificateId),
             ("链 / Chain", certificate.ChainId),
             ("批次 / Batch", certificate.BatchId),
             ("序列号范围 / Serial range", certificate.SerialRange),
             ("注销数量 / Quantity cancelled", $"{tonnes} tCO2e"),
             ("持有方 / Holder", certificate.Holder),
+            .. OnBehalf(certificate),
             ("使用主体 / Using entity", certificate.UsingEntity),
             ("受益方 / Beneficiary", certificate.Beneficiary),
             ("用途 / Purpose", certificate.Purpose),
@@ -83,7 +84,7 @@ public static class CertCommand
             ("申请区块高度 / Requested at height", certificate.RequestedHeight.ToString(CultureInfo.InvariantCulture)),
             ("批准区块高度 / Approved at height", certificate.ApprovedHeight.ToString(CultureInfo.InvariantCulture)),
             ("批准时间 / Approved at (UTC)", Time(certificate.Approval?.Header)),
-        };
+        ];
         var text = new StringBuilder("碳减排量注销证明 / Carbon Credit Cancellation Certificate\n\n");
         foreach (var (label, value) in lines)
         {
@@ -92,6 +93,15 @@ public static class CertCommand
 
         return text.Append("\n核验 / To verify, with only the genesis file: ledger cert verify FILE --genesis GENESIS.json\n").ToString();
     }
+
+    /// <summary>
+    /// A custody cancellation (§23, D24) says it was for a pseudonymous user of the holder, with the consent
+    /// reference; the user id itself is in the JSON, never printed as if it were a person (§28).
+    /// </summary>
+    private static (string Label, string Value)[] OnBehalf(CancellationCertificate certificate) =>
+        certificate.CustodyUserId.IsEmpty
+            ? []
+            : [("代持 / In custody for", $"a pseudonymous user of {certificate.Holder} (consent {certificate.ConsentRef})")];
 
     private static Command GetCommand()
     {

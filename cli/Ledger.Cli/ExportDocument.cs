@@ -75,6 +75,9 @@ public static class ExportDocument
         new("decidedHeight", c => c.DecidedHeight == 0 ? Cell.Absent : Cell.Number(c.DecidedHeight)),
         new("decidedBy", c => Cell.Text(c.DecidedBy)),
         new("declineReason", c => Cell.Text(c.DeclineReason)),
+        // D24: a custody cancellation, for a scenario company's pseudonymous user (hex of the 32-byte id) with the user's consent.
+        new("custodyUserId", c => c.CustodyUserId.IsEmpty ? Cell.Absent : Cell.Fixed(Convert.ToHexStringLower(c.CustodyUserId.Span))),
+        new("consentRef", c => Cell.Text(c.ConsentRef)),
     ];
 
     private enum CellKind

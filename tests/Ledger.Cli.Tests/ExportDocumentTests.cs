@@ -94,6 +94,20 @@ public sealed class ExportDocumentTests
     }
 
     [Fact]
+    public void A_custody_cancellation_shows_its_pseudonymous_user_and_consent()
+    {
+        var snapshot = Snapshot();
+        var custody = snapshot.Cancellations.Single(c => c.CancellationId == Id('3'));
+        custody.CustodyUserId = ByteString.CopyFrom(Enumerable.Repeat((byte)0xAB, 32).ToArray());
+        custody.ConsentRef = "consent 2025-0042";
+
+        var rows = CsvReader.ReadTable(Encoding.UTF8.GetString(ExportDocument.Render(snapshot, ExportKind.Cancellations, ExportFormat.Csv)));
+
+        Assert.Equal(("", ""), (rows[0]["custodyUserId"], rows[0]["consentRef"]));
+        Assert.Equal((string.Concat(Enumerable.Repeat("ab", 32)), "consent 2025-0042"), (rows[1]["custodyUserId"], rows[1]["consentRef"]));
+    }
+
+    [Fact]
     public void Free_text_survives_csv_exactly_except_a_formula_start()
     {
         var row = CsvReader.ReadTable(Encoding.UTF8.GetString(ExportDocument.Render(Snapshot(), ExportKind.Cancellations, ExportFormat.Csv)))[0];

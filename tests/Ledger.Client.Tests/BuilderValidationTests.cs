@@ -63,6 +63,10 @@ public sealed class BuilderValidationTests
         { "amountGrams", () => Transactions.RequestCancellation("B-1", 0, "school", "neutrality") },
         { "beneficiary", () => Transactions.RequestCancellation("B-1", 5, "", "neutrality") },
         { "purpose", () => Transactions.RequestCancellation("B-1", 5, "school", new string('p', Limits.TextLengthMax + 1)) },
+        { "custodyUserId", () => Transactions.RequestCustodyCancellation(new byte[31], "consent-1", "B-1", 5, "school", "neutrality") },
+        { "consentRef", () => Transactions.RequestCustodyCancellation(Hash32, "", "B-1", 5, "school", "neutrality") },
+        { "custodyUserId", () => Transactions.RedeemForUser(new byte[33], "consent-1", "o-1", 1, "B-1", Hash32) },
+        { "consentRef", () => Transactions.RedeemForUser(Hash32, "", "o-1", 1, "B-1", Hash32) },
         { "cancellationId", () => Transactions.ApproveCancellation("") },
         { "reason", () => Transactions.DeclineCancellation("c-1", "") },
         { "emissionFactors", () => Transactions.FileScenarioMethodology("SM-1", "T", MethodologyLevel.Local, "1", [], 5) },
@@ -118,6 +122,18 @@ public sealed class BuilderValidationTests
         var accepted = Limits.IsValidId(id);
         var built = Record(() => Transactions.ApproveProject(id));
         return (accepted == built).Label($"id '{id}': ledger {accepted}, builder {built}");
+    }
+
+    [Fact]
+    public void The_custody_builders_put_the_user_id_on_the_wire_as_64_lowercase_hex()
+    {
+        var user = Enumerable.Range(0, 32).Select(i => (byte)(0xA0 + i)).ToArray();
+        var cancel = Transactions.RequestCustodyCancellation(user, "consent-1", "B-1", 5, "school", "neutrality").RequestCancellation;
+        var redeem = Transactions.RedeemForUser(user, "consent-1", "o-1", 1, "B-1", Hash32).Redeem;
+
+        Assert.Equal((Convert.ToHexStringLower(user), "consent-1"), (cancel.CustodyUserId, cancel.ConsentRef));
+        Assert.Equal((Convert.ToHexStringLower(user), "consent-1"), (redeem.CustodyUserId, redeem.ConsentRef));
+        Assert.Equal(64, cancel.CustodyUserId.Length);
     }
 
     private static bool Record(Func<TransactionBody> build)

@@ -267,6 +267,8 @@ public sealed class ExportTests(ExportTests.ExportChain chain) : IClassFixture<E
             ["decidedHeight"] = decided ? Number(record.DecidedHeight) : "",
             ["decidedBy"] = record.DecidedBy,
             ["declineReason"] = record.DeclineReason,
+            ["custodyUserId"] = Convert.ToHexStringLower(record.CustodyUserId.Span),
+            ["consentRef"] = record.ConsentRef,
         };
     }
 

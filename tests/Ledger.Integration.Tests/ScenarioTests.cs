@@ -1,11 +1,20 @@
+using System.CommandLine;
+using System.Text.Json;
+using Google.Protobuf;
+using Ledger.Cli;
 using Ledger.Client;
 using Ledger.Client.Builders;
+using Ledger.Client.Keys;
 using Ledger.Core.Protocol;
+using Ledger.Testing;
 using Xunit.Abstractions;
 
 namespace Ledger.Integration.Tests;
 
-/// <summary>A scenario day through a real node: chunks, the operator's verification, issuance into custody, statements, withdrawal.</summary>
+/// <summary>
+/// A scenario day through a real node: chunks, the operator's verification, issuance into custody, statements,
+/// withdrawal, and the custody paths (D24): a cancellation for a user whose certificate verifies offline, and a redemption.
+/// </summary>
 public sealed class ScenarioTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private NodeProcess _node = null!;
@@ -68,5 +77,76 @@ public sealed class ScenarioTests(ITestOutputHelper output) : IAsyncLifetime
         var after = await _client.GetCustodyStatementAsync("metro-app", user);
         Assert.Equal(statement.BalanceGrams - 100, after.BalanceGrams);
         Assert.Equal(100UL, (await _client.GetBalancesAsync("person-1")).Single().TradableGrams);
+    }
+
+    [Fact]
+    public async Task A_company_cancels_and_redeems_for_a_user_from_custody_through_the_cli()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "ledger-custody-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(directory);
+        try
+        {
+            await CancelAndRedeemAsync(directory);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private async Task CancelAndRedeemAsync(string directory)
+    {
+        var company = await ScenarioStories.ApproveAsync(_client, "S-METRO", "metro-app");
+        var day = ScenarioStories.Yesterday;
+        await ScenarioStories.IssueDayAsync([_client], company, "S-METRO", day, ScenarioStories.MetroDay("metro-app", "custody", 40).ToList(), concurrency: 1);
+        var provider = await Participants.RegisterAsync(_client, "mall-m", Role.RightsProvider);
+        var now = DateTimeOffset.UtcNow;
+        await _client.SubmitAndWaitAsync(Transactions.PublishMallOffer("bus-pass", "Bus pass, one day", MallOfferKind.Services, 10, 5, now.AddDays(-1), now.AddDays(30)), provider);
+
+        var user = ScenarioStories.UserId("metro-app", 1);
+        var userHex = Convert.ToHexStringLower(user);
+        var before = (await _client.GetCustodyStatementAsync("metro-app", user)).BalanceGrams;
+        var batchId = Transactions.ScenarioBatchId("S-METRO", day);
+        var key = Path.Combine(directory, "metro-app.pem");
+        KeyFile.Write(key, TestKeys.For("metro-app"));
+        string[] AsCompany(params string[] args) => [.. args, "--node", _node.Url.ToString(), "--key", key, "--as", "metro-app", "--json"];
+
+        // §23: the company requests for its user with the user's consent; the operator approves; the certificate verifies offline.
+        var requested = await Tx(AsCompany("tx", "request-cancellation", "--batch", batchId, "--grams", "60", "--beneficiary", "Ordos No. 1 Middle School",
+            "--purpose", "2025 campus carbon neutrality", "--custody-user", userHex, "--consent", "consent 2025-0042"));
+        var cancellationId = requested.GetProperty("attributes").GetProperty("cancellation_id").GetString()!;
+        Assert.Equal(before - 60, (await _client.GetCustodyStatementAsync("metro-app", user)).BalanceGrams);
+        await _client.SubmitAndWaitAsync(Transactions.ApproveCancellation(cancellationId), Participants.Operator);
+
+        var genesis = Path.Combine(directory, "genesis.json");
+        var certificate = Path.Combine(directory, "certificate.json");
+        await File.WriteAllTextAsync(genesis, JsonFormatter.Default.Format(_node.Genesis));
+        Assert.Equal(CertCommand.ValidExitCode, await new RootCommand { CertCommand.Create() }.Parse(["cert", "get", cancellationId, "--node", _node.Url.ToString(), "--out", certificate]).InvokeAsync());
+        Assert.Empty(CertCommand.VerifyFile(certificate, genesis));
+        var issued = JsonParser.Default.Parse<CancellationCertificate>(await File.ReadAllTextAsync(certificate));
+        Assert.Equal(("metro-app", userHex, "consent 2025-0042", batchId + ":1-60"), (issued.Holder, Convert.ToHexStringLower(issued.CustodyUserId.Span), issued.ConsentRef, issued.SerialRange));
+        var rendered = await File.ReadAllTextAsync(certificate + ".txt");
+        Assert.Contains("a pseudonymous user of metro-app (consent consent 2025-0042)", rendered, StringComparison.Ordinal);
+        Assert.DoesNotContain(userHex, rendered, StringComparison.OrdinalIgnoreCase);
+
+        // §25: the company redeems two passes for its user; the grams go to the provider.
+        var redeemed = await Tx(AsCompany("tx", "redeem", "--offer", "bus-pass", "--quantity", "2", "--batch", batchId, "--voucher", "code-42",
+            "--custody-user", userHex, "--consent", "consent 2025-0042"));
+        var redemption = (await _client.GetRedemptionAsync(redeemed.GetProperty("attributes").GetProperty("redemption_id").GetString()!))!;
+        Assert.Equal(("metro-app", 20UL, userHex), (redemption.Redeemer, redemption.AmountGrams, Convert.ToHexStringLower(redemption.CustodyUserId.Span)));
+        var entry = Assert.Single((await _client.GetCustodyStatementAsync("metro-app", user)).Entries);
+        Assert.Equal((before - 80, 60UL, 20UL, 0UL), (entry.BalanceGrams, entry.RetiredGrams, entry.RedeemedGrams, entry.EscrowedGrams));
+        Assert.Equal(20UL, (await _client.GetBalancesAsync("mall-m")).Single().TradableGrams);
+        var batch = (await _client.GetBatchAsync(batchId))!;
+        Assert.Equal((batch.IssuedGrams - 60, 60UL), (batch.TradableGrams, batch.RetiredGrams));
+    }
+
+    /// <summary>Runs `ledger tx …` in-process; it must commit; returns its --json output.</summary>
+    private static async Task<JsonElement> Tx(string[] args)
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
+        var exit = await new RootCommand { TxCommand.Create() }.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        Assert.True(exit == TxCommand.AcceptedExitCode, $"`ledger {string.Join(' ', args)}` exited {exit}\n{output}\n{error}");
+        return JsonDocument.Parse(output.ToString()).RootElement;
     }
 }

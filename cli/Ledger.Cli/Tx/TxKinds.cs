@@ -188,9 +188,15 @@ internal static partial class TxKinds
         var beneficiary = Text("--beneficiary", "on whose behalf the units are cancelled");
         var purpose = Text("--purpose", "what the cancellation neutralises");
         var usingEntity = Optional("--using-entity", "who uses the reductions for carbon neutralisation (default: the holder)", "NAME");
-        return new(Kind.RequestCancellation, "ask for units to be cancelled, §23 (the holder; the cancellation id is this transaction's id)",
-            [batch, grams, tonnes, beneficiary, purpose, usingEntity], (r, _) => new(
-                Transactions.RequestCancellation(r.GetValue(batch)!, TxArguments.Grams(r.GetValue(grams), r.GetValue(tonnes)), r.GetValue(beneficiary)!, r.GetValue(purpose)!, r.GetValue(usingEntity) ?? "")));
+        var (user, consent) = CustodyOptions("cancels");
+        return new(Kind.RequestCancellation, "ask for units to be cancelled, §23 (the holder, or the custodian SCENARIO_COMPANY for a user; the cancellation id is this transaction's id)",
+            [batch, grams, tonnes, beneficiary, purpose, usingEntity, user, consent], (r, _) =>
+            {
+                var amount = TxArguments.Grams(r.GetValue(grams), r.GetValue(tonnes));
+                return new(CustodyUser(r, user, consent) is { } custody
+                    ? Transactions.RequestCustodyCancellation(custody.UserId, custody.Consent, r.GetValue(batch)!, amount, r.GetValue(beneficiary)!, r.GetValue(purpose)!, r.GetValue(usingEntity) ?? "")
+                    : Transactions.RequestCancellation(r.GetValue(batch)!, amount, r.GetValue(beneficiary)!, r.GetValue(purpose)!, r.GetValue(usingEntity) ?? ""));
+            });
     }
 
     private static TxKind ApproveCancellation()
@@ -319,9 +325,36 @@ internal static partial class TxKinds
         var batch = Id("--batch", "the batch whose tradable units pay");
         var voucher = Optional("--voucher", "the voucher code the individual will show the provider; only its network hash goes on the ledger", "CODE");
         var voucherHash = Optional("--voucher-hash", "instead of --voucher, the voucher code's network hash, 64 hex digits", "HEX");
-        return new(Kind.Redeem, "redeem items of a mall offer, §25 (a trading party; the grams go to the provider; the redemption id is this transaction's id)",
-            [offer, quantity, batch, voucher, voucherHash], (r, context) => new(
-                Transactions.Redeem(r.GetValue(offer)!, r.GetValue(quantity), r.GetValue(batch)!, TxArguments.VoucherHash(r.GetValue(voucher), r.GetValue(voucherHash), context.NetworkHash))));
+        var (user, consent) = CustodyOptions("redeems");
+        return new(Kind.Redeem, "redeem items of a mall offer, §25 (a trading party, or the custodian SCENARIO_COMPANY for a user; the grams go to the provider; the redemption id is this transaction's id)",
+            [offer, quantity, batch, voucher, voucherHash, user, consent], (r, context) =>
+            {
+                var hash = TxArguments.VoucherHash(r.GetValue(voucher), r.GetValue(voucherHash), context.NetworkHash);
+                return new(CustodyUser(r, user, consent) is { } custody
+                    ? Transactions.RedeemForUser(custody.UserId, custody.Consent, r.GetValue(offer)!, r.GetValue(quantity), r.GetValue(batch)!, hash)
+                    : Transactions.Redeem(r.GetValue(offer)!, r.GetValue(quantity), r.GetValue(batch)!, hash));
+            });
+    }
+
+    /// <summary>--custody-user and --consent: the custody path (§16, D24), both or neither.</summary>
+    private static (Option<string> User, Option<string> Consent) CustodyOptions(string verb) =>
+        (Optional("--custody-user", $"the custodian SCENARIO_COMPANY {verb} from this user's custody balance: the user's pseudonymous id, 64 hex digits", "HEX"),
+         Optional("--consent", "with --custody-user: the reference of the user's consent", "REF"));
+
+    private static (byte[] UserId, string Consent)? CustodyUser(System.CommandLine.ParseResult r, Option<string> user, Option<string> consent)
+    {
+        var (hex, reference) = (r.GetValue(user), r.GetValue(consent));
+        if (hex is null && reference is null)
+        {
+            return null;
+        }
+
+        if (hex is null || string.IsNullOrEmpty(reference))
+        {
+            throw new TxUsageException("--custody-user and --consent go together: the custody path needs the user and the user's consent");
+        }
+
+        return (TxArguments.Hex(hex, "--custody-user"), reference);
     }
 
     private static Option<ulong> Price(string name, string description, bool required = false) =>

@@ -134,6 +134,21 @@ public static partial class Transactions
         };
     }
 
+    /// <summary>
+    /// The custody path of <see cref="Redeem"/> (§25, D24): the batch's custodian SCENARIO_COMPANY redeems
+    /// for one user from the user's custody balance, with the user's consent reference.
+    /// <paramref name="custodyUserId"/> is the user's 32-byte pseudonymous id; it goes on the ledger as
+    /// 64 lowercase hex characters.
+    /// </summary>
+    public static TransactionBody RedeemForUser(
+        ReadOnlySpan<byte> custodyUserId, string consentRef, string offerId, ulong quantity, string batchId, ReadOnlySpan<byte> voucherHash)
+    {
+        var body = Redeem(offerId, quantity, batchId, voucherHash);
+        body.Redeem.CustodyUserId = Convert.ToHexStringLower(Require.Hash(custodyUserId, nameof(custodyUserId)));
+        body.Redeem.ConsentRef = Require.Text(consentRef, nameof(consentRef), Limits.NameLengthMax);
+        return body;
+    }
+
     private static string Currency(string? currency, string field)
     {
         ArgumentNullException.ThrowIfNull(currency, field);

@@ -181,6 +181,21 @@ public static partial class Transactions
         },
     };
 
+    /// <summary>
+    /// The custody path of <see cref="RequestCancellation"/> (§23, D24): the batch's custodian
+    /// SCENARIO_COMPANY asks for grams of one user's custody balance to be cancelled, with the user's
+    /// consent reference. <paramref name="custodyUserId"/> is the user's 32-byte pseudonymous id; it goes
+    /// on the ledger as 64 lowercase hex characters.
+    /// </summary>
+    public static TransactionBody RequestCustodyCancellation(
+        ReadOnlySpan<byte> custodyUserId, string consentRef, string batchId, ulong amountGrams, string beneficiary, string purpose, string usingEntity = "")
+    {
+        var body = RequestCancellation(batchId, amountGrams, beneficiary, purpose, usingEntity);
+        body.RequestCancellation.CustodyUserId = Convert.ToHexStringLower(Require.Hash(custodyUserId, nameof(custodyUserId)));
+        body.RequestCancellation.ConsentRef = Require.Text(consentRef, nameof(consentRef), Limits.NameLengthMax);
+        return body;
+    }
+
     /// <summary>Approves a pending cancellation: the units retire and take serials. Signed by an OPERATOR.</summary>
     public static TransactionBody ApproveCancellation(string cancellationId) => new()
     {

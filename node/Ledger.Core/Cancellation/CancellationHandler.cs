@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
+using Ledger.Core.Scenarios;
 using Ledger.Core.State;
 using Ledger.Core.Trading;
 
@@ -19,9 +20,14 @@ public static class CancellationHandler
             return invalid;
         }
 
-        if (tx.CustodyUserId.Length > 0)
+        if (CustodyPath.Parse(tx.CustodyUserId, tx.ConsentRef, out var userId) is { } badCustody)
         {
-            return Outcome.Reject(RejectionCode.CustodyNotAvailable, "cancellation for a scenario company's user (custody, §16) is not available on this ledger yet; cancel from an own account");
+            return badCustody;
+        }
+
+        if (userId.Length > 0)
+        {
+            return RequestForCustody(ctx, tx, userId);
         }
 
         if (TradingHandler.RequireHolder(ctx.Signer, "cancel") is { } notHolder)
@@ -60,6 +66,44 @@ public static class CancellationHandler
         return Outcome.Committed(("cancellation_id", cancellationId));
     }
 
+    /// <summary>
+    /// §23 for a scenario company's user: the batch's custodian requests, with the user's consent; the
+    /// grams leave the user's custody balance into escrow. The record names the company as holder and
+    /// keeps the user's pseudonymous id and consent reference.
+    /// </summary>
+    private static Outcome RequestForCustody(TransactionContext ctx, RequestCancellation tx, byte[] userId)
+    {
+        if (CustodyPath.Find(ctx, tx.BatchId, userId, "cancel", out var batch, out var custody) is { } refused)
+        {
+            return refused;
+        }
+
+        var available = Holdings.CustodyBalance(custody);
+        if (available < tx.AmountGrams)
+        {
+            return Outcome.Reject(RejectionCode.InsufficientBalance, $"the user's custody balance in batch {tx.BatchId} is {available} g, less than {tx.AmountGrams} g");
+        }
+
+        var company = ctx.Signer.ParticipantId;
+        var cancellationId = ctx.TransactionIdHex;
+        Holdings.EscrowCustody(ctx.State, batch, custody, tx.AmountGrams);
+        ctx.State.PutCancellation(new CancellationRecord
+        {
+            CancellationId = cancellationId,
+            Holder = company,
+            BatchId = tx.BatchId,
+            AmountGrams = tx.AmountGrams,
+            Beneficiary = tx.Beneficiary,
+            Purpose = tx.Purpose,
+            UsingEntity = UsingEntity(tx, company),
+            Status = CancellationStatus.Pending,
+            RequestedHeight = ctx.Block.Height,
+            CustodyUserId = Google.Protobuf.ByteString.CopyFrom(userId),
+            ConsentRef = tx.ConsentRef,
+        });
+        return Outcome.Committed(("cancellation_id", cancellationId), ("custody_grams", TradingHandler.Text(available - tx.AmountGrams)));
+    }
+
     public static Outcome Approve(TransactionContext ctx, ApproveCancellation tx)
     {
         if (FindPending(ctx, tx.CancellationId, "approve a cancellation", out var pending) is { } refused)
@@ -69,7 +113,9 @@ public static class CancellationHandler
 
         var batch = ctx.State.GetBatch(pending.BatchId);
         Invariant.Require(batch is not null, "a pending cancellation names an existing batch");
-        var first = Holdings.RetireEscrowed(ctx.State, batch!, pending.Holder, pending.AmountGrams);
+        var first = pending.CustodyUserId.IsEmpty
+            ? Holdings.RetireEscrowed(ctx.State, batch!, pending.Holder, pending.AmountGrams)
+            : Holdings.RetireCustodyEscrowed(ctx.State, batch!, CustodyOf(ctx, pending), pending.AmountGrams);
         var last = first + pending.AmountGrams - 1;
 
         var approved = pending.Clone();
@@ -97,7 +143,14 @@ public static class CancellationHandler
 
         var batch = ctx.State.GetBatch(pending.BatchId);
         Invariant.Require(batch is not null, "a pending cancellation names an existing batch");
-        Holdings.ReleaseEscrow(ctx.State, batch!, pending.Holder, pending.AmountGrams);
+        if (pending.CustodyUserId.IsEmpty)
+        {
+            Holdings.ReleaseEscrow(ctx.State, batch!, pending.Holder, pending.AmountGrams);
+        }
+        else
+        {
+            Holdings.ReleaseCustodyEscrow(ctx.State, batch!, CustodyOf(ctx, pending), pending.AmountGrams);
+        }
 
         var declined = pending.Clone();
         declined.Status = CancellationStatus.Declined;
@@ -106,6 +159,13 @@ public static class CancellationHandler
         declined.DeclineReason = tx.Reason;
         ctx.State.PutCancellation(declined);
         return Outcome.Committed(("cancellation_id", declined.CancellationId));
+    }
+
+    private static CustodyRecord CustodyOf(TransactionContext ctx, CancellationRecord pending)
+    {
+        var custody = ctx.State.GetCustody(pending.Holder, pending.CustodyUserId.Span, pending.BatchId);
+        Invariant.Require(custody is not null, "a pending custody cancellation names an existing custody record");
+        return custody!;
     }
 
     /// <summary>Finds the pending cancellation the operator may decide, or says why there is none.</summary>
@@ -152,11 +212,6 @@ public static class CancellationHandler
         if (!Limits.IsValidText(tx.UsingEntity, Limits.NameLengthMax, required: false))
         {
             return Outcome.Reject(RejectionCode.InvalidField, $"using_entity is at most {Limits.NameLengthMax} characters, without control characters");
-        }
-
-        if (!Mall.MallHandler.ValidCustody(tx.CustodyUserId, tx.ConsentRef))
-        {
-            return Outcome.Reject(RejectionCode.InvalidField, "custody_user_id and consent_ref are both set (custody) or both empty");
         }
 
         return tx.AmountGrams == 0 ? Outcome.Reject(RejectionCode.InvalidAmount, "amount_grams must be positive") : null;

@@ -1,5 +1,6 @@
 using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
+using Ledger.Core.Scenarios;
 using Ledger.Core.State;
 using Ledger.Core.Trading;
 
@@ -93,9 +94,14 @@ public static class MallHandler
             return invalid;
         }
 
-        if (tx.CustodyUserId.Length > 0)
+        if (CustodyPath.Parse(tx.CustodyUserId, tx.ConsentRef, out var userId) is { } badCustody)
         {
-            return Outcome.Reject(RejectionCode.CustodyNotAvailable, "redemption for a scenario company's user (custody, §16) is not available on this ledger yet; redeem from an own account");
+            return badCustody;
+        }
+
+        if (userId.Length > 0)
+        {
+            return RedeemForCustody(ctx, tx, userId);
         }
 
         if (TradingHandler.RequireTradingParty(ctx.Signer, "redeem") is { } notParty)
@@ -138,6 +144,58 @@ public static class MallHandler
 
         var amount = (ulong)grams;
         Holdings.MoveTradable(ctx.State, tx.BatchId, ctx.Signer.ParticipantId, offer.Provider, amount);
+        Record(ctx, offer, tx, amount, []);
+        return Outcome.Committed(("redemption_id", ctx.TransactionIdHex), ("amount_grams", TradingHandler.Text(amount)));
+    }
+
+    /// <summary>
+    /// §25 for a scenario company's user: the batch's custodian redeems, with the user's consent, from the
+    /// user's custody balance; the grams become the provider's tradable units and the receipt keeps the
+    /// user's pseudonymous id and consent reference. The company is the redeemer.
+    /// </summary>
+    private static Outcome RedeemForCustody(TransactionContext ctx, Redeem tx, byte[] userId)
+    {
+        if (ctx.RequireSignerRole(Role.ScenarioCompany, "redeem for a user in custody") is { } unauthorized)
+        {
+            return unauthorized;
+        }
+
+        if (FindOffer(ctx.State, tx.OfferId, out var offer) is { } missing)
+        {
+            return missing;
+        }
+
+        if (RequireRedeemable(ctx, offer, tx.Quantity) is { } unavailable)
+        {
+            return unavailable;
+        }
+
+        if (ctx.State.GetParticipant(offer.Provider) is not { Status: ParticipantStatus.Active })
+        {
+            return Outcome.Reject(RejectionCode.RecipientSuspended, $"the provider {offer.Provider} of mall offer {offer.OfferId} is suspended");
+        }
+
+        if (CustodyPath.Find(ctx, tx.BatchId, userId, "redeem", out _, out var custody) is { } refused)
+        {
+            return refused;
+        }
+
+        var grams = (UInt128)offer.PriceGrams * tx.Quantity;
+        var available = Holdings.CustodyBalance(custody);
+        if (grams > available)
+        {
+            return Outcome.Reject(RejectionCode.InsufficientBalance, $"the user's custody balance in batch {tx.BatchId} is {available} g, less than the {grams} g that {tx.Quantity} x {offer.PriceGrams} cost");
+        }
+
+        var amount = (ulong)grams;
+        Holdings.RedeemCustody(ctx.State, custody, offer.Provider, amount);
+        Record(ctx, offer, tx, amount, userId);
+        return Outcome.Committed(("redemption_id", ctx.TransactionIdHex), ("amount_grams", TradingHandler.Text(amount)), ("custody_grams", TradingHandler.Text(available - amount)));
+    }
+
+    /// <summary>The stock taken and the redemption receipt (§25).</summary>
+    private static void Record(TransactionContext ctx, MallOfferRecord offer, Redeem tx, ulong amount, byte[] custodyUserId)
+    {
         var updated = offer.Clone();
         updated.Stock -= tx.Quantity;
         updated.RedeemedQuantity = checked(offer.RedeemedQuantity + tx.Quantity);
@@ -153,8 +211,9 @@ public static class MallHandler
             AmountGrams = amount,
             VoucherHash = tx.VoucherHash,
             Height = ctx.Block.Height,
+            CustodyUserId = Google.Protobuf.ByteString.CopyFrom(custodyUserId),
+            ConsentRef = custodyUserId.Length > 0 ? tx.ConsentRef : "",
         });
-        return Outcome.Committed(("redemption_id", ctx.TransactionIdHex), ("amount_grams", TradingHandler.Text(amount)));
     }
 
     /// <summary>Active, within its validity window at this block's time, with enough stock.</summary>
@@ -262,16 +321,6 @@ public static class MallHandler
             return Outcome.Reject(RejectionCode.InvalidField, $"voucher_hash must be {Limits.VoucherHashBytes} bytes (the network hash of the voucher code)");
         }
 
-        if (!ValidCustody(tx.CustodyUserId, tx.ConsentRef))
-        {
-            return Outcome.Reject(RejectionCode.InvalidField, "custody_user_id and consent_ref are both set (custody) or both empty");
-        }
-
         return null;
     }
-
-    /// <summary>Both empty (own account), or a user id with a consent reference (custody path).</summary>
-    public static bool ValidCustody(string custodyUserId, string consentRef) =>
-        (custodyUserId.Length == 0 && consentRef.Length == 0)
-        || (Limits.IsValidId(custodyUserId) && Limits.IsValidText(consentRef, Limits.NameLengthMax, required: true));
 }

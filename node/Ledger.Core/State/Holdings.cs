@@ -27,8 +27,64 @@ public static class Holdings
         PutCheckedBatch(state, batch);
     }
 
-    /// <summary>What a user holds in custody in a batch: earned, less withdrawn and voided.</summary>
-    public static ulong CustodyBalance(CustodyRecord custody) => custody.Grams - custody.WithdrawnGrams - custody.VoidedGrams;
+    /// <summary>
+    /// What a user holds in custody in a batch: earned, less withdrawn, voided, escrowed in a pending
+    /// cancellation, retired and redeemed (D24). The batch counts this balance as tradable.
+    /// </summary>
+    public static ulong CustodyBalance(CustodyRecord custody) =>
+        custody.Grams - custody.WithdrawnGrams - custody.VoidedGrams - custody.EscrowedGrams - custody.RetiredGrams - custody.RedeemedGrams;
+
+    /// <summary>A custody cancellation request (§23): grams of the user's custody balance go into the batch's escrow.</summary>
+    public static void EscrowCustody(LedgerState state, BatchRecord batch, CustodyRecord custody, ulong grams)
+    {
+        Invariant.Require(CustodyBalance(custody) >= grams && batch.TradableGrams >= grams, "escrow never exceeds the custody balance");
+        var updated = custody.Clone();
+        updated.EscrowedGrams = checked(updated.EscrowedGrams + grams);
+        state.PutCustody(updated);
+
+        var supply = batch.Clone();
+        supply.TradableGrams -= grams;
+        supply.EscrowedGrams = checked(supply.EscrowedGrams + grams);
+        PutCheckedBatch(state, supply);
+    }
+
+    /// <summary>A declined custody cancellation: the escrowed grams return to the user's custody balance.</summary>
+    public static void ReleaseCustodyEscrow(LedgerState state, BatchRecord batch, CustodyRecord custody, ulong grams)
+    {
+        Invariant.Require(custody.EscrowedGrams >= grams && batch.EscrowedGrams >= grams, "a release never exceeds the custody escrow");
+        var updated = custody.Clone();
+        updated.EscrowedGrams -= grams;
+        state.PutCustody(updated);
+
+        var supply = batch.Clone();
+        supply.EscrowedGrams -= grams;
+        supply.TradableGrams = checked(supply.TradableGrams + grams);
+        PutCheckedBatch(state, supply);
+    }
+
+    /// <summary>An approved custody cancellation: the escrowed grams are retired and take the batch's next serials. Returns the first serial.</summary>
+    public static ulong RetireCustodyEscrowed(LedgerState state, BatchRecord batch, CustodyRecord custody, ulong grams)
+    {
+        Invariant.Require(custody.EscrowedGrams >= grams && batch.EscrowedGrams >= grams, "retirement never exceeds the custody escrow");
+        var updated = custody.Clone();
+        updated.EscrowedGrams -= grams;
+        updated.RetiredGrams = checked(updated.RetiredGrams + grams);
+        state.PutCustody(updated);
+        return TakeSerials(state, batch, grams);
+    }
+
+    /// <summary>A custody redemption (§25): grams of the user's custody balance become the provider's tradable units; the batch's tradable supply is unchanged.</summary>
+    public static void RedeemCustody(LedgerState state, CustodyRecord custody, string provider, ulong grams)
+    {
+        Invariant.Require(CustodyBalance(custody) >= grams, "a redemption never exceeds the custody balance");
+        var updated = custody.Clone();
+        updated.RedeemedGrams = checked(updated.RedeemedGrams + grams);
+        state.PutCustody(updated);
+
+        var target = state.GetBalance(provider, custody.BatchId);
+        target.TradableGrams = checked(target.TradableGrams + grams);
+        state.PutBalance(target);
+    }
 
     /// <summary>Voids grams of a user's custody balance (a correction, §11); returns the batch as updated.</summary>
     public static BatchRecord VoidCustody(LedgerState state, BatchRecord batch, CustodyRecord custody, ulong grams)
@@ -125,7 +181,12 @@ public static class Holdings
         balance.EscrowedGrams -= grams;
         balance.RetiredGrams = checked(balance.RetiredGrams + grams);
         state.PutBalance(balance);
+        return TakeSerials(state, batch, grams);
+    }
 
+    /// <summary>Escrowed grams of the batch become retired with its next serial range; returns the first serial.</summary>
+    private static ulong TakeSerials(LedgerState state, BatchRecord batch, ulong grams)
+    {
         var updated = batch.Clone();
         var firstSerial = updated.NextSerial;
         updated.EscrowedGrams -= grams;

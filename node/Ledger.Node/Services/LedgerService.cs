@@ -251,6 +251,9 @@ public sealed class LedgerService(
                 EarnedGrams = custody.Grams,
                 WithdrawnGrams = custody.WithdrawnGrams,
                 VoidedGrams = custody.VoidedGrams,
+                EscrowedGrams = custody.EscrowedGrams,
+                RetiredGrams = custody.RetiredGrams,
+                RedeemedGrams = custody.RedeemedGrams,
                 BalanceGrams = balance,
                 Quantities = { custody.Quantities },
             });

@@ -27,6 +27,7 @@ public sealed class CancellationCertificateTests
     [InlineData("batch id")]
     [InlineData("holder")]
     [InlineData("using entity")]
+    [InlineData("custody user or consent")]
     public void An_altered_summary_field_is_named(string field)
     {
         var certificate = Certificate();
@@ -38,6 +39,7 @@ public sealed class CancellationCertificateTests
             "grams" => () => certificate.AmountGrams++,
             "batch id" => () => certificate.BatchId += "x",
             "using entity" => () => certificate.UsingEntity = "Someone else",
+            "custody user or consent" => () => certificate.ConsentRef = "consent never given",
             _ => () => certificate.Holder = TestLedger.Operator,
         };
         alter();

@@ -13,7 +13,8 @@ namespace Ledger.Core.Tests.Properties;
 
 /// <summary>
 /// Random chunks across three scenarios of two companies, with records repeated within and across
-/// scenarios, missing consents, chunks out of order and with gaps, issuing twice, and withdrawals.
+/// scenarios, missing consents, chunks out of order and with gaps, issuing twice, withdrawals, and
+/// custody cancellations (requested, approved, declined) and redemptions by the custodian or another company (D24).
 /// A reference model predicts every receipt's code and computes every reduction on its own (BigInteger);
 /// after every block the stored state is checked against DESIGN §5 rules 2 and 4 and the model.
 /// A failure prints FsCheck's Replay seed.
@@ -42,6 +43,7 @@ public sealed class ScenarioProperties
     public void Generators_reach_every_scenario_outcome()
     {
         var codes = new HashSet<RejectionCode>();
+        var custodyCommits = 0;
         foreach (var run in ScenarioRuns.Any.Sample(40, new Rnd(20260106UL, 1UL), 60))
         {
             var driver = new ScenarioDriver();
@@ -51,7 +53,10 @@ public sealed class ScenarioProperties
             }
 
             codes.UnionWith(driver.Codes);
+            custodyCommits += driver.CustodyCommits;
         }
+
+        Assert.True(custodyCommits > 0, "no custody cancellation or redemption committed");
 
         RejectionCode[] expected =
         [
@@ -81,6 +86,13 @@ public sealed record IssueStep(IReadOnlyList<(int Scenario, int Day)> Days, bool
 }
 
 public sealed record WithdrawStep(int Scenario, int Day, int Person, int Amount, int Trader) : ScenarioStep;
+
+public sealed record CustodyCancelStep(int Scenario, int Day, int Person, int Amount, bool Foreign) : ScenarioStep;
+
+public sealed record CustodyRedeemStep(int Scenario, int Day, int Person, int Quantity, bool Foreign) : ScenarioStep;
+
+/// <summary>The operator decides the oldest pending custody cancellation (or names none when there is none).</summary>
+public sealed record DecideStep(bool Approve) : ScenarioStep;
 
 public sealed record ScenarioRun(IReadOnlyList<ScenarioStep> Steps)
 {
@@ -119,8 +131,26 @@ public static class ScenarioRuns
         from trader in Gen.Choose(0, 1)
         select (ScenarioStep)new WithdrawStep(scenario, day, person, amount, trader);
 
+    private static readonly Gen<ScenarioStep> CustodyCancel =
+        from scenario in Gen.Choose(0, 2)
+        from day in Gen.Choose(0, 1)
+        from person in Gen.Choose(0, 3)
+        from amount in Gen.Choose(1, 1500)
+        from foreign in Gen.Frequency((6, Gen.Constant(false)), (1, Gen.Constant(true)))
+        select (ScenarioStep)new CustodyCancelStep(scenario, day, person, amount, foreign);
+
+    private static readonly Gen<ScenarioStep> CustodyRedeem =
+        from scenario in Gen.Choose(0, 2)
+        from day in Gen.Choose(0, 1)
+        from person in Gen.Choose(0, 3)
+        from quantity in Gen.Choose(1, 200)
+        from foreign in Gen.Frequency((6, Gen.Constant(false)), (1, Gen.Constant(true)))
+        select (ScenarioStep)new CustodyRedeemStep(scenario, day, person, quantity, foreign);
+
+    private static readonly Gen<ScenarioStep> Decide = Gen.Elements(true, false).Select(approve => (ScenarioStep)new DecideStep(approve));
+
     public static readonly Gen<ScenarioRun> Any =
-        Gen.Frequency((8, Chunk), (3, Issue), (3, Withdraw)).ListOf().Select(steps => new ScenarioRun(steps.ToList()));
+        Gen.Frequency((8, Chunk), (3, Issue), (3, Withdraw), (2, CustodyCancel), (2, CustodyRedeem), (2, Decide)).ListOf().Select(steps => new ScenarioRun(steps.ToList()));
 
     public static Arbitrary<ScenarioRun> Runs() => Arb.From(Any);
 }
@@ -134,7 +164,10 @@ public sealed class ScenarioDriver
     private readonly Dictionary<string, (string Scenario, uint Day)> _dedupUsed = [];
     private readonly Dictionary<(int Scenario, uint Day), SortedDictionary<uint, List<BehaviourRecord>>> _chunks = [];
     private readonly HashSet<(int Scenario, uint Day)> _issued = [];
+    // Per batch and user: grams out of the custody balance (withdrawn, escrowed, retired, redeemed).
     private readonly Dictionary<string, ulong> _withdrawn = [];
+    private readonly List<(string Id, string Key, ulong Grams)> _pending = [];
+    private string _lastTransactionId = "";
 
     public ScenarioDriver()
     {
@@ -145,7 +178,16 @@ public sealed class ScenarioDriver
 
         Ledger.Register("person-0", Role.Trader);
         Ledger.Register("person-1", Role.Trader);
+        Ledger.Register(Provider, Role.RightsProvider);
+        Ledger.Submit(Provider, Bodies.PublishMallOffer(OfferId, PriceGrams, 1_000_000, 0, Ledger.TimeMs + 1_000_000_000_000));
     }
+
+    private const string Provider = "mall-p";
+    private const string OfferId = "pass";
+    private const ulong PriceGrams = 7;
+    private const string Consent = "consent-v1";
+
+    public int CustodyCommits { get; private set; }
 
     public TestLedger Ledger { get; } = new();
 
@@ -159,9 +201,13 @@ public sealed class ScenarioDriver
             ChunkStep chunk => Chunk(chunk),
             IssueStep issue => Issue(issue),
             WithdrawStep withdraw => Withdraw(withdraw),
+            CustodyCancelStep cancel => CustodyCancel(cancel),
+            CustodyRedeemStep redeem => CustodyRedeem(redeem),
+            DecideStep decide => Decide(decide),
             _ => throw new ArgumentOutOfRangeException(nameof(step)),
         };
         var receipt = Ledger.Submit(signer, body, coSigners);
+        _lastTransactionId = Convert.ToHexStringLower(receipt.TransactionId.Span);
         Codes.Add(receipt.Code);
         var problems = new List<string>();
         if (receipt.Code != expected)
@@ -302,10 +348,84 @@ public sealed class ScenarioDriver
         return (company, body, [], expected);
     }
 
+    private (string, TransactionBody, string[], RejectionCode) CustodyCancel(CustodyCancelStep step)
+    {
+        var (signer, batchId, userId, expected) = PredictCustody(step.Scenario, step.Day, step.Person, step.Foreign, (ulong)step.Amount);
+        var body = Bodies.RequestCancellation(batchId, (ulong)step.Amount);
+        body.RequestCancellation.CustodyUserId = Convert.ToHexStringLower(userId);
+        body.RequestCancellation.ConsentRef = Consent;
+        return (signer, body, [], expected);
+    }
+
+    private (string, TransactionBody, string[], RejectionCode) CustodyRedeem(CustodyRedeemStep step)
+    {
+        var (signer, batchId, userId, expected) = PredictCustody(step.Scenario, step.Day, step.Person, step.Foreign, (ulong)step.Quantity * PriceGrams);
+        var body = Bodies.Redeem(OfferId, (ulong)step.Quantity, batchId);
+        body.Redeem.CustodyUserId = Convert.ToHexStringLower(userId);
+        body.Redeem.ConsentRef = Consent;
+        return (signer, body, [], expected);
+    }
+
+    /// <summary>The custodian (or the other company), and what the custody path refuses: unknown batch, another custodian, unknown user, too few grams.</summary>
+    private (string Signer, string BatchId, byte[] UserId, RejectionCode Expected) PredictCustody(int scenario, int dayIndex, int person, bool foreign, ulong grams)
+    {
+        var (scenarioId, company) = ScenarioIds[scenario];
+        var day = Days[dayIndex];
+        var batchId = BatchIds.ForScenario(scenarioId, day);
+        var userId = S.UserId(company, person);
+        var signer = foreign ? (company == "company-a" ? "company-b" : "company-a") : company;
+        RejectionCode expected;
+        if (!_issued.Contains((scenario, day)))
+        {
+            expected = RejectionCode.UnknownBatch;
+        }
+        else if (foreign || !UserQuantities(scenario, day).TryGetValue(Convert.ToHexString(userId), out var quantities))
+        {
+            expected = RejectionCode.UnknownCustody;
+        }
+        else
+        {
+            var available = ReferenceUserGrams(quantities) - _withdrawn.GetValueOrDefault(batchId + Convert.ToHexString(userId));
+            expected = grams > available ? RejectionCode.InsufficientBalance : RejectionCode.Unspecified;
+        }
+
+        return (signer, batchId, userId, expected);
+    }
+
+    private (string, TransactionBody, string[], RejectionCode) Decide(DecideStep step)
+    {
+        var id = _pending.Count > 0 ? _pending[0].Id : new string('0', 64);
+        var body = step.Approve ? Bodies.ApproveCancellation(id) : Bodies.DeclineCancellation(id);
+        return (TestLedger.Operator, body, [], _pending.Count > 0 ? RejectionCode.Unspecified : RejectionCode.UnknownCancellation);
+    }
+
+    private static string CustodyKey(int scenario, int day, int person) =>
+        BatchIds.ForScenario(ScenarioIds[scenario].Id, Days[day]) + Convert.ToHexString(S.UserId(ScenarioIds[scenario].Company, person));
+
     private void Learn(ScenarioStep step)
     {
         switch (step)
         {
+            case CustodyCancelStep cancel:
+                var cancelled = CustodyKey(cancel.Scenario, cancel.Day, cancel.Person);
+                _withdrawn[cancelled] = _withdrawn.GetValueOrDefault(cancelled) + (ulong)cancel.Amount;
+                _pending.Add((_lastTransactionId, cancelled, (ulong)cancel.Amount));
+                CustodyCommits++;
+                break;
+            case CustodyRedeemStep redeem:
+                var redeemed = CustodyKey(redeem.Scenario, redeem.Day, redeem.Person);
+                _withdrawn[redeemed] = _withdrawn.GetValueOrDefault(redeemed) + ((ulong)redeem.Quantity * PriceGrams);
+                CustodyCommits++;
+                break;
+            case DecideStep decide:
+                var decided = _pending[0];
+                _pending.RemoveAt(0);
+                if (!decide.Approve)
+                {
+                    _withdrawn[decided.Key] -= decided.Grams;
+                }
+
+                break;
             case ChunkStep chunk:
                 var (scenarioId, company) = ScenarioIds[chunk.Scenario];
                 var day = Days[chunk.Day];
@@ -396,8 +516,29 @@ public sealed class ScenarioDriver
             var inCustody = custody.Where(c => c.BatchId == batch.BatchId).ToList();
             var held = balances.Where(b => b.BatchId == batch.BatchId).ToList();
             var custodyGrams = inCustody.Aggregate(0UL, (sum, c) => sum + c.Grams);
-            var custodyBalance = inCustody.Aggregate(0UL, (sum, c) => sum + c.Grams - c.WithdrawnGrams);
+            var custodyBalance = inCustody.Aggregate(0UL, (sum, c) => sum + Holdings.CustodyBalance(c));
             var tradable = held.Aggregate(custodyBalance, (sum, b) => sum + b.TradableGrams);
+            var escrowed = held.Aggregate(inCustody.Aggregate(0UL, (sum, c) => sum + c.EscrowedGrams), (sum, b) => sum + b.EscrowedGrams);
+            var retired = held.Aggregate(inCustody.Aggregate(0UL, (sum, c) => sum + c.RetiredGrams), (sum, b) => sum + b.RetiredGrams);
+            var redeemed = inCustody.Aggregate(0UL, (sum, c) => sum + c.RedeemedGrams);
+            if (escrowed != batch.EscrowedGrams || retired != batch.RetiredGrams || batch.NextSerial - 1 != batch.RetiredGrams)
+            {
+                yield return $"batch {batch.BatchId}: escrow {escrowed} g and retirement {retired} g of custody and accounts; batch {batch.EscrowedGrams} g, {batch.RetiredGrams} g, next serial {batch.NextSerial}";
+            }
+
+            if (redeemed != held.Where(b => b.Account == Provider).Aggregate(0UL, (sum, b) => sum + b.TradableGrams))
+            {
+                yield return $"batch {batch.BatchId}: {redeemed} g redeemed from custody, but the provider holds otherwise";
+            }
+
+            foreach (var record in inCustody)
+            {
+                var spent = record.Grams - Holdings.CustodyBalance(record) - record.VoidedGrams;
+                if (spent != _withdrawn.GetValueOrDefault(batch.BatchId + Convert.ToHexString(record.UserId.Span)))
+                {
+                    yield return $"batch {batch.BatchId}: a user's custody is {spent} g out of the balance; the model says {_withdrawn.GetValueOrDefault(batch.BatchId + Convert.ToHexString(record.UserId.Span))} g";
+                }
+            }
             if (custodyGrams != batch.IssuedGrams)
             {
                 yield return $"batch {batch.BatchId}: custody records add up to {custodyGrams} g, issued {batch.IssuedGrams} g";
@@ -409,7 +550,7 @@ public sealed class ScenarioDriver
             }
         }
 
-        if (batches.Count != _issued.Count || custody.Any(c => c.WithdrawnGrams > c.Grams))
+        if (batches.Count != _issued.Count || custody.Any(c => c.WithdrawnGrams + c.VoidedGrams + c.EscrowedGrams + c.RetiredGrams + c.RedeemedGrams > c.Grams))
         {
             yield return $"{batches.Count} batches for {_issued.Count} issued days, or a withdrawal above its custody record";
         }

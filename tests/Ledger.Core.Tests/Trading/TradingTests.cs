@@ -200,7 +200,9 @@ public sealed class TradingTests
         var custody = Bodies.Redeem("bus-pass", 1, _batch);
         custody.Redeem.CustodyUserId = "u-5f3a";
         custody.Redeem.ConsentRef = "consent 2025-0001";
-        AssertRefused(RejectionCode.CustodyNotAvailable, _ledger.Sign(Owner, custody));
+        AssertRefused(RejectionCode.InvalidField, _ledger.Sign(Owner, custody));
+        custody.Redeem.CustodyUserId = new string('a', 64);
+        AssertRefused(RejectionCode.UnauthorizedRole, _ledger.Sign(Owner, custody));
     }
 
     [Fact]
@@ -225,14 +227,16 @@ public sealed class TradingTests
     }
 
     [Fact]
-    public void A_cancellation_for_a_custodied_user_waits_for_custody()
+    public void A_cancellation_for_a_custodied_user_is_only_for_a_scenario_company()
     {
         var body = Bodies.RequestCancellation(_batch, 10);
         body.RequestCancellation.CustodyUserId = "u-5f3a";
         body.RequestCancellation.ConsentRef = "consent 2025-0001";
-        AssertRefused(RejectionCode.CustodyNotAvailable, _ledger.Sign(Owner, body));
-        body.RequestCancellation.ConsentRef = "";
         AssertRefused(RejectionCode.InvalidField, _ledger.Sign(Owner, body));
+        body.RequestCancellation.CustodyUserId = new string('a', 64);
+        AssertRefused(RejectionCode.UnauthorizedRole, _ledger.Sign(Owner, body));
+        body.RequestCancellation.ConsentRef = "";
+        AssertRefused(RejectionCode.NoConsent, _ledger.Sign(Owner, body));
     }
 
     private string OpenAuction(ulong grams, int closesInBlocks, ulong reserve = 0, ulong increment = 100)
