@@ -12,6 +12,7 @@ var root = new RootCommand("ledger: the Ordos carbon inclusive ledger's tool for
     ExportCommand.Create(),
     NetworkCommand.Create(),
     TxCommand.Create(),
+    QueryCommand.Create(),
 };
 var parsed = root.Parse(args);
 if (parsed.Action is System.CommandLine.Invocation.ParseErrorAction parseError)
@@ -22,6 +23,6 @@ if (parsed.Action is System.CommandLine.Invocation.ParseErrorAction parseError)
 
 var exitCode = await parsed.InvokeAsync();
 
-// `ledger verify`, `cert` and `tx` promise scripts 2 for misuse, so that 1 always means "does not verify".
-var promisesUsageCode = parsed.CommandResult.Command.Name == VerifyCommand.Name || CertCommand.Owns(parsed.CommandResult) || TxCommand.Owns(parsed.CommandResult);
+// `ledger verify`, `cert`, `tx` and `query` promise scripts 2 for misuse, so that 1 always means "does not verify".
+var promisesUsageCode = parsed.CommandResult.Command.Name == VerifyCommand.Name || CertCommand.Owns(parsed.CommandResult) || TxCommand.Owns(parsed.CommandResult) || QueryCommand.Owns(parsed.CommandResult);
 return parsed.Errors.Count > 0 && promisesUsageCode ? VerifyCommand.UsageExitCode : exitCode;
