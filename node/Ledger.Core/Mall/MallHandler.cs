@@ -170,6 +170,11 @@ public static class MallHandler
             return unavailable;
         }
 
+        if (ctx.Signer.ParticipantId == offer.Provider)
+        {
+            return Outcome.Reject(RejectionCode.SelfTransfer, $"{offer.Provider} provides offer {offer.OfferId} and cannot redeem its users' custody units to itself");
+        }
+
         if (ctx.State.GetParticipant(offer.Provider) is not { Status: ParticipantStatus.Active })
         {
             return Outcome.Reject(RejectionCode.RecipientSuspended, $"the provider {offer.Provider} of mall offer {offer.OfferId} is suspended");

@@ -32,6 +32,12 @@ public static class BehaviourHandler
             return noScenario;
         }
 
+        if (tx.Day < scenario.RecordsFromDay)
+        {
+            // §11: a suspended scenario earns nothing for the days it was suspended, and cannot backfill them after reinstatement.
+            return Outcome.Reject(RejectionCode.InvalidPeriod, $"scenario {tx.ScenarioId} was reinstated on {BatchIds.Date(scenario.RecordsFromDay)}; records of {BatchIds.Date(tx.Day)} are refused");
+        }
+
         if (scenario.Applicant != ctx.Signer.ParticipantId)
         {
             return Outcome.Reject(RejectionCode.UnauthorizedRole, $"{ctx.Signer.ParticipantId} is not the applicant of scenario {scenario.ProjectId}; only {scenario.Applicant} submits its records");

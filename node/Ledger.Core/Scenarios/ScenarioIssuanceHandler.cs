@@ -32,7 +32,7 @@ public static class ScenarioIssuanceHandler
         }
 
         var batchIds = new List<string>();
-        ulong grams = 0;
+        UInt128 grams = 0;
         foreach (var verification in tx.Days)
         {
             if (IssueDay(ctx, tx.OperatorId, verification) is { Code: not RejectionCode.Unspecified } refused)
@@ -41,7 +41,7 @@ public static class ScenarioIssuanceHandler
             }
 
             batchIds.Add(BatchIds.ForScenario(verification.ScenarioId, verification.Day));
-            grams = checked(grams + verification.Grams);
+            grams += verification.Grams;
         }
 
         return Outcome.Committed(("batch_ids", string.Join(",", batchIds)), ("issued_grams", grams.ToString(CultureInfo.InvariantCulture)));
@@ -94,6 +94,10 @@ public static class ScenarioIssuanceHandler
         issuedDay.BatchId = batch.BatchId;
         issuedDay.RecordsRoot = batch.RecordsRoot;
         ctx.State.PutScenarioDay(issuedDay);
+        // The scenario has issued here: §17's links elsewhere are the bureau's from now on (ISSUED_HERE).
+        var issuedScenario = ctx.State.GetProject(scenario.ProjectId)!.Clone();
+        issuedScenario.IssuedPeriods.Add(new DayRange { FirstDay = day.Day, LastDay = day.Day });
+        ctx.State.PutProject(issuedScenario);
         Holdings.IssueIntoCustody(ctx.State, batch);
         return Outcome.Committed();
     }

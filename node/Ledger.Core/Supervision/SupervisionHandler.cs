@@ -173,6 +173,7 @@ public static class SupervisionHandler
 
         var updated = Subjects.WithStatus(ctx, subject, ProjectStatus.Approved);
         updated.SuspensionReason = "";
+        updated.RecordsFromDay = Calendar.WorkingDays.ChinaDay(ctx.Block.TimeMs);
         ctx.State.PutProject(updated);
         return Subjects.StatusCommitted(updated);
     }

@@ -320,6 +320,56 @@ public sealed class ScenarioIssuanceTests
     }
 
     [Fact]
+    public void Days_of_a_suspension_cannot_be_backfilled_after_reinstatement()
+    {
+        // Evaluation due today; missed; suspended the next day; rectified and reinstated two days later.
+        TestLedger.Committed(_ledger.Submit(TestLedger.Operator, Bodies.RecordEvaluation(Scenario, _ledger.Today)));
+        _ledger.AdvanceTo(_ledger.TimeMs + (24 * 3_600_000));
+        TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, Bodies.Suspend(Scenario, 1)));
+        var suspendedDay = _ledger.Today;
+        TestLedger.Committed(_ledger.Submit(Company, Bodies.RecordRectification(Scenario, 1)));
+        _ledger.AdvanceTo(_ledger.TimeMs + (2 * 24 * 3_600_000));
+        TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, Bodies.Reinstate(Scenario)));
+        Assert.Equal(_ledger.Today, _ledger.View.GetProject(Scenario)!.RecordsFromDay);
+
+        var backfill = _ledger.Submit(Company, S.Chunk(Scenario, suspendedDay, 0, [S.Record(Company, 1, "metro", 1, "during-suspension")]));
+        Assert.Equal(RejectionCode.InvalidPeriod, backfill.Code);
+        Assert.Contains("reinstated", backfill.Message, StringComparison.Ordinal);
+
+        _ledger.AdvanceTo(Core.Scenarios.ScenarioRules.DayStartMs(_ledger.Today + 1) + 3_600_000);
+        TestLedger.Committed(_ledger.Submit(Company, S.Chunk(Scenario, _ledger.Today - 1, 0, [S.Record(Company, 1, "metro", 1, "reinstatement-day")])));
+    }
+
+    [Fact]
+    public void A_scenario_that_issued_here_cannot_declare_a_registration_elsewhere()
+    {
+        IssueOneDay();
+        Assert.Equal([S.Day], _ledger.View.GetProject(Scenario)!.IssuedPeriods.Select(p => p.FirstDay));
+        Assert.Equal(RejectionCode.IssuedHere, _ledger.Submit(Company, Bodies.DeclareExternalRegistration(Scenario, "VCS-9")).Code);
+    }
+
+    [Fact]
+    public void A_company_that_provides_a_mall_offer_cannot_redeem_its_users_custody_units_to_itself()
+    {
+        IssueOneDay();
+        TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, Bodies.Update(Company, ParticipantStatus.Active, Role.ScenarioCompany, Role.RightsProvider)));
+        TestLedger.Committed(_ledger.Submit(Company, new TransactionBody
+        {
+            PublishMallOffer = new PublishMallOffer
+            {
+                OfferId = "self-offer", Title = "Metro ticket", Kind = MallOfferKind.Goods, PriceGrams = 10, Stock = 5,
+                ValidFromMs = _ledger.TimeMs, ValidUntilMs = _ledger.TimeMs + (30L * 24 * 3_600_000),
+            },
+        }));
+
+        var redeem = new TransactionBody
+        {
+            Redeem = new Redeem { OfferId = "self-offer", Quantity = 1, BatchId = BatchId, VoucherHash = Google.Protobuf.ByteString.CopyFrom(new byte[32]), CustodyUserId = Convert.ToHexStringLower(S.UserId(Company, 1)), ConsentRef = "consent-v1" },
+        };
+        Assert.Equal(RejectionCode.SelfTransfer, _ledger.Submit(Company, redeem).Code);
+    }
+
+    [Fact]
     public void A_scenario_does_not_issue_as_a_project()
     {
         var receipt = _ledger.Submit(TestLedger.Bureau, Bodies.Issue(Scenario, S.Day, S.Day, 100, Bodies.ReportHash(1, S.Day, Scenario)), TestLedger.Verifier);
