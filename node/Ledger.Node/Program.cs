@@ -4,6 +4,7 @@ using Ledger.Core.Crypto;
 using Ledger.Node.Chain;
 using Ledger.Node.Consensus;
 using Ledger.Node.Mempool;
+using Ledger.Node.Observability;
 using Ledger.Node.Options;
 using Ledger.Node.Peers;
 using Ledger.Node.Services;
@@ -12,6 +13,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 // A ledger node: `Ledger.Node --node-file network-config/devnet/bureau.json`.
 var nodeFile = NodeFileArgument(args);
@@ -27,6 +29,7 @@ builder.Services.AddOptions<NodeOptions>()
 var options = builder.Configuration.GetSection(NodeOptions.Section).Get<NodeOptions>() ?? new NodeOptions();
 NodeFile.ResolvePaths(options, Path.GetDirectoryName(nodeFile)!);
 var listen = new Uri(options.ListenUrl);
+Uri? metricsListen = options.MetricsListenUrl.Length == 0 ? null : new Uri(options.MetricsListenUrl);
 
 // One line per event; request-level noise only when asked for in the node file's Logging section.
 builder.Logging.AddSimpleConsole(console =>
@@ -40,6 +43,11 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Limits.MaxRequestBodySize = options.MessageBytesMax;
     kestrel.Listen(IPAddress.Parse(listen.Host), listen.Port, endpoint => endpoint.Protocols = HttpProtocols.Http2);
+    if (metricsListen is not null)
+    {
+        // Prometheus scrapes over HTTP/1.1; the client API's port speaks HTTP/2 only.
+        kestrel.Listen(IPAddress.Parse(metricsListen.Host), metricsListen.Port, endpoint => endpoint.Protocols = HttpProtocols.Http1);
+    }
 });
 builder.Services.AddGrpc(grpc =>
 {
@@ -48,7 +56,16 @@ builder.Services.AddGrpc(grpc =>
     grpc.EnableDetailedErrors = false;
 });
 builder.Services.AddGrpcReflection();
-builder.Services.AddGrpcHealthChecks().AddCheck("ledger", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+// The standard health service reports consensus health (PeerProbe), for the whole server ("") and for ledger.v1.Ledger.
+builder.Services.AddGrpcHealthChecks(health => health.Services.Map("ledger.v1.Ledger", _ => true))
+    .AddCheck<PeerProbe>("consensus");
+builder.Services.AddSingleton<NodeMetrics>();
+if (metricsListen is not null)
+{
+    builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        .AddMeter(NodeMetrics.MeterName)
+        .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+}
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -62,6 +79,8 @@ builder.Services.AddSingleton(sp => NodeFile.LoadKey(sp.GetRequiredService<IOpti
 builder.Services.AddSingleton<TransactionTracker>();
 builder.Services.AddSingleton<Mempool>();
 builder.Services.AddSingleton<PeerNetwork>();
+builder.Services.AddSingleton<PeerProbe>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<PeerProbe>());
 builder.Services.AddSingleton<SoloConsensus>();
 builder.Services.AddSingleton<BftConsensus>();
 // One validator commits alone; several run Tendermint among themselves.
@@ -75,12 +94,18 @@ app.MapGrpcService<LedgerService>();
 app.MapGrpcService<PeerService>();
 app.MapGrpcReflectionService();
 app.MapGrpcHealthChecksService();
+if (metricsListen is not null)
+{
+    // /metrics on the metrics endpoint only.
+    app.UseOpenTelemetryPrometheusScrapingEndpoint(context => context.Connection.LocalPort == metricsListen.Port && context.Request.Path == "/metrics");
+}
 
 // Open the chain before serving, so a bad data directory or genesis stops the start with its reason.
 var chain = app.Services.GetRequiredService<NodeChain>();
 app.Services.GetRequiredService<Mempool>();
 app.Services.GetRequiredService<SigningKey>();
 app.Services.GetRequiredService<IConsensusEngine>();
+app.Services.GetRequiredService<NodeMetrics>().Observe(chain, app.Services.GetRequiredService<Mempool>(), app.Services.GetRequiredService<PeerProbe>());
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();

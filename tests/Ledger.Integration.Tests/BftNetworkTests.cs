@@ -67,9 +67,14 @@ public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Without_a_quorum_nothing_commits_until_a_validator_returns()
     {
         await using var client = Participants.Client(_nodes[0]);
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_nodes[0].Url);
+        var health = new Grpc.Health.V1.Health.HealthClient(channel);
+        await WaitUntilHealth(health, Serving, "node-0 hears a quorum", TimeSpan.FromSeconds(10));
         await FileMethodologies(client, "before", 2);
         await _nodes[2].StopAsync();
         await _nodes[3].StopAsync();
+        // Two of four answer: no quorum, so the standard health service says so (PeerProbe: within a few probe rounds).
+        await WaitUntilHealth(health, NotServing, "node-0 reports it cannot commit", TimeSpan.FromSeconds(10));
         var stalled = (await client.GetStatusAsync()).Height;
 
         var envelope = await client.PrepareAsync(Transactions.FileMethodology("M-stalled", "Waits for a quorum", MethodologyLevel.Group, "1", []), Participants.Bureau);
@@ -79,6 +84,7 @@ public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(TransactionStatus.Pending, (await client.GetTransactionAsync(id))!.Status);
 
         await _nodes[2].StartAgainAsync();
+        await WaitUntilHealth(health, Serving, "node-0 hears a quorum again", TimeSpan.FromSeconds(10));
         await WaitUntil(async () => (await client.GetTransactionAsync(id))?.Status == TransactionStatus.Committed, "the waiting transaction commits once three validators are back");
         output.WriteLine($"stalled at {stalled}, resumed to {(await client.GetStatusAsync()).Height}");
     }
@@ -134,6 +140,27 @@ public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
             {
                 await client.DisposeAsync();
             }
+        }
+    }
+
+    private const Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus Serving = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving;
+    private const Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus NotServing = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing;
+
+    /// <summary>Both the server ("") and ledger.v1.Ledger report the status within the time.</summary>
+    private static async Task WaitUntilHealth(Grpc.Health.V1.Health.HealthClient health, Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus status, string what, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var server = (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status;
+            var ledger = (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "ledger.v1.Ledger" })).Status;
+            if (server == status && ledger == status)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}: server {server}, ledger.v1.Ledger {ledger}");
+            await Task.Delay(100);
         }
     }
 

@@ -39,6 +39,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public Uri Url => new($"http://127.0.0.1:{Port}");
 
+    /// <summary>Where /metrics is served over HTTP/1.1, when the node was started with metrics.</summary>
+    public Uri? MetricsUrl { get; private set; }
+
     public string DataDirectory => Path.Combine(Directory, "data");
 
     public Genesis Genesis { get; private set; } = new();
@@ -82,7 +85,7 @@ public sealed class NodeProcess : IAsyncDisposable
         return nodes;
     }
 
-    public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50)
+    public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50, bool metrics = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "ledger-it-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
@@ -91,7 +94,9 @@ public sealed class NodeProcess : IAsyncDisposable
         node.Genesis = template.Genesis.Clone();
         node.Genesis.Validators.Clear();
         node.Genesis.Validators.Add(new Validator { ValidatorId = ValidatorId, PublicKey = TestKeys.For(ValidatorId).ToPublicKey(), Power = 1 });
-        node.WriteFiles(node.Genesis, $"\"BlockIntervalMs\": {blockIntervalMs}");
+        node.MetricsUrl = metrics ? new Uri($"http://127.0.0.1:{FreePort()}/metrics") : null;
+        var metricsSetting = node.MetricsUrl is null ? "" : $", \"MetricsListenUrl\": \"http://127.0.0.1:{node.MetricsUrl.Port}\"";
+        node.WriteFiles(node.Genesis, $"\"BlockIntervalMs\": {blockIntervalMs}{metricsSetting}");
         await node.StartAgainAsync();
         return node;
     }

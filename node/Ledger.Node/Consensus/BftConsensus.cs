@@ -5,6 +5,7 @@ using Ledger.Core.Chain;
 using Ledger.Core.Crypto;
 using Ledger.Core.Protocol;
 using Ledger.Node.Chain;
+using Ledger.Node.Observability;
 using Ledger.Node.Options;
 using Ledger.Node.Peers;
 using Microsoft.Extensions.Options;
@@ -40,13 +41,16 @@ public sealed class BftConsensus : IConsensusEngine
     private readonly List<ITimer> _timers = [];
     private readonly FileConsensusLog _log;
     private readonly TimeoutSettings _timeouts;
+    private readonly NodeMetrics _metrics;
+    private DateTimeOffset _heightStartedAt;
     private bool _replaying;
     private bool _heightStarted;
     private DateTimeOffset _idleSince;
     private ulong _syncWanted;
 
-    public BftConsensus(NodeChain chain, Mempool.Mempool mempool, PeerNetwork network, SigningKey validatorKey, TimeProvider clock, IOptions<NodeOptions> options, ILogger<BftConsensus> logger)
+    public BftConsensus(NodeChain chain, Mempool.Mempool mempool, PeerNetwork network, SigningKey validatorKey, TimeProvider clock, NodeMetrics metrics, IOptions<NodeOptions> options, ILogger<BftConsensus> logger)
     {
+        _metrics = metrics;
         _chain = chain;
         _mempool = mempool;
         _network = network;
@@ -88,6 +92,7 @@ public sealed class BftConsensus : IConsensusEngine
             if (!_heightStarted && ShouldStartHeight(next))
             {
                 _heightStarted = true;
+                _heightStartedAt = _clock.GetUtcNow();
                 _logger.LogDebug("Starting height {Height} ({Reason})", _chain.Head.Height + 1, next?.GetType().Name ?? "idle");
                 _timers.Add(_clock.CreateTimer(_ => _inbox.Writer.TryWrite(new Rebroadcast()), null, RebroadcastInterval, RebroadcastInterval));
                 Execute(_machine.StartHeight(_chain.Head.Height + 1, _chain.CurrentValidators));
@@ -185,6 +190,8 @@ public sealed class BftConsensus : IConsensusEngine
                 pending.Enqueue(follow);
             }
         }
+
+        _metrics.Round = _machine.Round;
     }
 
     private IReadOnlyList<ConsensusAction> Execute(ConsensusAction action)
@@ -263,6 +270,7 @@ public sealed class BftConsensus : IConsensusEngine
 
         _replaying = true;
         _heightStarted = true;
+        _heightStartedAt = _clock.GetUtcNow();
         Execute(_machine.StartHeight(height, _chain.CurrentValidators));
         foreach (var record in messages)
         {
@@ -303,6 +311,7 @@ public sealed class BftConsensus : IConsensusEngine
         _log.EndHeight(block.Header.Height);
         if (!_replaying)
         {
+            _metrics.Committed(_clock.GetUtcNow() - _heightStartedAt);
             _network.Broadcast(new ConsensusMessage { Decision = new Decision { Block = block, Certificate = certificate } });
         }
 

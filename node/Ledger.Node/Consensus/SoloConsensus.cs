@@ -1,6 +1,7 @@
 using Ledger.Core.Chain;
 using Ledger.Core.Crypto;
 using Ledger.Node.Chain;
+using Ledger.Node.Observability;
 using Ledger.Node.Options;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,7 @@ public sealed class SoloConsensus(
     Mempool.Mempool mempool,
     SigningKey validatorKey,
     TimeProvider clock,
+    NodeMetrics metrics,
     IOptions<NodeOptions> options,
     ILogger<SoloConsensus> logger) : IConsensusEngine
 {
@@ -26,8 +28,8 @@ public sealed class SoloConsensus(
         RequireSoleValidator();
         while (!cancellationToken.IsCancellationRequested)
         {
-            await WaitForWork(cancellationToken);
-            ProduceBlock();
+            var started = await WaitForWork(cancellationToken);
+            ProduceBlock(started);
         }
     }
 
@@ -47,7 +49,8 @@ public sealed class SoloConsensus(
         }
     }
 
-    private async Task WaitForWork(CancellationToken cancellationToken)
+    /// <summary>Returns when a block should be made, with the time a transaction was first seen waiting (the start of the height).</summary>
+    private async Task<DateTimeOffset> WaitForWork(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -61,6 +64,7 @@ public sealed class SoloConsensus(
             await arrival.WaitAsync(cancellationToken);
         }
 
+        var started = clock.GetUtcNow();
         var deadline = Task.Delay(TimeSpan.FromMilliseconds(_options.BlockIntervalMs), clock, cancellationToken);
         while (!deadline.IsCompleted)
         {
@@ -74,9 +78,10 @@ public sealed class SoloConsensus(
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        return started;
     }
 
-    private void ProduceBlock()
+    private void ProduceBlock(DateTimeOffset started)
     {
         var head = chain.Head;
         var candidates = mempool.Candidates(Blocks.TransactionsPerBlockMax);
@@ -101,6 +106,7 @@ public sealed class SoloConsensus(
         var certificate = CommitCertificates.Create(block.Block.Header.Height, 0, block.HeaderHash);
         CommitCertificates.AddSignature(certificate, chain.Genesis.ChainId, _options.NodeId, validatorKey);
         chain.Commit(block, certificate);
+        metrics.Committed(clock.GetUtcNow() - started);
         logger.LogInformation("Committed block {Height} with {Transactions} transactions, {LeftOut} left out", block.Block.Header.Height, block.Block.Transactions.Count, leftOut.Count);
     }
 }

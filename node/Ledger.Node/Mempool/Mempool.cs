@@ -3,6 +3,7 @@ using Ledger.Core.Chain;
 using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
 using Ledger.Node.Chain;
+using Ledger.Node.Observability;
 using Ledger.Node.Options;
 using Microsoft.Extensions.Options;
 
@@ -19,14 +20,16 @@ public sealed class Mempool
     private readonly NodeChain _chain;
     private readonly TransactionTracker _tracker;
     private readonly TimeProvider _clock;
+    private readonly NodeMetrics _metrics;
     private readonly int _capacity;
     private readonly LinkedList<Pending> _order = new();
     private readonly Dictionary<string, LinkedListNode<Pending>> _byId = [];
     private readonly Lock _gate = new();
     private TaskCompletionSource _arrived = NewSignal();
 
-    public Mempool(NodeChain chain, TransactionTracker tracker, TimeProvider clock, IOptions<NodeOptions> options)
+    public Mempool(NodeChain chain, TransactionTracker tracker, TimeProvider clock, NodeMetrics metrics, IOptions<NodeOptions> options)
     {
+        _metrics = metrics;
         _chain = chain;
         _tracker = tracker;
         _clock = clock;
@@ -60,6 +63,8 @@ public sealed class Mempool
     public SubmitReply Admit(Envelope envelope)
     {
         var reply = AdmitFromPeer(envelope);
+        // Only a client's submission counts as a refusal here: a peer's copy was counted where it was submitted.
+        _metrics.Rejected(reply.Code);
         if (reply.Code == RejectionCode.Unspecified && reply.Message.Length == 0)
         {
             AdmittedFromClient?.Invoke(envelope);
@@ -129,6 +134,7 @@ public sealed class Mempool
     public void Drop(byte[] transactionId, Receipt receipt)
     {
         Remove(Convert.ToHexStringLower(transactionId));
+        _metrics.Rejected(receipt.Code);
         _tracker.Refused(transactionId, receipt);
     }
 
@@ -136,6 +142,7 @@ public sealed class Mempool
     {
         foreach (var receipt in block.Execution.Receipts)
         {
+            _metrics.Rejected(receipt.Code);
             Remove(Convert.ToHexStringLower(receipt.TransactionId.Span));
         }
 

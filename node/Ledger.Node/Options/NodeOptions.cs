@@ -18,6 +18,12 @@ public sealed class NodeOptions
     [Required]
     public string ListenUrl { get; set; } = "";
 
+    /// <summary>
+    /// Where Prometheus scrapes /metrics over HTTP/1.1, e.g. http://127.0.0.1:9101; empty for no metrics endpoint.
+    /// A second listener, because the client API's port speaks HTTP/2 only.
+    /// </summary>
+    public string MetricsListenUrl { get; set; } = "";
+
     /// <summary>The RocksDB directory.</summary>
     [Required]
     public string DataDirectory { get; set; } = "";
