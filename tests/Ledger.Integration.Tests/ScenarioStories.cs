@@ -9,8 +9,8 @@ using Ledger.Core.Scenarios;
 namespace Ledger.Integration.Tests;
 
 /// <summary>
-/// Scenario set-up through the SDK. <see cref="ApproveAsync"/> is the one place that knows what approving a
-/// scenario takes today (the interim application, then ApproveProject): change it alone when part A lands.
+/// Scenario set-up through the SDK. <see cref="ApproveAsync"/> files the scenario methodology, registers
+/// the company, applies and takes the scenario through the lifecycle (Stories.ApproveAsync).
 /// </summary>
 public static class ScenarioStories
 {

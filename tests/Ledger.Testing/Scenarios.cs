@@ -8,9 +8,8 @@ using Ledger.Core.Scenarios;
 namespace Ledger.Testing;
 
 /// <summary>
-/// Scenario bodies and set-up for tests. <see cref="ApproveScenario"/> is the one place that knows what
-/// approving a scenario takes today (the interim application, then ApproveProject); change it alone
-/// when part A's ApplyScenario and lifecycle land.
+/// Scenario bodies and set-up for tests. <see cref="ApproveScenario"/> applies and takes a scenario
+/// through review, public notice and approval (TestLedger.Approve).
 /// </summary>
 public static class Scenarios
 {
