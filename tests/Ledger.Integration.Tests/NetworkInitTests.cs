@@ -70,8 +70,12 @@ public sealed class NetworkInitTests : IDisposable
         var nodes = new List<NodeProcess>();
         try
         {
-            nodes.AddRange(await Task.WhenAll(Organisations.Select(o => NodeProcess.StartFromNodeFileAsync(
-                Path.Combine(output, $"node-{o}.json"), genesis, new Uri($"http://127.0.0.1:{ports[o]}"), "node-" + o))));
+            // One by one, so that every started node is in the list the finally block stops.
+            foreach (var organisation in Organisations)
+            {
+                nodes.Add(await NodeProcess.StartFromNodeFileAsync(
+                    Path.Combine(output, $"node-{organisation}.json"), genesis, new Uri($"http://127.0.0.1:{ports[organisation]}"), "node-" + organisation));
+            }
 
             using var bureauKey = KeyFile.Load(Key("bureau"));
             using var traderKey = KeyFile.Generate(KeyAlgorithm.Ed25519);

@@ -81,7 +81,21 @@ public sealed class NodeProcess : IAsyncDisposable
                 """);
         }
 
-        await Task.WhenAll(nodes.Select(n => n.StartAgainAsync()));
+        try
+        {
+            await Task.WhenAll(nodes.Select(n => n.StartAgainAsync()));
+        }
+        catch
+        {
+            // One node failed to start: the test never gets the list, so stop the others here.
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+
+            throw;
+        }
+
         return nodes;
     }
 
