@@ -120,19 +120,7 @@ public static class VerifyCommand
     /// <summary>"batch ORD-P-…", "balance trader-1/ORD-P-…": the table and the ids of a state key.</summary>
     private static string DescribeKey(byte[] key)
     {
-        var table = key[0] switch
-        {
-            Ledger.Core.State.StateKeys.MetaTable => "meta",
-            Ledger.Core.State.StateKeys.ParticipantTable => "participant",
-            Ledger.Core.State.StateKeys.MethodologyTable => "methodology",
-            Ledger.Core.State.StateKeys.ProjectTable => "project",
-            Ledger.Core.State.StateKeys.BatchTable => "batch",
-            Ledger.Core.State.StateKeys.BalanceTable => "balance",
-            Ledger.Core.State.StateKeys.CancellationTable => "cancellation",
-            Ledger.Core.State.StateKeys.ReportHashTable => "report hash",
-            Ledger.Core.State.StateKeys.NonceTable => "nonce",
-            _ => $"table 0x{key[0]:x2}",
-        };
+        var table = Ledger.Core.State.StateKeys.TableName(key[0]);
         var rest = key.AsSpan(1);
         var printable = rest.ToArray().All(b => b == 0 || b is >= 0x20 and < 0x7f);
         var id = printable ? System.Text.Encoding.ASCII.GetString(rest).Replace('\0', '/') : Convert.ToHexStringLower(rest);

@@ -47,6 +47,40 @@ public static class StateKeys
     /// <summary>The validator sets in force from each height on.</summary>
     public static readonly byte[] ValidatorSchedule = Compose(MetaTable, "validators");
 
+    /// <summary>The table's name, as docs/PROTOCOL.md §5.1 lists it, for messages about a key.</summary>
+    public static string TableName(byte table) => table switch
+    {
+        MetaTable => "meta",
+        ParticipantTable => "participant",
+        MethodologyTable => "methodology",
+        ProjectTable => "project",
+        BatchTable => "batch",
+        BalanceTable => "balance",
+        CancellationTable => "cancellation",
+        ReportHashTable => "report hash",
+        NonceTable => "nonce",
+        CalendarTable => "calendar",
+        ActivityTable => "preference index",
+        MethodologyExceptionTable => "methodology exception",
+        ObjectionTable => "objection",
+        EvaluationTable => "evaluation",
+        ExclusionTable => "exclusion",
+        PendingExclusionTable => "pending exclusion",
+        ScenarioDayTable => "scenario day",
+        BehaviourChunkTable => "behaviour chunk",
+        DedupTable => "dedup key",
+        CustodyTable => "custody",
+        ShortfallTable => "shortfall",
+        BatchCorrectionsTable => "batch corrections",
+        CorrectionTable => "correction",
+        TradeTable => "trade",
+        AuctionTable => "auction",
+        BidTable => "bid",
+        MallOfferTable => "mall offer",
+        RedemptionTable => "redemption",
+        _ => $"table 0x{table:x2}",
+    };
+
     public static byte[] Participant(string participantId) => Compose(ParticipantTable, participantId);
 
     public static byte[] Methodology(string methodologyId) => Compose(MethodologyTable, methodologyId);
