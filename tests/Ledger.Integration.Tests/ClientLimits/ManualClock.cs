@@ -1,4 +1,4 @@
-namespace Ledger.Integration.Tests.Limits;
+namespace Ledger.Integration.Tests.ClientLimits;
 
 /// <summary>A TimeProvider that moves only when told: limits are tested without sleeping.</summary>
 public sealed class ManualClock : TimeProvider

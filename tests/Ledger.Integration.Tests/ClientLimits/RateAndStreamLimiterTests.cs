@@ -2,7 +2,7 @@ using Ledger.Node.Options;
 using Ledger.Node.Services;
 using Microsoft.Extensions.Options;
 
-namespace Ledger.Integration.Tests.Limits;
+namespace Ledger.Integration.Tests.ClientLimits;
 
 /// <summary>The token bucket per connection and the stream counts (D29), on a clock that moves only when told.</summary>
 public sealed class RateAndStreamLimiterTests

@@ -11,7 +11,7 @@ using Ledger.Testing;
 using Microsoft.Extensions.Options;
 using NodeMempool = Ledger.Node.Mempool.Mempool;
 
-namespace Ledger.Integration.Tests.Limits;
+namespace Ledger.Integration.Tests.ClientLimits;
 
 /// <summary>
 /// The mempool's caps (D29) on a real chain in RocksDB: per signer, in total by count and by bytes,
