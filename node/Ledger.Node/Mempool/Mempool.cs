@@ -160,16 +160,7 @@ public sealed class Mempool
     /// signers in the order of their oldest waiting transaction, each signer's own in arrival order.
     /// A signer with thousands waiting thus gets one place per round like everyone else.
     /// </summary>
-    public IReadOnlyList<Pending> Candidates(int max)
-    {
-        List<Pending> waiting;
-        lock (_gate)
-        {
-            waiting = [.. _order];
-        }
-
-        return RoundRobinBySigner(waiting, max);
-    }
+    public IReadOnlyList<Pending> Candidates(int max) => RoundRobinBySigner(InArrivalOrder(), max);
 
     /// <summary>What a proposer offers the block it builds: at most BlockTransactionsMax, round-robin by signer.</summary>
     public IReadOnlyList<Pending> BlockCandidates() => Candidates(_blockTransactionsMax);
