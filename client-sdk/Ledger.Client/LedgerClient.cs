@@ -20,6 +20,12 @@ namespace Ledger.Client;
 /// </remarks>
 public sealed partial class LedgerClient : IAsyncDisposable, IDisposable
 {
+    /// <summary>The trailer in which a node names the rejection code of a refused call that is not a submission (D29).</summary>
+    public const string RejectionCodeTrailer = "ledger-rejection-code";
+
+    private static readonly Google.Protobuf.Reflection.EnumDescriptor RejectionCodeDescriptor =
+        RejectionsReflection.Descriptor.EnumTypes.Single(e => e.Name == "RejectionCode");
+
     private readonly LedgerClientOptions _options;
     private readonly GrpcChannel _channel;
     private readonly ProtocolLedger.LedgerClient _stub;
@@ -144,10 +150,28 @@ public sealed partial class LedgerClient : IAsyncDisposable, IDisposable
         }
     }
 
-    private static Exception Translate(RpcException exception, CancellationToken cancellationToken) =>
-        exception.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested
-            ? new OperationCanceledException("the call was cancelled", exception, cancellationToken)
+    /// <summary>
+    /// A failed call as the SDK's exception: a refusal the node named with a rejection code in the
+    /// trailer ledger-rejection-code (a limit on streams, D29) becomes a <see cref="LedgerRejectedException"/>.
+    /// </summary>
+    internal static Exception Translate(RpcException exception, CancellationToken cancellationToken)
+    {
+        if (exception.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            return new OperationCanceledException("the call was cancelled", exception, cancellationToken);
+        }
+
+        return TrailerRejectionCode(exception) is { } code
+            ? new LedgerRejectedException(code, exception.Status.Detail, string.Empty)
             : new LedgerClientException(exception.StatusCode, exception.Status.Detail, exception);
+    }
+
+    private static RejectionCode? TrailerRejectionCode(RpcException exception)
+    {
+        var name = exception.Trailers.GetValue(RejectionCodeTrailer);
+        var value = name is null ? null : RejectionCodeDescriptor.FindValueByName(name);
+        return value is null || value.Number == 0 ? null : (RejectionCode)value.Number;
+    }
 
     private sealed record NetworkFacts(string ChainId, HashAlgorithm HashAlgorithm);
 

@@ -3,7 +3,8 @@ using Ledger.Core.Protocol;
 namespace Ledger.Client;
 
 /// <summary>
-/// The ledger refused a transaction: at admission, or in its receipt. Nothing changed on the ledger.
+/// The ledger refused a transaction: at admission, or in its receipt; or a node limit refused a call
+/// (a block stream past the streams allowed, D29). Nothing changed on the ledger.
 /// <see cref="Code"/> says what was wrong (see rejections.proto for the cause and what to do).
 /// </summary>
 public sealed class LedgerRejectedException : Exception
@@ -22,6 +23,12 @@ public sealed class LedgerRejectedException : Exception
 
     /// <summary>The ledger's human message, verbatim (<see cref="Exception.Message"/> prefixes it with the code).</summary>
     public string RejectionMessage { get; }
+
+    /// <summary>
+    /// True when nothing is wrong with the request itself and the same request may succeed later:
+    /// a full mempool, the signer's share of it, the connection's submission rate, the streams allowed.
+    /// </summary>
+    public bool IsRetryable => Code is RejectionCode.MempoolFull or RejectionCode.MempoolSignerFull or RejectionCode.RateLimited or RejectionCode.TooManyStreams;
 
     /// <summary>The refused transaction's id as 64 lowercase hex characters, or empty when the node did not say.</summary>
     public string TransactionId { get; }

@@ -78,6 +78,8 @@ builder.Services.AddSingleton(sp =>
 builder.Services.AddSingleton(sp => NodeFile.LoadKey(sp.GetRequiredService<IOptions<NodeOptions>>().Value.KeyFile));
 builder.Services.AddSingleton<TransactionTracker>();
 builder.Services.AddSingleton<Mempool>();
+builder.Services.AddSingleton<SubmissionRateLimiter>();
+builder.Services.AddSingleton<StreamLimiter>();
 builder.Services.AddSingleton<PeerNetwork>();
 builder.Services.AddSingleton<PeerProbe>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PeerProbe>());

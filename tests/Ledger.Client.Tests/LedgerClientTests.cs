@@ -80,6 +80,22 @@ public sealed class LedgerClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refusal_named_in_the_rejection_code_trailer_is_a_typed_rejection()
+    {
+        Service.Failure = new RpcException(
+            new Status(StatusCode.ResourceExhausted, "this connection already has 16 streams open"),
+            new Metadata { { LedgerClient.RejectionCodeTrailer, "REJECTION_CODE_TOO_MANY_STREAMS" } });
+        var refused = await Assert.ThrowsAsync<LedgerRejectedException>(() => _client.GetParticipantAsync("someone"));
+        Assert.Equal(RejectionCode.TooManyStreams, refused.Code);
+        Assert.Equal("this connection already has 16 streams open", refused.RejectionMessage);
+        Assert.True(refused.IsRetryable);
+
+        // A name this SDK does not know stays a plain gRPC failure.
+        Service.Failure = new RpcException(new Status(StatusCode.ResourceExhausted, "later"), new Metadata { { LedgerClient.RejectionCodeTrailer, "REJECTION_CODE_FROM_THE_FUTURE" } });
+        Assert.Equal(StatusCode.ResourceExhausted, (await Assert.ThrowsAsync<LedgerClientException>(() => _client.GetParticipantAsync("someone"))).StatusCode);
+    }
+
+    [Fact]
     public async Task Prepare_signs_for_the_nodes_chain_with_a_random_nonce_and_expiry_after_the_head()
     {
         Service.Status = new NodeStatus { ChainId = "ordos-main", Height = 1_000, HashAlgorithm = HashAlgorithm.Sha256 };

@@ -62,7 +62,8 @@ public sealed class NodeProcess : IAsyncDisposable
     /// A network of count validators of equal power (node-0 … node-n), each its own process with a
     /// full mesh of peers, started together; returns when every node answers.
     /// </summary>
-    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count)
+    /// <param name="extraSettings">More node-file settings for every node (JSON members, e.g. limits).</param>
+    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count, string extraSettings = "")
     {
         var ids = Enumerable.Range(0, count).Select(i => $"node-{i}").ToArray();
         var root = Path.Combine(Path.GetTempPath(), "ledger-net-" + Guid.NewGuid().ToString("N")[..12]);
@@ -77,7 +78,7 @@ public sealed class NodeProcess : IAsyncDisposable
             var peers = string.Join(",", nodes.Where(n => n != node).Select(n => $$"""{ "ValidatorId": "{{n.NodeId}}", "Url": "{{n.Url}}" }"""));
             node.WriteFiles(genesis, $$"""
                 "TimeoutProposeMs": 400, "TimeoutPrevoteMs": 200, "TimeoutPrecommitMs": 200, "TimeoutDeltaMs": 100,
-                "Peers": [ {{peers}} ]
+                "Peers": [ {{peers}} ]{{(extraSettings.Length == 0 ? "" : ", " + extraSettings)}}
                 """);
         }
 
@@ -99,7 +100,8 @@ public sealed class NodeProcess : IAsyncDisposable
         return nodes;
     }
 
-    public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50, bool metrics = false)
+    /// <param name="extraSettings">More node-file settings (JSON members, e.g. limits).</param>
+    public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50, bool metrics = false, string extraSettings = "")
     {
         var directory = Path.Combine(Path.GetTempPath(), "ledger-it-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
@@ -110,7 +112,8 @@ public sealed class NodeProcess : IAsyncDisposable
         node.Genesis.Validators.Add(new Validator { ValidatorId = ValidatorId, PublicKey = TestKeys.For(ValidatorId).ToPublicKey(), Power = 1 });
         node.MetricsUrl = metrics ? new Uri($"http://127.0.0.1:{FreePort()}/metrics") : null;
         var metricsSetting = node.MetricsUrl is null ? "" : $", \"MetricsListenUrl\": \"http://127.0.0.1:{node.MetricsUrl.Port}\"";
-        node.WriteFiles(node.Genesis, $"\"BlockIntervalMs\": {blockIntervalMs}{metricsSetting}");
+        var extra = extraSettings.Length == 0 ? "" : ", " + extraSettings;
+        node.WriteFiles(node.Genesis, $"\"BlockIntervalMs\": {blockIntervalMs}{metricsSetting}{extra}");
         await node.StartAgainAsync();
         return node;
     }

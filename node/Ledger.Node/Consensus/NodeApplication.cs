@@ -15,7 +15,7 @@ public sealed class NodeApplication(NodeChain chain, Mempool.Mempool mempool, Ti
             chain.Machine,
             chain.State,
             head,
-            mempool.Candidates(Blocks.TransactionsPerBlockMax).Select(c => c.Envelope),
+            mempool.BlockCandidates().Select(c => c.Envelope),
             clock.GetUtcNow().ToUnixTimeMilliseconds(),
             validatorId,
             head.Height == 0 ? null : chain.Store.GetCertificate(head.Height));

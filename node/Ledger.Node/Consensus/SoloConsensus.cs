@@ -84,7 +84,7 @@ public sealed class SoloConsensus(
     private void ProduceBlock(DateTimeOffset started)
     {
         var head = chain.Head;
-        var candidates = mempool.Candidates(Blocks.TransactionsPerBlockMax);
+        var candidates = mempool.BlockCandidates();
         var (block, leftOut) = Blocks.Propose(
             chain.Machine,
             chain.State,

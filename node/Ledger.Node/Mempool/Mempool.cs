@@ -13,7 +13,9 @@ namespace Ledger.Node.Mempool;
 /// Transactions admitted but not yet committed, in arrival order. Admission runs the state
 /// machine's own check against the committed state, so a refusal comes back at once with its
 /// code; after each block what is left is checked again and whatever would now be refused is
-/// dropped with its receipt. Bounded by MempoolTransactionsMax.
+/// dropped with its receipt. Bounded in total (MempoolTransactionsMax, MempoolBytesMax) and per
+/// signer (MempoolTransactionsPerSignerMax), and a proposer takes candidates round-robin by signer,
+/// so one signer's flood can neither fill the mempool nor crowd others out of blocks (D29).
 /// </summary>
 public sealed class Mempool
 {
@@ -22,8 +24,13 @@ public sealed class Mempool
     private readonly TimeProvider _clock;
     private readonly NodeMetrics _metrics;
     private readonly int _capacity;
+    private readonly long _bytesMax;
+    private readonly int _perSignerMax;
+    private readonly int _blockTransactionsMax;
     private readonly LinkedList<Pending> _order = new();
     private readonly Dictionary<string, LinkedListNode<Pending>> _byId = [];
+    private readonly Dictionary<string, int> _countBySigner = [];
+    private long _bytes;
     private readonly Lock _gate = new();
     private TaskCompletionSource _arrived = NewSignal();
 
@@ -34,10 +41,14 @@ public sealed class Mempool
         _tracker = tracker;
         _clock = clock;
         _capacity = options.Value.MempoolTransactionsMax;
+        _bytesMax = options.Value.MempoolBytesMax;
+        _perSignerMax = options.Value.MempoolTransactionsPerSignerMax;
+        _blockTransactionsMax = Math.Min(options.Value.BlockTransactionsMax, Blocks.TransactionsPerBlockMax);
         chain.Committed += OnCommitted;
     }
 
-    public sealed record Pending(string Id, byte[] TransactionId, Envelope Envelope);
+    /// <summary>A waiting transaction; Signer is the envelope's primary signer, whose share of the mempool it takes.</summary>
+    public sealed record Pending(string Id, byte[] TransactionId, Envelope Envelope, string Signer, int Bytes);
 
     public int Count
     {
@@ -83,17 +94,29 @@ public sealed class Mempool
             return Reply(transactionId, RejectionCode.Unspecified, "already waiting in the mempool");
         }
 
+        // Before the signature check, so a signer at its cap costs the node no verification.
+        if (SignerFull(envelope.Signer) is { } full)
+        {
+            return Reply(transactionId, RejectionCode.MempoolSignerFull, full);
+        }
+
         var receipt = _chain.Machine.Check(_chain.State, _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds()), envelope);
         if (receipt.Code != RejectionCode.Unspecified)
         {
             return Reply(transactionId, receipt.Code, receipt.Message);
         }
 
+        var bytes = envelope.CalculateSize();
         lock (_gate)
         {
-            if (_order.Count >= _capacity)
+            if (SignerFull(envelope.Signer) is { } signerFull)
             {
-                return Reply(transactionId, RejectionCode.MempoolFull, $"the mempool is full ({_capacity} transactions); submit again later");
+                return Reply(transactionId, RejectionCode.MempoolSignerFull, signerFull);
+            }
+
+            if (_order.Count >= _capacity || _bytes + bytes > _bytesMax)
+            {
+                return Reply(transactionId, RejectionCode.MempoolFull, $"the mempool is full ({_capacity} transactions or {_bytesMax} bytes); submit again later");
             }
 
             // Checked under the gate: a twin submission admitted, committed and removed meanwhile must not come back.
@@ -104,7 +127,9 @@ public sealed class Mempool
 
             if (!_byId.ContainsKey(id))
             {
-                _byId[id] = _order.AddLast(new Pending(id, transactionId, envelope));
+                _byId[id] = _order.AddLast(new Pending(id, transactionId, envelope, envelope.Signer, bytes));
+                _countBySigner[envelope.Signer] = _countBySigner.GetValueOrDefault(envelope.Signer) + 1;
+                _bytes += bytes;
             }
         }
 
@@ -121,13 +146,67 @@ public sealed class Mempool
         }
     }
 
-    /// <summary>Up to max waiting transactions, oldest first.</summary>
-    public IReadOnlyList<Pending> Candidates(int max)
+    /// <summary>Transactions the signer has waiting.</summary>
+    public int CountOf(string signer)
     {
         lock (_gate)
         {
-            return _order.Take(max).ToList();
+            return _countBySigner.GetValueOrDefault(signer);
         }
+    }
+
+    /// <summary>
+    /// Up to max waiting transactions for a block, round-robin by signer: one from each signer in turn,
+    /// signers in the order of their oldest waiting transaction, each signer's own in arrival order.
+    /// A signer with thousands waiting thus gets one place per round like everyone else.
+    /// </summary>
+    public IReadOnlyList<Pending> Candidates(int max) => RoundRobinBySigner(InArrivalOrder(), max);
+
+    /// <summary>What a proposer offers the block it builds: at most BlockTransactionsMax, round-robin by signer.</summary>
+    public IReadOnlyList<Pending> BlockCandidates() => Candidates(_blockTransactionsMax);
+
+    /// <summary>Every waiting transaction, oldest first (the re-check after a block).</summary>
+    private List<Pending> InArrivalOrder()
+    {
+        lock (_gate)
+        {
+            return [.. _order];
+        }
+    }
+
+    /// <summary>The fair order of <see cref="Candidates"/>, over transactions given in arrival order.</summary>
+    public static IReadOnlyList<Pending> RoundRobinBySigner(IReadOnlyList<Pending> arrivalOrder, int max)
+    {
+        var queues = new List<Queue<Pending>>();
+        var bySigner = new Dictionary<string, Queue<Pending>>();
+        foreach (var pending in arrivalOrder)
+        {
+            if (!bySigner.TryGetValue(pending.Signer, out var queue))
+            {
+                bySigner[pending.Signer] = queue = new Queue<Pending>();
+                queues.Add(queue);
+            }
+
+            queue.Enqueue(pending);
+        }
+
+        var taken = new List<Pending>(Math.Min(max, arrivalOrder.Count));
+        while (taken.Count < max && queues.Count > 0)
+        {
+            foreach (var queue in queues)
+            {
+                if (taken.Count == max)
+                {
+                    break;
+                }
+
+                taken.Add(queue.Dequeue());
+            }
+
+            queues.RemoveAll(q => q.Count == 0);
+        }
+
+        return taken;
     }
 
     /// <summary>Takes out what a proposer found would be refused, and tells whoever waits for it.</summary>
@@ -153,7 +232,7 @@ public sealed class Mempool
     private void RecheckRemaining()
     {
         var context = _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds());
-        foreach (var pending in Candidates(int.MaxValue))
+        foreach (var pending in InArrivalOrder())
         {
             var receipt = _chain.Machine.Check(_chain.State, context, pending.Envelope);
             if (receipt.Code != RejectionCode.Unspecified)
@@ -170,7 +249,28 @@ public sealed class Mempool
             if (_byId.Remove(id, out var node))
             {
                 _order.Remove(node);
+                _bytes -= node.Value.Bytes;
+                var left = _countBySigner[node.Value.Signer] - 1;
+                if (left == 0)
+                {
+                    _countBySigner.Remove(node.Value.Signer);
+                }
+                else
+                {
+                    _countBySigner[node.Value.Signer] = left;
+                }
             }
+        }
+    }
+
+    /// <summary>Why the signer may not add another transaction now, or null when it may.</summary>
+    private string? SignerFull(string signer)
+    {
+        lock (_gate)
+        {
+            return _countBySigner.GetValueOrDefault(signer) >= _perSignerMax
+                ? $"signer {signer} already has {_perSignerMax} transactions waiting in this node's mempool, the most one signer may; submit again once some commit"
+                : null;
         }
     }
 

@@ -44,8 +44,37 @@ public sealed class NodeOptions
     [Range(1, 10_000)]
     public int BlockTransactionsTarget { get; set; } = 2_000;
 
+    /// <summary>Transactions waiting in the mempool, all signers together (MEMPOOL_FULL past it).</summary>
     [Range(1, 1_000_000)]
     public int MempoolTransactionsMax { get; set; } = 50_000;
+
+    /// <summary>Bytes of the envelopes waiting in the mempool, all signers together (MEMPOOL_FULL past it).</summary>
+    [Range(64 * 1024, int.MaxValue)]
+    public int MempoolBytesMax { get; set; } = 256 * 1024 * 1024;
+
+    /// <summary>Transactions one signer (the envelope's primary signer) may have waiting (MEMPOOL_SIGNER_FULL past it).</summary>
+    [Range(1, 1_000_000)]
+    public int MempoolTransactionsPerSignerMax { get; set; } = 5_000;
+
+    /// <summary>The most transactions this node puts in a block it proposes; the core's own bound is Blocks.TransactionsPerBlockMax.</summary>
+    [Range(1, 10_000)]
+    public int BlockTransactionsMax { get; set; } = 10_000;
+
+    /// <summary>Submit and SubmitAndWait calls one client connection may make per second, on average (RATE_LIMITED past it).</summary>
+    [Range(1, 1_000_000)]
+    public int SubmissionsPerSecondPerConnection { get; set; } = 1_000;
+
+    /// <summary>Calls one client connection may make at once before the per-second rate applies (the token bucket's size).</summary>
+    [Range(1, 1_000_000)]
+    public int SubmissionBurstPerConnection { get; set; } = 2_000;
+
+    /// <summary>Block streams open at once on one client connection (TOO_MANY_STREAMS past it).</summary>
+    [Range(1, 10_000)]
+    public int StreamsPerConnectionMax { get; set; } = 16;
+
+    /// <summary>Block streams open at once from one remote IP address, over all its connections (TOO_MANY_STREAMS past it).</summary>
+    [Range(1, 100_000)]
+    public int StreamsPerAddressMax { get; set; } = 64;
 
     /// <summary>Largest gRPC message the node accepts or sends.</summary>
     [Range(64 * 1024, 64 * 1024 * 1024)]

@@ -6,6 +6,7 @@ using Ledger.Core.Protocol;
 using Ledger.Core.State;
 using Ledger.Node.Chain;
 using Ledger.Node.Mempool;
+using Ledger.Node.Observability;
 using Ledger.Node.Options;
 using Microsoft.Extensions.Options;
 using ProtocolLedger = Ledger.Core.Protocol.Ledger;
@@ -17,17 +18,31 @@ public sealed class LedgerService(
     NodeChain chain,
     Mempool.Mempool mempool,
     TransactionTracker tracker,
+    SubmissionRateLimiter rateLimiter,
+    StreamLimiter streamLimiter,
+    NodeMetrics metrics,
     IOptions<NodeOptions> options,
     IHostApplicationLifetime lifetime) : ProtocolLedger.LedgerBase
 {
     public const int ListLimitMax = 1_000;
 
-    public override Task<SubmitReply> Submit(SubmitRequest request, ServerCallContext context) =>
-        Task.FromResult(mempool.Admit(RequireEnvelope(request)));
+    /// <summary>The trailer that names the rejection code of a refused stream (D29): the code's proto name.</summary>
+    public const string RejectionCodeTrailer = "ledger-rejection-code";
+
+    public override Task<SubmitReply> Submit(SubmitRequest request, ServerCallContext context)
+    {
+        var envelope = RequireEnvelope(request);
+        return Task.FromResult(RateLimited(context) ?? mempool.Admit(envelope));
+    }
 
     public override async Task<TransactionReply> SubmitAndWait(SubmitRequest request, ServerCallContext context)
     {
         var envelope = RequireEnvelope(request);
+        if (RateLimited(context) is { } limited)
+        {
+            return Refused(limited);
+        }
+
         var transactionId = SignBytes.TransactionId(chain.Machine.Parameters.Hash, envelope);
         // Wait before admitting, so a commit between the two cannot be missed.
         var waiter = tracker.WaitFor(transactionId);
@@ -81,6 +96,17 @@ public sealed class LedgerService(
 
     public override async Task StreamBlocks(StreamBlocksRequest request, IServerStreamWriter<BlockReply> responseStream, ServerCallContext context)
     {
+        var connection = context.GetHttpContext().Connection;
+        var (lease, refusal) = streamLimiter.TryOpen(connection.Id, connection.RemoteIpAddress?.ToString() ?? "unknown");
+        if (lease is null)
+        {
+            metrics.Rejected(RejectionCode.TooManyStreams);
+            throw new RpcException(
+                new Status(StatusCode.ResourceExhausted, refusal!),
+                new Metadata { { RejectionCodeTrailer, ProtoNames.Of(RejectionCode.TooManyStreams) } });
+        }
+
+        using var streamLease = lease;
         var height = Math.Max(1, request.FromHeight);
         // The stream ends when the client goes or the node stops, so a shutdown never waits on it.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
@@ -340,6 +366,24 @@ public sealed class LedgerService(
         var height = snapshot.Head!.Height;
         var page = snapshot.Scan([table], after, limit).Select(e => parser.ParseFrom(e.Value)).ToList();
         return reply(page, height);
+    }
+
+    /// <summary>A RATE_LIMITED reply when this call's connection has used up its submissions, else null (D29).</summary>
+    private SubmitReply? RateLimited(ServerCallContext context)
+    {
+        var connection = context.GetHttpContext().Connection.Id;
+        if (rateLimiter.TryAcquire(connection))
+        {
+            return null;
+        }
+
+        metrics.Rejected(RejectionCode.RateLimited);
+        var wait = rateLimiter.RetryAfter(connection);
+        return new SubmitReply
+        {
+            Code = RejectionCode.RateLimited,
+            Message = $"this connection submits faster than {options.Value.SubmissionsPerSecondPerConnection} transactions a second (bursts of {options.Value.SubmissionBurstPerConnection}); the transaction was not looked at: submit it again in {Math.Max(1, wait.TotalMilliseconds):0} ms",
+        };
     }
 
     private LedgerState View() => new(new StateOverlay(chain.State));

@@ -66,6 +66,15 @@ public sealed class BlocksTests
     }
 
     [Fact]
+    public void A_block_over_the_transactions_limit_from_a_byzantine_proposer_is_invalid()
+    {
+        // Counted before anything is executed or hashed, so the cost of refusing it does not grow with it.
+        var block = Propose(_genesisHead, null).Block;
+        block.Transactions.Add(Enumerable.Range(0, Blocks.TransactionsPerBlockMax + 1).Select(_ => new Envelope()));
+        AssertInvalid(block, _genesisHead, $"at most {Blocks.TransactionsPerBlockMax}");
+    }
+
+    [Fact]
     public void A_block_holding_a_refused_transaction_is_invalid()
     {
         var forged = EnvelopeFactory.Create(TestLedger.ChainId, Bodies.FileMethodology("M-1"), TestLedger.Bureau, TestKeys.For("mallory"), 1, 100);

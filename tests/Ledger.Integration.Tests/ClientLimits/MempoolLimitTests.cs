@@ -1,0 +1,157 @@
+using System.Diagnostics.Metrics;
+using Google.Protobuf;
+using Ledger.Core.Chain;
+using Ledger.Core.Protocol;
+using Ledger.Node.Chain;
+using Ledger.Node.Mempool;
+using Ledger.Node.Observability;
+using Ledger.Node.Options;
+using Ledger.Storage;
+using Ledger.Testing;
+using Microsoft.Extensions.Options;
+using NodeMempool = Ledger.Node.Mempool.Mempool;
+
+namespace Ledger.Integration.Tests.ClientLimits;
+
+/// <summary>
+/// The mempool's caps (D29) on a real chain in RocksDB: per signer, in total by count and by bytes,
+/// each with its code while other signers are still admitted; and the round-robin order a proposer takes.
+/// </summary>
+public sealed class MempoolLimitTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "ledger-mempool-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly TestLedger _ledger = new();
+    private readonly NodeChain _chain;
+
+    public MempoolLimitTests()
+    {
+        _chain = new NodeChain(RocksDbChainStore.Open(_directory), _ledger.Genesis, new SignatureCache(capacity: 1_000));
+    }
+
+    [Fact]
+    public void A_signer_at_its_cap_is_refused_with_its_own_code_while_others_are_admitted()
+    {
+        var mempool = Mempool(new NodeOptions { MempoolTransactionsPerSignerMax = 3, MempoolTransactionsMax = 100 });
+        for (var i = 0; i < 3; i++)
+        {
+            Admitted(mempool.Admit(Methodology($"M-{i}")));
+        }
+
+        var refused = mempool.Admit(Methodology("M-3"));
+        Assert.Equal(RejectionCode.MempoolSignerFull, refused.Code);
+        Assert.Contains("signer bureau", refused.Message);
+        Assert.Equal(3, mempool.CountOf(TestLedger.Bureau));
+
+        Admitted(mempool.Admit(Registration("org-1")));
+        Admitted(mempool.AdmitFromPeer(Registration("org-2")));
+        Assert.Equal(5, mempool.Count);
+    }
+
+    [Fact]
+    public void The_total_is_capped_by_count_and_by_bytes_with_MEMPOOL_FULL()
+    {
+        var byCount = Mempool(new NodeOptions { MempoolTransactionsPerSignerMax = 10, MempoolTransactionsMax = 2 });
+        Admitted(byCount.Admit(Methodology("M-a")));
+        Admitted(byCount.Admit(Registration("org-a")));
+        Assert.Equal(RejectionCode.MempoolFull, byCount.Admit(Registration("org-b")).Code);
+
+        var first = Methodology("M-b");
+        var second = Registration("org-c");
+        var third = Registration("org-d");
+        var byBytes = Mempool(new NodeOptions
+        {
+            MempoolTransactionsPerSignerMax = 10,
+            MempoolTransactionsMax = 100,
+            MempoolBytesMax = first.CalculateSize() + second.CalculateSize() + 1,
+        });
+        Admitted(byBytes.Admit(first));
+        Admitted(byBytes.Admit(second));
+        Assert.Equal(RejectionCode.MempoolFull, byBytes.Admit(third).Code);
+    }
+
+    [Fact]
+    public void A_commit_gives_the_signer_its_places_back()
+    {
+        var mempool = Mempool(new NodeOptions { MempoolTransactionsPerSignerMax = 2, MempoolTransactionsMax = 100 });
+        Admitted(mempool.Admit(Methodology("M-1")));
+        Admitted(mempool.Admit(Methodology("M-2")));
+        Assert.Equal(RejectionCode.MempoolSignerFull, mempool.Admit(Methodology("M-3")).Code);
+
+        CommitWhatWaits(mempool);
+        Assert.Equal(0, mempool.CountOf(TestLedger.Bureau));
+        Admitted(mempool.Admit(Methodology("M-3")));
+    }
+
+    [Fact]
+    public void A_proposer_takes_one_transaction_per_signer_in_turn()
+    {
+        var mempool = Mempool(new NodeOptions { MempoolTransactionsPerSignerMax = 100, MempoolTransactionsMax = 100, BlockTransactionsMax = 4 });
+        var flood = Enumerable.Range(0, 6).Select(i => Methodology($"M-{i}")).ToList();
+        foreach (var envelope in flood)
+        {
+            Admitted(mempool.Admit(envelope));
+        }
+
+        var late = Registration("org-late");
+        Admitted(mempool.Admit(late));
+
+        var candidates = mempool.BlockCandidates();
+        Assert.Equal(4, candidates.Count);
+        Assert.Equal([TestLedger.Bureau, TestLedger.Operator, TestLedger.Bureau, TestLedger.Bureau], candidates.Select(c => c.Signer));
+        Assert.Equal(late, candidates[1].Envelope);
+        Assert.Equal(flood.Take(3), [candidates[0].Envelope, candidates[2].Envelope, candidates[3].Envelope]);
+    }
+
+    [Fact]
+    public void Round_robin_keeps_each_signers_order_and_takes_signers_by_their_oldest_transaction()
+    {
+        var arrival = new[] { "a", "a", "a", "b", "c", "a", "c", "b" }.Select((signer, i) => Pending(signer, i)).ToList();
+        var order = NodeMempool.RoundRobinBySigner(arrival, int.MaxValue);
+        Assert.Equal(["a0", "b3", "c4", "a1", "b7", "c6", "a2", "a5"], order.Select(p => p.Id));
+        Assert.Equal(["a0", "b3", "c4"], NodeMempool.RoundRobinBySigner(arrival, 3).Select(p => p.Id));
+        Assert.Empty(NodeMempool.RoundRobinBySigner([], 10));
+    }
+
+    public void Dispose()
+    {
+        _chain.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static NodeMempool.Pending Pending(string signer, int index) => new($"{signer}{index}", new byte[32], new Envelope(), signer, 100);
+
+    private static void Admitted(SubmitReply reply) =>
+        Assert.True(reply.Code == RejectionCode.Unspecified, $"expected admission, got {reply.Code}: {reply.Message}");
+
+    private Envelope Methodology(string id) => _ledger.Sign(TestLedger.Bureau, Bodies.FileMethodology(id));
+
+    private Envelope Registration(string id) => _ledger.Sign(TestLedger.Operator, Bodies.Register(id, TestKeys.For(id), Role.Trader));
+
+    private NodeMempool Mempool(NodeOptions options) =>
+        new(_chain, new TransactionTracker(_chain), new ManualClock(), new NodeMetrics(new TestMeters()), Options.Create(options));
+
+    /// <summary>Commits what the proposer takes, as a solo validator would.</summary>
+    private void CommitWhatWaits(NodeMempool mempool)
+    {
+        var head = _chain.Head;
+        var validator = TestLedger.ValidatorIds[0];
+        var (block, leftOut) = Blocks.Propose(_chain.Machine, _chain.State, head, mempool.BlockCandidates().Select(c => c.Envelope), _ledger.Genesis.GenesisTimeMs + 1_000, validator, null);
+        Assert.Empty(leftOut);
+        var certificate = CommitCertificates.Create(block.Block.Header.Height, 0, block.HeaderHash);
+        foreach (var id in TestLedger.ValidatorIds)
+        {
+            CommitCertificates.AddSignature(certificate, TestLedger.ChainId, id, TestKeys.For(id));
+        }
+
+        _chain.Commit(block, certificate);
+    }
+
+    private sealed class TestMeters : IMeterFactory
+    {
+        public Meter Create(MeterOptions options) => new(options);
+
+        public void Dispose()
+        {
+        }
+    }
+}
