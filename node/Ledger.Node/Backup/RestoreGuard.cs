@@ -27,6 +27,17 @@ public static class RestoreGuard
         checkpoint.DeleteConsensus(Consensus.RocksDbSignerStore.Key);
     }
 
+    /// <summary>A sole validator has no peers to learn from whether it signed blocks above the backup; the operator must decide.</summary>
+    public static void RefuseSoleValidator(RocksDbChainStore store)
+    {
+        if (BackupHeight(store) is { } height)
+        {
+            throw new InvalidOperationException(
+                $"the data directory {store.Directory} was restored from a backup of height {height}; a sole validator cannot learn from peers whether it signed blocks above it, and signing them again would fork the chain. " +
+                "If the lost directory never committed above that height (or the network's operators accept the fork), run `ledger backup release --data <dir>` and start again");
+        }
+    }
+
     /// <summary>Synced: a guard released stays released.</summary>
     public static void Release(RocksDbChainStore store) => store.DeleteConsensus(Key);
 }
