@@ -44,6 +44,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public string DataDirectory => Path.Combine(Directory, "data");
 
+    /// <summary>The loopback Admin service (backups), when the node was started with one.</summary>
+    public Uri? AdminUrl { get; private set; }
+
     public Genesis Genesis { get; private set; } = new();
 
     /// <summary>What the process printed, for a failing test's message.</summary>
@@ -62,7 +65,7 @@ public sealed class NodeProcess : IAsyncDisposable
     /// A network of count validators of equal power (node-0 … node-n), each its own process with a
     /// full mesh of peers, started together; returns when every node answers.
     /// </summary>
-    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count)
+    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count, bool admin = false)
     {
         var ids = Enumerable.Range(0, count).Select(i => $"node-{i}").ToArray();
         var root = Path.Combine(Path.GetTempPath(), "ledger-net-" + Guid.NewGuid().ToString("N")[..12]);
@@ -74,10 +77,11 @@ public sealed class NodeProcess : IAsyncDisposable
         {
             System.IO.Directory.CreateDirectory(node.Directory);
             node.Genesis = genesis;
+            node.AdminUrl = admin ? new Uri($"http://127.0.0.1:{FreePort()}") : null;
             var peers = string.Join(",", nodes.Where(n => n != node).Select(n => $$"""{ "ValidatorId": "{{n.NodeId}}", "Url": "{{n.Url}}" }"""));
             node.WriteFiles(genesis, $$"""
                 "TimeoutProposeMs": 400, "TimeoutPrevoteMs": 200, "TimeoutPrecommitMs": 200, "TimeoutDeltaMs": 100,
-                "Peers": [ {{peers}} ]
+                "Peers": [ {{peers}} ]{{node.AdminSetting}}
                 """);
         }
 
@@ -99,7 +103,7 @@ public sealed class NodeProcess : IAsyncDisposable
         return nodes;
     }
 
-    public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50, bool metrics = false)
+    public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50, bool metrics = false, bool admin = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "ledger-it-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
@@ -110,7 +114,8 @@ public sealed class NodeProcess : IAsyncDisposable
         node.Genesis.Validators.Add(new Validator { ValidatorId = ValidatorId, PublicKey = TestKeys.For(ValidatorId).ToPublicKey(), Power = 1 });
         node.MetricsUrl = metrics ? new Uri($"http://127.0.0.1:{FreePort()}/metrics") : null;
         var metricsSetting = node.MetricsUrl is null ? "" : $", \"MetricsListenUrl\": \"http://127.0.0.1:{node.MetricsUrl.Port}\"";
-        node.WriteFiles(node.Genesis, $"\"BlockIntervalMs\": {blockIntervalMs}{metricsSetting}");
+        node.AdminUrl = admin ? new Uri($"http://127.0.0.1:{FreePort()}") : null;
+        node.WriteFiles(node.Genesis, $"\"BlockIntervalMs\": {blockIntervalMs}{metricsSetting}{node.AdminSetting}");
         await node.StartAgainAsync();
         return node;
     }
@@ -149,6 +154,22 @@ public sealed class NodeProcess : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+    }
+
+    /// <summary>The exit code of a node that stops by itself within the time (a node that stays up fails the test).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        try
+        {
+            await _process!.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"node {NodeId} did not stop within {within.TotalSeconds} s:\n{Log}");
+        }
+
+        return _process.ExitCode;
     }
 
     /// <summary>A graceful stop (SIGTERM), as an operator's Ctrl-C.</summary>
@@ -198,6 +219,8 @@ public sealed class NodeProcess : IAsyncDisposable
             }
         }
     }
+
+    private string AdminSetting => AdminUrl is null ? "" : $", \"AdminListenUrl\": \"http://127.0.0.1:{AdminUrl.Port}\"";
 
     private void WriteFiles(Genesis genesis, string extraSettings)
     {
