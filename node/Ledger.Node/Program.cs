@@ -117,7 +117,7 @@ if (metricsListen is not null)
 }
 
 // Open the chain before serving, so a bad data directory or genesis stops the start with its reason.
-var chain = app.Services.GetRequiredService<NodeChain>();
+var chain = StorageFault.OpenOrExit(app.Services.GetRequiredService<NodeChain>, options.DataDirectory);
 app.Services.GetRequiredService<Mempool>();
 app.Services.GetRequiredService<SigningKey>();
 app.Services.GetRequiredService<IConsensusEngine>();

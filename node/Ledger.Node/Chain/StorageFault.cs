@@ -40,4 +40,20 @@ public static class StorageFault
 
         return null;
     }
+
+    /// <summary>At start (nothing served yet): a data directory on a full or read-only disk ends the process with the same line and code.</summary>
+    public static T OpenOrExit<T>(Func<T> open, string dataDirectory)
+    {
+        try
+        {
+            return open();
+        }
+        catch (Exception exception) when (Describe(exception) is { } fault)
+        {
+            // Written directly: the console logger's queue would not be flushed before Exit.
+            Console.Error.WriteLine($"{fault}: {Path.GetFullPath(dataDirectory)}: {exception.Message}; stopping the node");
+            Environment.Exit(ExitCode);
+            throw;
+        }
+    }
 }
