@@ -52,6 +52,7 @@ public sealed class BackupTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(Convert.ToHexStringLower(manifest.StateRoot.Span), verified.StateRoot);
         var refused = await Assert.ThrowsAsync<ArgumentException>(() => BackupCommand.WriteAsync(_nodes[1].AdminUrl!, _backup, CancellationToken.None));
         Assert.Contains("not empty", refused.Message);
+        await AssertNoAdminOnTheApiPort(_nodes[1]);
 
         // (1) node-3's disk is lost; it comes back from node-1's backup.
         await _nodes[3].KillAsync();
@@ -61,6 +62,10 @@ public sealed class BackupTests(ITestOutputHelper output) : IAsyncLifetime
         await _nodes[3].StartAgainAsync();
         await WaitUntil(() => Task.FromResult(_nodes[3].Log.Contains("signing again")), "the restored validator is past its peers' head and signs again");
         Assert.Contains("Restored from a backup of height", _nodes[3].Log);
+        foreach (var line in _nodes[3].Log.Split('\n').Where(l => l.Contains("Restored", StringComparison.Ordinal) || l.Contains("Peers are at", StringComparison.Ordinal) || l.Contains("signing again", StringComparison.Ordinal)))
+        {
+            output.WriteLine(line);
+        }
         ulong signsFrom;
         await using (var restored = Participants.Client(_nodes[3]))
         {
@@ -100,6 +105,19 @@ public sealed class BackupTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Single(roots.Distinct());
+    }
+
+    /// <summary>The client API's port does not serve the Admin service, whatever the request says.</summary>
+    private static async Task AssertNoAdminOnTheApiPort(NodeProcess node)
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(node.Url);
+        var admin = new Admin.AdminClient(channel);
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+        {
+            using var call = admin.Backup(new BackupRequest());
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        });
+        Assert.Equal(Grpc.Core.StatusCode.Unimplemented, refused.StatusCode);
     }
 
     /// <summary>FileMethodology transactions from the bureau, one after another, until cancelled; returns how many committed.</summary>
@@ -196,4 +214,27 @@ public sealed class BackupTests(ITestOutputHelper output) : IAsyncLifetime
             await Task.Delay(100);
         }
     }
+}
+
+/// <summary>D31: the node refuses an admin listener that other machines could reach.</summary>
+public sealed class AdminEndpointTests
+{
+    [Theory]
+    [InlineData("http://0.0.0.0:9201")]
+    [InlineData("http://10.1.2.3:9201")]
+    [InlineData("http://[::]:9201")]
+    [InlineData("http://localhost:9201")]
+    [InlineData("http://127.0.0.1")]
+    [InlineData("https://127.0.0.1:9201")]
+    public void The_admin_listener_must_be_a_loopback_address(string url)
+    {
+        var refused = Assert.Throws<InvalidOperationException>(() => Ledger.Node.Backup.AdminEndpoint.Parse(url));
+        Assert.Contains("Node:AdminListenUrl", refused.Message);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9201", 9201)]
+    [InlineData("http://[::1]:9202", 9202)]
+    public void A_loopback_admin_listener_is_accepted(string url, int port) =>
+        Assert.Equal(port, Ledger.Node.Backup.AdminEndpoint.Parse(url)!.Port);
 }
