@@ -50,9 +50,21 @@ public sealed class BackupTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(verified.Verified, verified.Problem);
         Assert.Equal(manifest.Height, verified.Heights);
         Assert.Equal(Convert.ToHexStringLower(manifest.StateRoot.Span), verified.StateRoot);
+        using (var copy = Ledger.Storage.RocksDbChainStore.OpenReadOnly(_backup))
+        {
+            Assert.Equal(manifest.Height, Ledger.Node.Backup.RestoreGuard.BackupHeight(copy));
+            Assert.Null(copy.GetConsensus(Ledger.Node.Consensus.RocksDbSignerStore.Key));
+        }
+
         var refused = await Assert.ThrowsAsync<ArgumentException>(() => BackupCommand.WriteAsync(_nodes[1].AdminUrl!, _backup, CancellationToken.None));
         Assert.Contains("not empty", refused.Message);
         await AssertNoAdminOnTheApiPort(_nodes[1]);
+        var (code, printed) = await RunLedger(["backup", "--admin", _nodes[0].AdminUrl!.ToString(), "--out", _backup + "-cli"]);
+        Directory.Delete(_backup + "-cli", recursive: true);
+        Assert.True(code == 0, printed);
+        Assert.Matches("^backup of height [0-9]+ ", printed);
+        (code, printed) = await RunLedger(["backup", "--admin", _nodes[0].AdminUrl!.ToString(), "--out", _backup]);
+        Assert.True(code == 2, printed);
 
         // (1) node-3's disk is lost; it comes back from node-1's backup.
         await _nodes[3].KillAsync();
@@ -105,6 +117,15 @@ public sealed class BackupTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Single(roots.Distinct());
+    }
+
+    /// <summary>`ledger …` in this process; the exit code and what it printed.</summary>
+    private static async Task<(int Code, string Printed)> RunLedger(string[] args)
+    {
+        var output = new StringWriter();
+        var parsed = new System.CommandLine.RootCommand { BackupCommand.Create() }.Parse(args);
+        var code = await parsed.InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = output });
+        return (code, output.ToString());
     }
 
     /// <summary>The client API's port does not serve the Admin service, whatever the request says.</summary>

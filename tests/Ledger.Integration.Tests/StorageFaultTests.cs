@@ -109,77 +109,77 @@ public sealed class StorageFaultTests : IDisposable
         Assert.Equal(fault, StorageFault.Describe(new InvalidOperationException("commit failed", new IOException(message))));
         Assert.Null(StorageFault.Describe(new InvalidOperationException(message)));
     }
+}
 
-    /// <summary>A node's parts as Program.cs wires them, in this process, without the gRPC server.</summary>
-    private sealed class InProcessNode : IAsyncDisposable
+/// <summary>A node's parts as Program.cs wires them, in this process, without the gRPC server.</summary>
+internal sealed class InProcessNode : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public InProcessNode(string directory, Genesis genesis)
     {
-        private readonly ServiceProvider _services;
-
-        public InProcessNode(string directory, Genesis genesis)
-        {
-            _services = new ServiceCollection().AddMetrics().AddLogging(l => l.AddProvider(new LineCollector(Lines))).BuildServiceProvider();
-            var options = Microsoft.Extensions.Options.Options.Create(new NodeOptions { NodeId = NodeProcess.ValidatorId, DataDirectory = directory, BlockIntervalMs = 10 });
-            var metrics = new NodeMetrics(_services.GetRequiredService<IMeterFactory>());
-            var logs = _services.GetRequiredService<ILoggerFactory>();
-            Store = RocksDbChainStore.Open(directory);
-            Chain = new NodeChain(Store, genesis, new SignatureCache(capacity: 1_000));
-            Mempool = new Ledger.Node.Mempool.Mempool(Chain, new TransactionTracker(Chain), TimeProvider.System, metrics, options);
-            var solo = new SoloConsensus(Chain, Mempool, TestKeys.For(NodeProcess.ValidatorId), TimeProvider.System, metrics, options, logs.CreateLogger<SoloConsensus>());
-            Host = new ConsensusHost(solo, Lifetime, options, logs.CreateLogger<ConsensusHost>());
-        }
-
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public RocksDbChainStore Store { get; }
-
-        public NodeChain Chain { get; }
-
-        public Ledger.Node.Mempool.Mempool Mempool { get; }
-
-        public ConsensusHost Host { get; }
-
-        public StoppingLifetime Lifetime { get; } = new();
-
-        public async ValueTask DisposeAsync()
-        {
-            Host.Dispose();
-            Chain.Dispose();
-            await _services.DisposeAsync();
-        }
+        _services = new ServiceCollection().AddMetrics().AddLogging(l => l.AddProvider(new LineCollector(Lines))).BuildServiceProvider();
+        var options = Microsoft.Extensions.Options.Options.Create(new NodeOptions { NodeId = NodeProcess.ValidatorId, DataDirectory = directory, BlockIntervalMs = 10 });
+        var metrics = new NodeMetrics(_services.GetRequiredService<IMeterFactory>());
+        var logs = _services.GetRequiredService<ILoggerFactory>();
+        Store = RocksDbChainStore.Open(directory);
+        Chain = new NodeChain(Store, genesis, new SignatureCache(capacity: 1_000));
+        Mempool = new Ledger.Node.Mempool.Mempool(Chain, new TransactionTracker(Chain), TimeProvider.System, metrics, options);
+        var solo = new SoloConsensus(Chain, Mempool, TestKeys.For(NodeProcess.ValidatorId), TimeProvider.System, metrics, options, logs.CreateLogger<SoloConsensus>());
+        Host = new ConsensusHost(solo, Lifetime, options, logs.CreateLogger<ConsensusHost>());
     }
 
-    internal sealed class StoppingLifetime : IHostApplicationLifetime
+    public ConcurrentQueue<string> Lines { get; } = new();
+
+    public RocksDbChainStore Store { get; }
+
+    public NodeChain Chain { get; }
+
+    public Ledger.Node.Mempool.Mempool Mempool { get; }
+
+    public ConsensusHost Host { get; }
+
+    public StoppingLifetime Lifetime { get; } = new();
+
+    public async ValueTask DisposeAsync()
     {
-        private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        Host.Dispose();
+        Chain.Dispose();
+        await _services.DisposeAsync();
+    }
+}
 
-        public Task Stopped => _stopped.Task;
+internal sealed class StoppingLifetime : IHostApplicationLifetime
+{
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public CancellationToken ApplicationStarted => CancellationToken.None;
+    public Task Stopped => _stopped.Task;
 
-        public CancellationToken ApplicationStopping => CancellationToken.None;
+    public CancellationToken ApplicationStarted => CancellationToken.None;
 
-        public CancellationToken ApplicationStopped => CancellationToken.None;
+    public CancellationToken ApplicationStopping => CancellationToken.None;
 
-        public void StopApplication() => _stopped.TrySetResult();
+    public CancellationToken ApplicationStopped => CancellationToken.None;
+
+    public void StopApplication() => _stopped.TrySetResult();
+}
+
+internal sealed class LineCollector(ConcurrentQueue<string> lines) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new Collector(lines);
+
+    public void Dispose()
+    {
     }
 
-    private sealed class LineCollector(ConcurrentQueue<string> lines) : ILoggerProvider
+    private sealed class Collector(ConcurrentQueue<string> lines) : ILogger
     {
-        public ILogger CreateLogger(string categoryName) => new Collector(lines);
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
 
-        public void Dispose()
-        {
-        }
+        public bool IsEnabled(LogLevel logLevel) => true;
 
-        private sealed class Collector(ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue(formatter(state, exception));
-        }
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue(formatter(state, exception));
     }
 }
