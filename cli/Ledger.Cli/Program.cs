@@ -8,6 +8,7 @@ var root = new RootCommand("ledger: the Ordos carbon inclusive ledger's tool for
     KeysCommand.Create(),
     EvidenceCommand.Create(),
     VerifyCommand.Create(),
+    BackupCommand.Create(),
     CertCommand.Create(),
     ExportCommand.Create(),
     NetworkCommand.Create(),

@@ -1,6 +1,7 @@
 using System.Net;
 using Ledger.Core.Chain;
 using Ledger.Core.Crypto;
+using Ledger.Node.Backup;
 using Ledger.Node.Chain;
 using Ledger.Node.Consensus;
 using Ledger.Node.Mempool;
@@ -30,6 +31,7 @@ var options = builder.Configuration.GetSection(NodeOptions.Section).Get<NodeOpti
 NodeFile.ResolvePaths(options, Path.GetDirectoryName(nodeFile)!);
 var listen = new Uri(options.ListenUrl);
 Uri? metricsListen = options.MetricsListenUrl.Length == 0 ? null : new Uri(options.MetricsListenUrl);
+var admin = AdminEndpoint.Parse(options.AdminListenUrl);
 
 // One line per event; request-level noise only when asked for in the node file's Logging section.
 builder.Logging.AddSimpleConsole(console =>
@@ -47,6 +49,11 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     {
         // Prometheus scrapes over HTTP/1.1; the client API's port speaks HTTP/2 only.
         kestrel.Listen(IPAddress.Parse(metricsListen.Host), metricsListen.Port, endpoint => endpoint.Protocols = HttpProtocols.Http1);
+    }
+
+    if (admin is not null)
+    {
+        kestrel.Listen(admin.Address, admin.Port, endpoint => endpoint.Protocols = HttpProtocols.Http2);
     }
 });
 builder.Services.AddGrpc(grpc =>
@@ -90,12 +97,21 @@ builder.Services.AddSingleton<IConsensusEngine>(sp => sp.GetRequiredService<Node
     ? sp.GetRequiredService<SoloConsensus>()
     : sp.GetRequiredService<BftConsensus>());
 builder.Services.AddHostedService<ConsensusHost>();
+builder.Services.AddSingleton<BackupMaker>();
+if (admin is not null)
+{
+    builder.Services.AddSingleton(admin);
+}
 
 var app = builder.Build();
 app.MapGrpcService<LedgerService>();
 app.MapGrpcService<PeerService>();
 app.MapGrpcReflectionService();
 app.MapGrpcHealthChecksService();
+if (admin is not null)
+{
+    app.MapGrpcService<AdminService>();
+}
 if (metricsListen is not null)
 {
     // /metrics on the metrics endpoint only.
@@ -103,7 +119,7 @@ if (metricsListen is not null)
 }
 
 // Open the chain before serving, so a bad data directory or genesis stops the start with its reason.
-var chain = app.Services.GetRequiredService<NodeChain>();
+var chain = StorageFault.OpenOrExit(app.Services.GetRequiredService<NodeChain>, options.DataDirectory);
 app.Services.GetRequiredService<Mempool>();
 app.Services.GetRequiredService<SigningKey>();
 app.Services.GetRequiredService<IConsensusEngine>();

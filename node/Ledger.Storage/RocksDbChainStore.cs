@@ -149,6 +149,27 @@ public sealed class RocksDbChainStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// A RocksDB checkpoint of the live directory in directory (which must not exist yet): an openable
+    /// copy as of one moment, so its head, blocks and state agree (each block was one WriteBatch).
+    /// Table files are hard links when directory is on the same file system, so it is cheap.
+    /// </summary>
+    public void Checkpoint(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        ThrowIfReadOnly();
+        try
+        {
+            using var checkpoint = _handle.Db.Checkpoint();
+            // 0: always flush the memtables first, so the copy needs no write-ahead log of the live directory.
+            checkpoint.Save(directory, 0);
+        }
+        catch (RocksDbException e)
+        {
+            throw new StorageException(Directory, $"cannot make a checkpoint in {directory}: {e.Message}", e);
+        }
+    }
+
     /// <summary>Consensus log and signer state (DESIGN §7): opaque to this store.</summary>
     public byte[]? GetConsensus(byte[] key)
     {

@@ -44,6 +44,9 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public string DataDirectory => Path.Combine(Directory, "data");
 
+    /// <summary>The loopback Admin service (backups), when the node was started with one.</summary>
+    public Uri? AdminUrl { get; private set; }
+
     public Genesis Genesis { get; private set; } = new();
 
     /// <summary>What the process printed, for a failing test's message.</summary>
@@ -63,7 +66,7 @@ public sealed class NodeProcess : IAsyncDisposable
     /// full mesh of peers, started together; returns when every node answers.
     /// </summary>
     /// <param name="extraSettings">More node-file settings for every node (JSON members, e.g. limits).</param>
-    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count, string extraSettings = "")
+    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count, string extraSettings = "", bool admin = false)
     {
         var ids = Enumerable.Range(0, count).Select(i => $"node-{i}").ToArray();
         var root = Path.Combine(Path.GetTempPath(), "ledger-net-" + Guid.NewGuid().ToString("N")[..12]);
@@ -75,10 +78,11 @@ public sealed class NodeProcess : IAsyncDisposable
         {
             System.IO.Directory.CreateDirectory(node.Directory);
             node.Genesis = genesis;
+            node.AdminUrl = admin ? new Uri($"http://127.0.0.1:{FreePort()}") : null;
             var peers = string.Join(",", nodes.Where(n => n != node).Select(n => $$"""{ "ValidatorId": "{{n.NodeId}}", "Url": "{{n.Url}}" }"""));
             node.WriteFiles(genesis, $$"""
                 "TimeoutProposeMs": 400, "TimeoutPrevoteMs": 200, "TimeoutPrecommitMs": 200, "TimeoutDeltaMs": 100,
-                "Peers": [ {{peers}} ]{{(extraSettings.Length == 0 ? "" : ", " + extraSettings)}}
+                "Peers": [ {{peers}} ]{{node.AdminSetting}}{{(extraSettings.Length == 0 ? "" : ", " + extraSettings)}}
                 """);
         }
 
@@ -101,7 +105,7 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <param name="extraSettings">More node-file settings (JSON members, e.g. limits).</param>
-    public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50, bool metrics = false, string extraSettings = "")
+    public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50, bool metrics = false, string extraSettings = "", bool admin = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "ledger-it-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
@@ -113,7 +117,8 @@ public sealed class NodeProcess : IAsyncDisposable
         node.MetricsUrl = metrics ? new Uri($"http://127.0.0.1:{FreePort()}/metrics") : null;
         var metricsSetting = node.MetricsUrl is null ? "" : $", \"MetricsListenUrl\": \"http://127.0.0.1:{node.MetricsUrl.Port}\"";
         var extra = extraSettings.Length == 0 ? "" : ", " + extraSettings;
-        node.WriteFiles(node.Genesis, $"\"BlockIntervalMs\": {blockIntervalMs}{metricsSetting}{extra}");
+        node.AdminUrl = admin ? new Uri($"http://127.0.0.1:{FreePort()}") : null;
+        node.WriteFiles(node.Genesis, $"\"BlockIntervalMs\": {blockIntervalMs}{metricsSetting}{node.AdminSetting}{extra}");
         await node.StartAgainAsync();
         return node;
     }
@@ -152,6 +157,22 @@ public sealed class NodeProcess : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+    }
+
+    /// <summary>The exit code of a node that stops by itself within the time (a node that stays up fails the test).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        try
+        {
+            await _process!.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"node {NodeId} did not stop within {within.TotalSeconds} s:\n{Log}");
+        }
+
+        return _process.ExitCode;
     }
 
     /// <summary>A graceful stop (SIGTERM), as an operator's Ctrl-C.</summary>
@@ -201,6 +222,8 @@ public sealed class NodeProcess : IAsyncDisposable
             }
         }
     }
+
+    private string AdminSetting => AdminUrl is null ? "" : $", \"AdminListenUrl\": \"http://127.0.0.1:{AdminUrl.Port}\"";
 
     private void WriteFiles(Genesis genesis, string extraSettings)
     {

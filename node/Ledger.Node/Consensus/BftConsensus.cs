@@ -19,7 +19,7 @@ namespace Ledger.Node.Consensus;
 /// and committing decided blocks. It logs what the state machine decides; the machine never logs.
 /// Before it starts a height it catches up with its peers, so it never votes on a stale head.
 /// </summary>
-public sealed class BftConsensus : IConsensusEngine
+public sealed partial class BftConsensus : IConsensusEngine
 {
     public const int InboxMax = 100_000;
 
@@ -84,6 +84,7 @@ public sealed class BftConsensus : IConsensusEngine
             _logger.LogWarning("Cut a torn record of {Bytes} bytes off the consensus log", _log.TornBytes);
         }
 
+        await FollowAfterRestore(cancellationToken);
         Replay();
         await CatchUp(cancellationToken);
         while (!cancellationToken.IsCancellationRequested)

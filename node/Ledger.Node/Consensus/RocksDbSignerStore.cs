@@ -12,7 +12,7 @@ namespace Ledger.Node.Consensus;
 /// </summary>
 public sealed class RocksDbSignerStore(RocksDbChainStore store) : ISignerStateStore
 {
-    private static readonly byte[] Key = "signer/last"u8.ToArray();
+    public static readonly byte[] Key = "signer/last"u8.ToArray();
 
     public SignerState? Load()
     {

@@ -26,6 +26,7 @@ public sealed class SoloConsensus(
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         RequireSoleValidator();
+        Backup.RestoreGuard.RefuseSoleValidator(chain.Store);
         while (!cancellationToken.IsCancellationRequested)
         {
             var started = await WaitForWork(cancellationToken);

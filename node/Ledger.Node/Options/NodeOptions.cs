@@ -24,6 +24,12 @@ public sealed class NodeOptions
     /// </summary>
     public string MetricsListenUrl { get; set; } = "";
 
+    /// <summary>
+    /// Where the operator's Admin service (backups, D31) listens, e.g. http://127.0.0.1:9201; empty for none.
+    /// Must be a loopback address: the node refuses to start otherwise.
+    /// </summary>
+    public string AdminListenUrl { get; set; } = "";
+
     /// <summary>The RocksDB directory.</summary>
     [Required]
     public string DataDirectory { get; set; } = "";
