@@ -53,7 +53,7 @@ public sealed partial class LedgerClient : IAsyncDisposable, IDisposable
         }
         catch (ArgumentException exception)
         {
-            throw new ArgumentException($"LedgerClientOptions.CaFile: {exception.Message}", nameof(LedgerClientOptions.CaFile), exception);
+            throw new ArgumentException($"LedgerClientOptions.CaFile is not usable: {exception.Message}", nameof(LedgerClientOptions.CaFile), exception);
         }
     }
 

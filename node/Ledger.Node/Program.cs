@@ -133,7 +133,11 @@ app.Lifetime.ApplicationStarted.Register(() =>
         GenesisHash.Format(GenesisHash.Compute(chain.Genesis)),
         address,
         chain.Head.Height);
-    if (!transport.Secure)
+    if (transport.Certificate is { } served)
+    {
+        app.Logger.LogInformation("TLS with certificate {Subject} until {NotAfter:u}; peers need a certificate from {CaFile} naming a current validator", served.Subject, served.NotAfter.ToUniversalTime(), options.Tls.CaFile);
+    }
+    else
     {
         app.Logger.LogWarning("DEVELOPMENT PLAINTEXT (Node:Tls:DevelopmentPlaintext): no TLS, and peers are not authenticated; anyone who reaches {Url} can act as a validator's peer. Never on a real network", address);
     }
