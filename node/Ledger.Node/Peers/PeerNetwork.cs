@@ -26,6 +26,7 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger<PeerNetwork> _logger;
     private readonly List<Task> _senders = [];
+    private readonly HashSet<string> _refusals = [];
 
     public PeerNetwork(IOptions<NodeOptions> options, PeerTransport transport, ILogger<PeerNetwork> logger)
     {
@@ -139,8 +140,6 @@ public sealed class PeerNetwork : IAsyncDisposable
             link.Channel.Dispose();
         }
     }
-
-    private readonly HashSet<string> _refusals = [];
 
     /// <summary>Each distinct reason for refusing a peer's certificate is logged once (a link retries every second).</summary>
     private void RefusedPeer(string validatorId, string reason)
