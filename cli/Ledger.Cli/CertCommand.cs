@@ -134,7 +134,7 @@ public static class CertCommand
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or LedgerClientException or ArgumentException)
         {
-            Console.Error.WriteLine($"ledger cert get: {exception.Message}");
+            Console.Error.WriteLine(NodeConnection.Explain($"ledger cert get: {exception.Message}"));
             return UsageExitCode;
         }
     }

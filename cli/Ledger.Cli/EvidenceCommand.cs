@@ -31,8 +31,13 @@ public static class EvidenceCommand
         }
         catch (RpcException exception)
         {
-            Console.Error.WriteLine($"{node}: {exception.Status.StatusCode}: {exception.Status.Detail}");
+            Console.Error.WriteLine(NodeConnection.Explain($"{node}: {exception.Status.StatusCode}: {exception.Status.Detail}"));
             return 1;
+        }
+        catch (IOException exception)
+        {
+            Console.Error.WriteLine(exception.Message);
+            return 2;
         }
 
         if (json)

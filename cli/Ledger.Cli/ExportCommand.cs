@@ -92,7 +92,7 @@ public static class ExportCommand
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or StorageException or RocksDbSharp.RocksDbException or RpcException or InvalidProtocolBufferException)
         {
-            Console.Error.WriteLine($"ledger export: {exception.Message}");
+            Console.Error.WriteLine(NodeConnection.Explain($"ledger export: {exception.Message}"));
             return FailedExitCode;
         }
     }

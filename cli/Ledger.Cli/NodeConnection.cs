@@ -25,16 +25,34 @@ public static class NodeConnection
         new() { Endpoint = node, CaFile = TrustedCa(node, ca) ?? string.Empty };
 
     /// <summary>A gRPC channel to node, trusting ca when the node speaks https.</summary>
-    /// <exception cref="ArgumentException">The CA file cannot be read.</exception>
+    /// <exception cref="IOException">The CA file cannot be read.</exception>
     public static GrpcChannel Channel(Uri node, FileInfo? ca, int receiveBytesMax = 4 * 1024 * 1024)
     {
         var path = TrustedCa(node, ca);
         return GrpcChannel.ForAddress(node, new GrpcChannelOptions
         {
             MaxReceiveMessageSize = receiveBytesMax,
-            HttpHandler = path is null ? null : NetworkTrust.CreateHandler(NetworkTrust.ReadCaFile(path)),
+            HttpHandler = path is null ? null : NetworkTrust.CreateHandler(ReadCa(path)),
             DisposeHttpClient = path is not null,
         });
+    }
+
+    /// <summary>A node's error, with a hint when TLS refused the node's certificate.</summary>
+    public static string Explain(string message) =>
+        message.Contains("SSL connection could not be established", StringComparison.Ordinal)
+            ? message + $" (an https node's certificate must chain to the network CA: give it with --ca FILE or ${CaVariable})"
+            : message;
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2Collection ReadCa(string path)
+    {
+        try
+        {
+            return NetworkTrust.ReadCaFile(path);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new IOException("--ca: " + exception.Message.Replace(" (Parameter 'path')", string.Empty, StringComparison.Ordinal), exception);
+        }
     }
 
     private static string? TrustedCa(Uri node, FileInfo? ca) => node.Scheme == "https" && ca is not null ? ca.FullName : null;

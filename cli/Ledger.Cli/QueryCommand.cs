@@ -114,7 +114,7 @@ public static class QueryCommand
         }
         catch (Exception exception) when (exception is RpcException or LedgerClientException)
         {
-            await error.WriteLineAsync($"{node}: {exception.Message}");
+            await error.WriteLineAsync(NodeConnection.Explain($"{node}: {exception.Message}"));
             return NotFoundExitCode;
         }
     }

@@ -62,12 +62,12 @@ public static class StatusCommand
         }
         catch (RpcException exception)
         {
-            Console.Error.WriteLine($"{node}: {exception.Status.StatusCode}: {exception.Status.Detail}");
+            Console.Error.WriteLine(NodeConnection.Explain($"{node}: {exception.Status.StatusCode}: {exception.Status.Detail}"));
             return 1;
         }
-        catch (ArgumentException exception)
+        catch (IOException exception)
         {
-            Console.Error.WriteLine($"--ca: {exception.Message}");
+            Console.Error.WriteLine(exception.Message);
             return 2;
         }
 

@@ -371,7 +371,7 @@ public static class TxCommand
 
     private static string NodeMessage(Uri? node, Exception exception) => exception switch
     {
-        LedgerClientException client => $"node {node}: {client.StatusCode}: {client.Detail}",
+        LedgerClientException client => NodeConnection.Explain($"node {node}: {client.StatusCode}: {client.Detail}"),
         _ => exception.Message,
     };
 

@@ -159,7 +159,7 @@ public static class VerifyCommand
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or StorageException or RocksDbSharp.RocksDbException or RpcException or InvalidProtocolBufferException)
         {
-            Console.Error.WriteLine($"ledger verify: {exception.Message}");
+            Console.Error.WriteLine(NodeConnection.Explain($"ledger verify: {exception.Message}"));
             return UsageExitCode;
         }
     }

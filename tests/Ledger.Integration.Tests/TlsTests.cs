@@ -130,10 +130,11 @@ public sealed class TlsTests(ITestOutputHelper output)
             output.WriteLine(refused.Message);
         }
 
-        // The CLI: --ca on a --node command; without it the same call fails with exit 1.
+        // The CLI: --ca on a --node command; a CA file that is not the node's CA fails (exit 1), an unreadable one is misuse (exit 2).
         Assert.Equal(0, await Cli("status", "--node", node.Url.ToString(), "--ca", node.CaFile!, "--json"));
         Assert.Equal(0, await Cli("query", "methodology", "M-https", "--node", node.Url.ToString(), "--ca", node.CaFile!));
         Assert.Equal(1, await Cli("status", "--node", node.Url.ToString(), "--ca", Path.Combine(Path.GetDirectoryName(node.CaFile)!, DevCertificates.CertificateFileName(NodeProcess.ValidatorId))));
+        Assert.Equal(2, await Cli("status", "--node", node.Url.ToString(), "--ca", Path.Combine(Path.GetDirectoryName(node.CaFile)!, "missing.pem")));
     }
 
     [Fact]
