@@ -8,7 +8,7 @@ using Ledger.Core.Protocol;
 
 // dotnet run --project bench/Ledger.Bench.Load -- [seconds] [clients] [key file] [node URLs...]
 //   or: -- scenario [records] [in flight] [node URLs...]   (one scenario day, docs/BENCHMARKS.md)
-// Defaults: 30 s, 32 clients, the devnet bureau key, the four devnet nodes. Each client files
+// Defaults: 30 s, 32 clients, the devnet bureau key, the four devnet nodes (https; CA from $LEDGER_CA). Each client files
 // methodologies with SubmitAndWait in a closed loop, spread over the nodes.
 if (args.Length > 0 && args[0] == "scenario")
 {
@@ -19,10 +19,10 @@ if (args.Length > 0 && args[0] == "scenario")
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
 var clientCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 32;
 var keyFile = args.Length > 2 ? args[2] : "network-config/devnet/keys/bureau.insecure.pem";
-var nodes = args.Length > 3 ? args[3..].Select(u => new Uri(u)).ToArray() : Enumerable.Range(7101, 4).Select(p => new Uri($"http://127.0.0.1:{p}")).ToArray();
+var nodes = args.Length > 3 ? args[3..].Select(u => new Uri(u)).ToArray() : Ledger.Bench.Load.BenchNodes.Devnet();
 
 var bureau = new LedgerSigner("bureau", KeyFile.Load(keyFile));
-var clients = nodes.Select(n => new LedgerClient(new LedgerClientOptions { Endpoint = n })).ToArray();
+var clients = nodes.Select(n => new LedgerClient(Ledger.Bench.Load.BenchNodes.Options(n))).ToArray();
 var startHeight = (await clients[0].GetStatusAsync()).Height;
 var latencies = new ConcurrentBag<double>();
 var failures = 0;

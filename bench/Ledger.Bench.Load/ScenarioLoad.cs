@@ -19,14 +19,20 @@ namespace Ledger.Bench.Load;
 /// </summary>
 public static class ScenarioLoad
 {
+    private static LedgerClientOptions WithLongWait(LedgerClientOptions options)
+    {
+        options.SubmitAndWaitTimeout = TimeSpan.FromMinutes(5);
+        return options;
+    }
+
     public static async Task RunAsync(string[] args)
     {
         var records = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         var inFlight = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
-        var nodes = args.Length > 2 ? args[2..].Select(u => new Uri(u)).ToArray() : Enumerable.Range(7101, 4).Select(p => new Uri($"http://127.0.0.1:{p}")).ToArray();
+        var nodes = args.Length > 2 ? args[2..].Select(u => new Uri(u)).ToArray() : BenchNodes.Devnet();
         var bureau = new LedgerSigner("bureau", KeyFile.Load("network-config/devnet/keys/bureau.insecure.pem"));
         var @operator = new LedgerSigner("operator", KeyFile.Load("network-config/devnet/keys/operator.insecure.pem"));
-        var clients = nodes.Select(n => new LedgerClient(new LedgerClientOptions { Endpoint = n, SubmitAndWaitTimeout = TimeSpan.FromMinutes(5) })).ToArray();
+        var clients = nodes.Select(n => new LedgerClient(WithLongWait(BenchNodes.Options(n)))).ToArray();
         var client = clients[0];
         var hash = NetworkHashes.For((await client.GetStatusAsync()).HashAlgorithm);
 

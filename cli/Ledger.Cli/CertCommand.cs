@@ -32,9 +32,9 @@ public static class CertCommand
         result.Command.Name == Name || result.Parent is CommandResult { Command.Name: Name };
 
     /// <summary>The certificate of an approved cancellation, assembled from what node serves.</summary>
-    public static async Task<CancellationCertificate> FetchAsync(Uri node, string cancellationId, CancellationToken cancellation = default)
+    public static async Task<CancellationCertificate> FetchAsync(Uri node, string cancellationId, CancellationToken cancellation = default, FileInfo? ca = null)
     {
-        await using var client = new LedgerClient(new LedgerClientOptions { Endpoint = node });
+        await using var client = new LedgerClient(NodeConnection.ClientOptions(node, ca));
         var record = await client.GetCancellationAsync(cancellationId, cancellation) ?? throw new IOException($"the node knows no cancellation {cancellationId}");
         if (record.Status != CancellationStatus.Approved)
         {
@@ -108,8 +108,9 @@ public static class CertCommand
         var id = new Argument<string>("ID") { Description = "the cancellation id (the request's transaction id in hex)" };
         var node = StatusCommand.NodeOption();
         var output = new Option<FileInfo>("--out") { Description = "the certificate file to write (JSON); FILE.txt gets the readable rendering", Required = true };
-        var command = new Command("get", "fetch the certificate of an approved cancellation from a node") { id, node, output };
-        command.SetAction((result, cancellation) => GetAsync(result.GetValue(id)!, result.GetValue(node)!, result.GetValue(output)!, cancellation));
+        var ca = NodeConnection.CaOption();
+        var command = new Command("get", "fetch the certificate of an approved cancellation from a node") { id, node, ca, output };
+        command.SetAction((result, cancellation) => GetAsync(result.GetValue(id)!, result.GetValue(node)!, result.GetValue(ca), result.GetValue(output)!, cancellation));
         return command;
     }
 
@@ -122,18 +123,18 @@ public static class CertCommand
         return command;
     }
 
-    private static async Task<int> GetAsync(string id, Uri node, FileInfo output, CancellationToken cancellation)
+    private static async Task<int> GetAsync(string id, Uri node, FileInfo? ca, FileInfo output, CancellationToken cancellation)
     {
         try
         {
-            var certificate = await FetchAsync(node, id, cancellation);
+            var certificate = await FetchAsync(node, id, cancellation, ca);
             Write(certificate, output.FullName);
             Console.WriteLine($"wrote {output.FullName} and {output.FullName}.txt");
             return ValidExitCode;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or LedgerClientException or ArgumentException)
         {
-            Console.Error.WriteLine($"ledger cert get: {exception.Message}");
+            Console.Error.WriteLine(NodeConnection.Explain($"ledger cert get: {exception.Message}"));
             return UsageExitCode;
         }
     }

@@ -8,6 +8,8 @@ namespace Ledger.Cli;
 /// <summary>
 /// `ledger devnet [--dir DIR]`: starts every node of network-config/devnet as its own process on
 /// 127.0.0.1, with RocksDB data under DIR, prints each endpoint, and stops them cleanly on Ctrl-C.
+/// On first start it makes a self-signed network CA and a certificate per node under DIR/tls
+/// (D28), so the nodes serve TLS and authenticate each other with mutual TLS.
 /// </summary>
 public static class DevnetCommand
 {
@@ -35,10 +37,12 @@ public static class DevnetCommand
 
         var nodes = network.GetFiles("node-*.json").OrderBy(f => f.Name, StringComparer.Ordinal).Select(Read).ToList();
         dataRoot.Create();
-        var processes = nodes.Select(node => Start(node, dataRoot)).ToList();
+        var tls = Path.Combine(dataRoot.FullName, "tls");
+        var ca = new FileInfo(DevCertificates.Ensure(tls, nodes.Select(n => n.NodeId)));
+        var processes = nodes.Select(node => Start(node, dataRoot, tls)).ToList();
         try
         {
-            if (!await AllServing(nodes, processes, cancellation))
+            if (!await AllServing(nodes, processes, ca, cancellation))
             {
                 return 1;
             }
@@ -49,6 +53,7 @@ public static class DevnetCommand
                 Console.WriteLine($"  {node.NodeId,-20} {node.Url}");
             }
 
+            Console.WriteLine($"network CA: {ca.FullName} (give it as --ca FILE or ${NodeConnection.CaVariable})");
             Console.WriteLine("Ctrl-C stops the network.");
             await Task.WhenAny(Task.Delay(Timeout.Infinite, cancellation), Task.WhenAny(processes.Select(p => p.WaitForExitAsync(CancellationToken.None))));
             return cancellation.IsCancellationRequested ? 0 : 1;
@@ -70,7 +75,7 @@ public static class DevnetCommand
         return new NodeFile(file.FullName, node.GetProperty("NodeId").GetString()!, new Uri(node.GetProperty("ListenUrl").GetString()!));
     }
 
-    private static Process Start(NodeFile node, DirectoryInfo dataRoot)
+    private static Process Start(NodeFile node, DirectoryInfo dataRoot, string tls)
     {
         var nodeDll = Path.Combine(AppContext.BaseDirectory, "Ledger.Node.dll");
         var start = new ProcessStartInfo(DotnetHost())
@@ -79,7 +84,15 @@ public static class DevnetCommand
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { nodeDll, "--node-file", node.Path, $"--Node:DataDirectory={Path.Combine(dataRoot.FullName, node.NodeId)}" })
+        var arguments = new[]
+        {
+            nodeDll, "--node-file", node.Path,
+            $"--Node:DataDirectory={Path.Combine(dataRoot.FullName, node.NodeId)}",
+            $"--Node:Tls:CertificateFile={Path.Combine(tls, DevCertificates.CertificateFileName(node.NodeId))}",
+            $"--Node:Tls:KeyFile={Path.Combine(tls, DevCertificates.KeyFileName(node.NodeId))}",
+            $"--Node:Tls:CaFile={Path.Combine(tls, DevCertificates.CaFileName)}",
+        };
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -92,7 +105,7 @@ public static class DevnetCommand
         return process;
     }
 
-    private static async Task<bool> AllServing(IReadOnlyList<NodeFile> nodes, IReadOnlyList<Process> processes, CancellationToken cancellation)
+    private static async Task<bool> AllServing(IReadOnlyList<NodeFile> nodes, IReadOnlyList<Process> processes, FileInfo ca, CancellationToken cancellation)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         timeout.CancelAfter(StartTimeout);
@@ -108,7 +121,7 @@ public static class DevnetCommand
 
                 try
                 {
-                    await StatusCommand.FetchAsync(nodes[i].Url, timeout.Token);
+                    await StatusCommand.FetchAsync(nodes[i].Url, ca, timeout.Token);
                     break;
                 }
                 catch (Grpc.Core.RpcException)

@@ -15,23 +15,29 @@ public static class EvidenceCommand
     {
         var node = StatusCommand.NodeOption();
         var json = new Option<bool>("--json") { Description = "print JSON for scripts" };
-        var command = new Command("evidence", "show validators caught signing two conflicting votes") { node, json };
-        command.SetAction((result, cancellation) => Show(result.GetValue(node)!, result.GetValue(json), cancellation));
+        var ca = NodeConnection.CaOption();
+        var command = new Command("evidence", "show validators caught signing two conflicting votes") { node, ca, json };
+        command.SetAction((result, cancellation) => Show(result.GetValue(node)!, result.GetValue(ca), result.GetValue(json), cancellation));
         return command;
     }
 
-    private static async Task<int> Show(Uri node, bool json, CancellationToken cancellation)
+    private static async Task<int> Show(Uri node, FileInfo? ca, bool json, CancellationToken cancellation)
     {
         EvidenceList evidence;
         try
         {
-            using var channel = GrpcChannel.ForAddress(node);
+            using var channel = NodeConnection.Channel(node, ca);
             evidence = await new ProtocolLedger.LedgerClient(channel).ListEvidenceAsync(new ListEvidenceRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellation);
         }
         catch (RpcException exception)
         {
-            Console.Error.WriteLine($"{node}: {exception.Status.StatusCode}: {exception.Status.Detail}");
+            Console.Error.WriteLine(NodeConnection.Explain($"{node}: {exception.Status.StatusCode}: {exception.Status.Detail}"));
             return 1;
+        }
+        catch (IOException exception)
+        {
+            Console.Error.WriteLine(exception.Message);
+            return 2;
         }
 
         if (json)

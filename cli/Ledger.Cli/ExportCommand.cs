@@ -26,9 +26,9 @@ public static class ExportCommand
 
     /// <summary>Reads and writes one export; the outcome line on success, or throws what ExecuteAsync reports.</summary>
     public static async Task<string> ExportAsync(
-        ExportKind kind, Uri? node, string? data, ExportFormat format, string? outFile, bool allCancellations, CancellationToken cancellation)
+        ExportKind kind, Uri? node, string? data, ExportFormat format, string? outFile, bool allCancellations, CancellationToken cancellation, FileInfo? ca = null)
     {
-        var snapshot = data is not null ? ExportSources.ReadData(data, kind) : await ExportSources.ReadNodeAsync(node!, kind, cancellation);
+        var snapshot = data is not null ? ExportSources.ReadData(data, kind) : await ExportSources.ReadNodeAsync(node!, kind, cancellation, ca);
         var bytes = ExportDocument.Render(snapshot, kind, format, allCancellations);
         if (outFile is null)
         {
@@ -54,7 +54,8 @@ public static class ExportCommand
         var format = new Option<string>("--format") { Description = "csv (UTF-8 with BOM, for spreadsheets) or json", Required = true };
         format.AcceptOnlyFromAmong("csv", "json");
         var output = new Option<FileInfo>("--out") { Description = "the file to write (replaced whole); standard output when left out" };
-        var command = new Command(name, description) { node, data, format, output };
+        var ca = NodeConnection.CaOption();
+        var command = new Command(name, description) { node, ca, data, format, output };
         var all = new Option<bool>("--all") { Description = "every cancellation, pending and declined too (see the status column)" };
         if (kind == ExportKind.Cancellations)
         {
@@ -64,6 +65,7 @@ public static class ExportCommand
         command.SetAction((result, cancellation) => ExecuteAsync(
             kind,
             result.GetValue(node),
+            result.GetValue(ca),
             result.GetValue(data),
             result.GetValue(format) == "csv" ? ExportFormat.Csv : ExportFormat.Json,
             result.GetValue(output),
@@ -73,7 +75,7 @@ public static class ExportCommand
     }
 
     private static async Task<int> ExecuteAsync(
-        ExportKind kind, Uri? node, DirectoryInfo? data, ExportFormat format, FileInfo? output, bool all, CancellationToken cancellation)
+        ExportKind kind, Uri? node, FileInfo? ca, DirectoryInfo? data, ExportFormat format, FileInfo? output, bool all, CancellationToken cancellation)
     {
         if ((data is null) == (node is null))
         {
@@ -83,14 +85,14 @@ public static class ExportCommand
 
         try
         {
-            var outcome = await ExportAsync(kind, node, data?.FullName, format, output?.FullName, all, cancellation);
+            var outcome = await ExportAsync(kind, node, data?.FullName, format, output?.FullName, all, cancellation, ca);
             // With the export on standard output, the outcome goes to stderr so the data stays clean.
             (output is null ? Console.Error : Console.Out).WriteLine(outcome);
             return ExportedExitCode;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or StorageException or RocksDbSharp.RocksDbException or RpcException or InvalidProtocolBufferException)
         {
-            Console.Error.WriteLine($"ledger export: {exception.Message}");
+            Console.Error.WriteLine(NodeConnection.Explain($"ledger export: {exception.Message}"));
             return FailedExitCode;
         }
     }

@@ -90,9 +90,9 @@ public static class ExportSources
     }
 
     /// <summary>Pages through a node's List calls; every page must come from the same height, or the export starts again.</summary>
-    public static async Task<ExportSnapshot> ReadNodeAsync(Uri node, ExportKind kind, CancellationToken cancellation)
+    public static async Task<ExportSnapshot> ReadNodeAsync(Uri node, ExportKind kind, CancellationToken cancellation, FileInfo? ca = null)
     {
-        using var channel = GrpcChannel.ForAddress(node, new GrpcChannelOptions { MaxReceiveMessageSize = LedgerClientOptions.MessageBytesMaxDefault });
+        using var channel = NodeConnection.Channel(node, ca, LedgerClientOptions.MessageBytesMaxDefault);
         return await ReadPagesAsync(new NodePages(new ProtocolLedger.LedgerClient(channel)), kind, cancellation);
     }
 

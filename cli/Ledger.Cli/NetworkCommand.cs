@@ -46,6 +46,11 @@ public static class NetworkCommand
         }
 
         var files = config.NodeFiles.Prepend(new KeyValuePair<string, string>(NetworkConfig.GenesisFileName, config.GenesisJson())).ToList();
+        if (config.CaPem is { } caPem)
+        {
+            files.Add(new KeyValuePair<string, string>(NetworkConfig.CaFileName, caPem));
+        }
+
         var existing = files.Select(f => Path.Combine(output.FullName, f.Key)).Where(File.Exists).ToList();
         if (existing.Count > 0 && !force)
         {
@@ -56,6 +61,7 @@ public static class NetworkCommand
         output.Create();
         foreach (var (name, text) in files)
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(output.FullName, name))!);
             File.WriteAllText(Path.Combine(output.FullName, name), text);
         }
 
@@ -66,6 +72,8 @@ public static class NetworkCommand
         Console.WriteLine("  1. checks `ledger network show --genesis genesis.json` prints the same genesis hash,");
         Console.WriteLine("     confirmed with the others by a channel other than the one that carried the file;");
         Console.WriteLine("  2. puts its node's PRIVATE key at the node file's KeyFile (keys/<validator>.pem), on its own machine;");
+        Console.WriteLine("     unless the plan says developmentPlaintext: its TLS certificate and key at tls/<validator>.pem and");
+        Console.WriteLine($"     tls/<validator>.key.pem (common name = validator id, naming its address's host, signed by the network CA){(config.CaPem is null ? ", and the network CA at tls/ca.pem" : "")};");
         Console.WriteLine("  3. starts: dotnet Ledger.Node.dll --node-file node-<validator>.json");
         return 0;
     }

@@ -26,6 +26,16 @@ public sealed class NetworkPlan
     public string GenesisTime { get; set; } = "";
 
     public List<PlanOrganisation> Organisations { get; set; } = [];
+
+    /// <summary>
+    /// The network CA certificate (PEM, public), relative to the plan: copied to tls/ca.pem beside
+    /// the node files, for every node and client to trust (D28). Optional: else each organisation
+    /// puts it there.
+    /// </summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>Plaintext http between the nodes, without TLS: development only (node files get Tls:DevelopmentPlaintext).</summary>
+    public bool DevelopmentPlaintext { get; set; }
 }
 
 public sealed class PlanOrganisation
@@ -53,17 +63,20 @@ public sealed class PlanNode
 
     public ulong Power { get; set; } = 10;
 
-    /// <summary>Where the other validators reach this node, e.g. http://10.20.0.5:7101.</summary>
+    /// <summary>Where the other validators reach this node, e.g. https://10.20.0.5:7101 (its certificate must name this host).</summary>
     public string Address { get; set; } = "";
 
     /// <summary>What the node binds; default: the address's IP, or 0.0.0.0 when the address is a host name.</summary>
     public string? ListenUrl { get; set; }
 }
 
-/// <summary>A network's config built from a plan: the genesis and one node file per validator.</summary>
-public sealed record NetworkConfig(Genesis Genesis, IReadOnlyDictionary<string, string> NodeFiles)
+/// <summary>A network's config built from a plan: the genesis, one node file per validator and the network CA if the plan names it.</summary>
+public sealed record NetworkConfig(Genesis Genesis, IReadOnlyDictionary<string, string> NodeFiles, string? CaPem = null)
 {
     public const string GenesisFileName = "genesis.json";
+
+    /// <summary>Where node files expect the network CA (and each node its certificate and key: tls/&lt;validator&gt;.pem and .key.pem).</summary>
+    public const string CaFileName = "tls/ca.pem";
 
     private static readonly JsonSerializerOptions PlanJson = new()
     {
@@ -158,9 +171,16 @@ public sealed record NetworkConfig(Genesis Genesis, IReadOnlyDictionary<string, 
                 }
             }
 
+            var scheme = plan.DevelopmentPlaintext ? "http" : "https";
             if (!Uri.TryCreate(node.Address, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https") || address.IsDefaultPort)
             {
-                problems.Add($"{who}: node.address must be a URL with a port, e.g. http://10.20.0.5:7101, not '{node.Address}'");
+                problems.Add($"{who}: node.address must be a URL with a port, e.g. https://10.20.0.5:7101, not '{node.Address}'");
+            }
+            else if (address.Scheme != scheme)
+            {
+                problems.Add(plan.DevelopmentPlaintext
+                    ? $"{who}: node.address must be http:// with developmentPlaintext, not '{node.Address}'"
+                    : $"{who}: node.address must be https:// (validators talk over mutual TLS); plaintext http only with \"developmentPlaintext\": true, for development");
             }
 
             genesis.Validators.Add(validator);
@@ -172,6 +192,7 @@ public sealed record NetworkConfig(Genesis Genesis, IReadOnlyDictionary<string, 
             problems.AddRange(GenesisValidator.Problems(genesis));
         }
 
+        var caPem = plan.CaFile is { Length: > 0 } caFile ? ReadCa(planDirectory, caFile, problems) : null;
         var urls = nodes.GroupBy(n => n.Address, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key);
         problems.AddRange(urls.Select(url => $"two nodes share the address {url}"));
         if (problems.Count > 0)
@@ -179,8 +200,8 @@ public sealed record NetworkConfig(Genesis Genesis, IReadOnlyDictionary<string, 
             return (null, problems);
         }
 
-        var files = nodes.ToDictionary(n => NodeFileName(n.ValidatorId), n => NodeFile(n, nodes), StringComparer.Ordinal);
-        return (new NetworkConfig(genesis, files), []);
+        var files = nodes.ToDictionary(n => NodeFileName(n.ValidatorId), n => NodeFile(n, nodes, plan.DevelopmentPlaintext), StringComparer.Ordinal);
+        return (new NetworkConfig(genesis, files, caPem), []);
     }
 
     /// <summary>The genesis file: proto3 JSON as docs/PROTOCOL.md §11 gives it.</summary>
@@ -252,7 +273,47 @@ public sealed record NetworkConfig(Genesis Genesis, IReadOnlyDictionary<string, 
         return key;
     }
 
-    private static string NodeFile(PlanNode node, IReadOnlyList<PlanNode> all)
+    /// <summary>The network CA's PEM if it holds certificates and no private key.</summary>
+    private static string? ReadCa(string directory, string file, List<string> problems)
+    {
+        string pem;
+        try
+        {
+            pem = File.ReadAllText(Path.GetFullPath(Path.Combine(directory, file)));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            problems.Add($"caFile: {exception.Message}");
+            return null;
+        }
+
+        if (pem.Contains("PRIVATE KEY", StringComparison.Ordinal))
+        {
+            problems.Add($"caFile: {file} holds a PRIVATE key; send only the CA certificate");
+            return null;
+        }
+
+        var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPem(pem);
+        }
+        catch (System.Security.Cryptography.CryptographicException exception)
+        {
+            problems.Add($"caFile: {file}: {exception.Message}");
+            return null;
+        }
+
+        if (certificates.Count == 0)
+        {
+            problems.Add($"caFile: {file} holds no certificate");
+            return null;
+        }
+
+        return pem;
+    }
+
+    private static string NodeFile(PlanNode node, IReadOnlyList<PlanNode> all, bool plaintext)
     {
         var address = new Uri(node.Address);
         var listen = node.ListenUrl
@@ -267,6 +328,19 @@ public sealed record NetworkConfig(Genesis Genesis, IReadOnlyDictionary<string, 
             json.WriteString("DataDirectory", $"data/{node.ValidatorId}");
             json.WriteString("KeyFile", $"keys/{node.ValidatorId}.pem");
             json.WriteString("GenesisFile", GenesisFileName);
+            json.WriteStartObject("Tls");
+            if (plaintext)
+            {
+                json.WriteBoolean("DevelopmentPlaintext", true);
+            }
+            else
+            {
+                json.WriteString("CertificateFile", $"tls/{node.ValidatorId}.pem");
+                json.WriteString("KeyFile", $"tls/{node.ValidatorId}.key.pem");
+                json.WriteString("CaFile", CaFileName);
+            }
+
+            json.WriteEndObject();
             json.WriteStartArray("Peers");
             foreach (var peer in all.Where(p => p != node))
             {

@@ -71,7 +71,8 @@ public static class QueryCommand
     private static void Add(Command parent, string name, string description, IReadOnlyList<Symbol> symbols, Read read)
     {
         var node = StatusCommand.NodeOption();
-        var command = new Command(name, description) { node };
+        var ca = NodeConnection.CaOption();
+        var command = new Command(name, description) { node, ca };
         foreach (var symbol in symbols)
         {
             switch (symbol)
@@ -85,17 +86,17 @@ public static class QueryCommand
             }
         }
 
-        command.SetAction((result, cancellation) => RunAsync(result, result.GetValue(node)!, read, cancellation));
+        command.SetAction((result, cancellation) => RunAsync(result, result.GetValue(node)!, result.GetValue(ca), read, cancellation));
         parent.Subcommands.Add(command);
     }
 
-    private static async Task<int> RunAsync(ParseResult result, Uri node, Read read, CancellationToken cancellation)
+    private static async Task<int> RunAsync(ParseResult result, Uri node, FileInfo? ca, Read read, CancellationToken cancellation)
     {
         var output = result.InvocationConfiguration.Output;
         var error = result.InvocationConfiguration.Error;
         try
         {
-            await using var client = new LedgerClient(new LedgerClientOptions { Endpoint = node });
+            await using var client = new LedgerClient(NodeConnection.ClientOptions(node, ca));
             var found = await read(client, result, cancellation);
             if (found is null)
             {
@@ -113,7 +114,7 @@ public static class QueryCommand
         }
         catch (Exception exception) when (exception is RpcException or LedgerClientException)
         {
-            await error.WriteLineAsync($"{node}: {exception.Message}");
+            await error.WriteLineAsync(NodeConnection.Explain($"{node}: {exception.Message}"));
             return NotFoundExitCode;
         }
     }

@@ -14,9 +14,10 @@ public static class StatusCommand
     public static Command Create()
     {
         var node = NodeOption();
+        var ca = NodeConnection.CaOption();
         var json = new Option<bool>("--json") { Description = "print JSON for scripts" };
-        var command = new Command("status", "show a node's chain status") { node, json };
-        command.SetAction((result, cancellation) => Show(result.GetValue(node)!, result.GetValue(json), cancellation));
+        var command = new Command("status", "show a node's chain status") { node, ca, json };
+        command.SetAction((result, cancellation) => Show(result.GetValue(node)!, result.GetValue(ca), result.GetValue(json), cancellation));
         return command;
     }
 
@@ -25,7 +26,7 @@ public static class StatusCommand
     {
         var option = new Option<Uri>("--node")
         {
-            Description = "the node's URL, e.g. http://127.0.0.1:7101",
+            Description = "the node's URL, e.g. https://127.0.0.1:7101 (with --ca)",
             Required = true,
             CustomParser = result =>
             {
@@ -42,25 +43,32 @@ public static class StatusCommand
         return option;
     }
 
-    public static async Task<NodeStatus> FetchAsync(Uri node, CancellationToken cancellation)
+    public static Task<NodeStatus> FetchAsync(Uri node, CancellationToken cancellation) => FetchAsync(node, null, cancellation);
+
+    public static async Task<NodeStatus> FetchAsync(Uri node, FileInfo? ca, CancellationToken cancellation)
     {
-        using var channel = GrpcChannel.ForAddress(node);
+        using var channel = NodeConnection.Channel(node, ca);
         return await new ProtocolLedger.LedgerClient(channel).GetStatusAsync(new GetStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellation);
     }
 
     private static void Row(Table table, string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
 
-    private static async Task<int> Show(Uri node, bool json, CancellationToken cancellation)
+    private static async Task<int> Show(Uri node, FileInfo? ca, bool json, CancellationToken cancellation)
     {
         NodeStatus status;
         try
         {
-            status = await FetchAsync(node, cancellation);
+            status = await FetchAsync(node, ca, cancellation);
         }
         catch (RpcException exception)
         {
-            Console.Error.WriteLine($"{node}: {exception.Status.StatusCode}: {exception.Status.Detail}");
+            Console.Error.WriteLine(NodeConnection.Explain($"{node}: {exception.Status.StatusCode}: {exception.Status.Detail}"));
             return 1;
+        }
+        catch (IOException exception)
+        {
+            Console.Error.WriteLine(exception.Message);
+            return 2;
         }
 
         if (json)

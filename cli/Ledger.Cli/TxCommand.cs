@@ -69,10 +69,11 @@ public static class TxCommand
     {
         var file = EnvelopeArgument();
         var node = StatusCommand.NodeOption();
+        var ca = NodeConnection.CaOption();
         var noWait = NoWaitOption();
         var json = JsonOption();
-        var command = new Command("submit", "submit a prepared envelope") { file, node, noWait, json };
-        command.SetAction((result, cancellation) => SubmitFileAsync(result, result.GetValue(file)!, result.GetValue(node)!, result.GetValue(noWait), result.GetValue(json), cancellation));
+        var command = new Command("submit", "submit a prepared envelope") { file, node, ca, noWait, json };
+        command.SetAction((result, cancellation) => SubmitFileAsync(result, result.GetValue(file)!, result.GetValue(node)!, result.GetValue(ca), result.GetValue(noWait), result.GetValue(json), cancellation));
         return command;
     }
 
@@ -94,7 +95,7 @@ public static class TxCommand
         {
             var signer = LoadSigner(result.GetValue(common.Key)!, result.GetValue(common.As)!, keys);
             var coSigners = (result.GetValue(common.CoSign) ?? []).Select(text => TxArguments.CoSigner(text, keys)).ToList();
-            await using var client = node is null ? null : NewClient(node);
+            await using var client = node is null ? null : NewClient(node, result.GetValue(common.Ca));
             var frame = await FrameAsync(result, common, client, cancellation);
             var draft = kind.Build(result, new TxContext(signer.ParticipantId, frame.Hash));
             if (draft.NewKey is not null)
@@ -272,14 +273,14 @@ public static class TxCommand
         }
     }
 
-    private static async Task<int> SubmitFileAsync(ParseResult result, FileInfo file, Uri node, bool noWait, bool json, CancellationToken cancellation)
+    private static async Task<int> SubmitFileAsync(ParseResult result, FileInfo file, Uri node, FileInfo? ca, bool noWait, bool json, CancellationToken cancellation)
     {
         var output = new TxOutput(result, json);
         try
         {
             var (envelope, body) = TxEnvelopeFile.Read(file);
             var kind = TxEnvelopeFile.KindName(body.KindCase);
-            await using var client = NewClient(node);
+            await using var client = NewClient(node, ca);
             return await SubmitAsync(output, client, kind, envelope, noWait, cancellation);
         }
         catch (Exception exception) when (exception is TxUsageException or ArgumentException)
@@ -349,7 +350,12 @@ public static class TxCommand
         return TxArguments.Signer(signerId, key, "--as");
     }
 
-    private static LedgerClient NewClient(Uri node) => new(new LedgerClientOptions { Endpoint = node, HeightCacheDuration = TimeSpan.Zero });
+    private static LedgerClient NewClient(Uri node, FileInfo? ca)
+    {
+        var options = NodeConnection.ClientOptions(node, ca);
+        options.HeightCacheDuration = TimeSpan.Zero;
+        return new LedgerClient(options);
+    }
 
     /// <summary>A builder's message, led by the option that filled the argument it names, without .NET's "(Parameter 'x')".</summary>
     private static string UsageMessage(Exception exception)
@@ -365,7 +371,7 @@ public static class TxCommand
 
     private static string NodeMessage(Uri? node, Exception exception) => exception switch
     {
-        LedgerClientException client => $"node {node}: {client.StatusCode}: {client.Detail}",
+        LedgerClientException client => NodeConnection.Explain($"node {node}: {client.StatusCode}: {client.Detail}"),
         _ => exception.Message,
     };
 
@@ -385,6 +391,8 @@ public static class TxCommand
     private sealed class CommonOptions
     {
         public Option<Uri> Node { get; } = NodeOption();
+
+        public Option<FileInfo?> Ca { get; } = NodeConnection.CaOption();
 
         public Option<string> Key { get; } = KeyOption();
 
@@ -406,7 +414,7 @@ public static class TxCommand
 
         public Option<bool> Json { get; } = JsonOption();
 
-        public IEnumerable<Option> All => [Node, Key, As, CoSign, Out, ChainId, ExpiryHeight, ExpiresIn, HashAlgorithm, NoWait, Json];
+        public IEnumerable<Option> All => [Node, Ca, Key, As, CoSign, Out, ChainId, ExpiryHeight, ExpiresIn, HashAlgorithm, NoWait, Json];
 
         private static Option<Uri> NodeOption()
         {

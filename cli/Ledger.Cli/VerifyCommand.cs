@@ -47,12 +47,13 @@ public static class VerifyCommand
         node.Description = "a node's URL: blocks are streamed over gRPC (needs --genesis)";
         var genesis = new Option<FileInfo>("--genesis") { Description = "the genesis JSON the auditor trusts (protobuf JSON of ledger.v1.Genesis)" };
         var json = new Option<bool>("--json") { Description = "print one JSON object for scripts" };
+        var ca = NodeConnection.CaOption();
         var command = new Command(Name, "re-execute a whole chain from its genesis and check every link, signature, certificate and state root")
         {
-            data, node, genesis, json,
+            data, node, ca, genesis, json,
         };
         command.SetAction((result, cancellation) =>
-            ExecuteAsync(result.GetValue(data), result.GetValue(node), result.GetValue(genesis), result.GetValue(json), cancellation));
+            ExecuteAsync(result.GetValue(data), result.GetValue(node), result.GetValue(ca), result.GetValue(genesis), result.GetValue(json), cancellation));
         return command;
     }
 
@@ -128,15 +129,15 @@ public static class VerifyCommand
     }
 
     /// <summary>Verifies what a node serves, from height 1 to the head it reports when asked.</summary>
-    public static async Task<Outcome> VerifyNodeAsync(Uri node, Genesis genesis, Action<ulong, ulong>? progress = null, CancellationToken cancellation = default)
+    public static async Task<Outcome> VerifyNodeAsync(Uri node, Genesis genesis, Action<ulong, ulong>? progress = null, CancellationToken cancellation = default, FileInfo? ca = null)
     {
-        using var channel = GrpcChannel.ForAddress(node, new GrpcChannelOptions { MaxReceiveMessageSize = Ledger.Client.LedgerClientOptions.MessageBytesMaxDefault });
+        using var channel = NodeConnection.Channel(node, ca, Ledger.Client.LedgerClientOptions.MessageBytesMaxDefault);
         var client = new ProtocolLedger.LedgerClient(channel);
         var status = await client.GetStatusAsync(new GetStatusRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellation);
         return (await ReplayAsync(genesis, true, status.Height, StreamedBlocks(client, status.Height, cancellation), progress, cancellation)).Outcome;
     }
 
-    private static async Task<int> ExecuteAsync(DirectoryInfo? data, Uri? node, FileInfo? genesisFile, bool json, CancellationToken cancellation)
+    private static async Task<int> ExecuteAsync(DirectoryInfo? data, Uri? node, FileInfo? ca, FileInfo? genesisFile, bool json, CancellationToken cancellation)
     {
         if ((data is null) == (node is null))
         {
@@ -152,13 +153,13 @@ public static class VerifyCommand
         {
             var genesis = genesisFile is null ? null : LoadGenesis(genesisFile);
             var outcome = await WithProgressAsync(json, progress =>
-                data is not null ? VerifyDataAsync(data.FullName, genesis, progress, cancellation) : VerifyNodeAsync(node!, genesis!, progress, cancellation));
+                data is not null ? VerifyDataAsync(data.FullName, genesis, progress, cancellation) : VerifyNodeAsync(node!, genesis!, progress, cancellation, ca));
             Print(outcome, json);
             return outcome.ExitCode;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or StorageException or RocksDbSharp.RocksDbException or RpcException or InvalidProtocolBufferException)
         {
-            Console.Error.WriteLine($"ledger verify: {exception.Message}");
+            Console.Error.WriteLine(NodeConnection.Explain($"ledger verify: {exception.Message}"));
             return UsageExitCode;
         }
     }

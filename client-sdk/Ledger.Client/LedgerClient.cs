@@ -43,11 +43,24 @@ public sealed partial class LedgerClient : IAsyncDisposable, IDisposable
         {
             MaxReceiveMessageSize = options.MessageBytesMax,
             MaxSendMessageSize = options.MessageBytesMax,
-            HttpHandler = options.HttpHandler,
+            HttpHandler = options.CaFile.Length > 0 ? NetworkTrust.CreateHandler(ReadCaFile(options.CaFile)) : options.HttpHandler,
+            DisposeHttpClient = options.CaFile.Length > 0,
         };
         options.ConfigureChannel?.Invoke(channelOptions);
         _channel = GrpcChannel.ForAddress(options.Endpoint!, channelOptions);
         _stub = new ProtocolLedger.LedgerClient(_channel);
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2Collection ReadCaFile(string path)
+    {
+        try
+        {
+            return NetworkTrust.ReadCaFile(path);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new ArgumentException($"LedgerClientOptions.CaFile is not usable: {exception.Message}", nameof(LedgerClientOptions.CaFile), exception);
+        }
     }
 
     /// <summary>The node address this client talks to.</summary>

@@ -45,6 +45,12 @@ public sealed class LedgerClientOptions
     /// <summary>An HTTP handler for the channel (TLS client certificates, proxies, test servers), passed to <see cref="GrpcChannelOptions.HttpHandler"/>; give each client its own.</summary>
     public HttpMessageHandler? HttpHandler { get; set; }
 
+    /// <summary>
+    /// The network's CA certificate(s), a PEM file (e.g. devnet-data/tls/ca.pem): an https node's
+    /// certificate must chain to it instead of the OS store. Empty (the default): the OS store.
+    /// </summary>
+    public string CaFile { get; set; } = string.Empty;
+
     /// <summary>A last hook over the channel options, applied after the client sets its own.</summary>
     public Action<GrpcChannelOptions>? ConfigureChannel { get; set; }
 
@@ -60,6 +66,11 @@ public sealed class LedgerClientOptions
         if (!Endpoint.IsAbsoluteUri || Endpoint.Scheme is not ("http" or "https"))
         {
             throw Invalid(nameof(Endpoint), $"must be an absolute http:// or https:// address, not '{Endpoint}'");
+        }
+
+        if (CaFile is null || (CaFile.Length > 0 && (Endpoint.Scheme != "https" || HttpHandler is not null)))
+        {
+            throw Invalid(nameof(CaFile), $"is for an https:// endpoint without an HttpHandler of its own, not '{Endpoint}'");
         }
 
         if (ChainId is null || (ChainId.Length > 0 && !Limits.IsValidId(ChainId, Limits.ChainIdLengthMax)))

@@ -13,6 +13,7 @@ using Ledger.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
@@ -32,6 +33,7 @@ NodeFile.ResolvePaths(options, Path.GetDirectoryName(nodeFile)!);
 var listen = new Uri(options.ListenUrl);
 Uri? metricsListen = options.MetricsListenUrl.Length == 0 ? null : new Uri(options.MetricsListenUrl);
 var admin = AdminEndpoint.Parse(options.AdminListenUrl);
+var transport = TransportOrExit(options, nodeFile);
 
 // One line per event; request-level noise only when asked for in the node file's Logging section.
 builder.Logging.AddSimpleConsole(console =>
@@ -44,7 +46,20 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Limits.MaxRequestBodySize = options.MessageBytesMax;
-    kestrel.Listen(IPAddress.Parse(listen.Host), listen.Port, endpoint => endpoint.Protocols = HttpProtocols.Http2);
+    kestrel.Listen(IPAddress.Parse(listen.Host), listen.Port, endpoint =>
+    {
+        endpoint.Protocols = HttpProtocols.Http2;
+        if (transport.Certificate is { } certificate)
+        {
+            // Client certificates are asked for but optional (API clients have none); PeerAuthenticator judges them per peer call.
+            endpoint.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = certificate,
+                ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                ClientCertificateValidation = (_, _, _) => true,
+            });
+        }
+    });
     if (metricsListen is not null)
     {
         // Prometheus scrapes over HTTP/1.1; the client API's port speaks HTTP/2 only.
@@ -87,6 +102,8 @@ builder.Services.AddSingleton<TransactionTracker>();
 builder.Services.AddSingleton<Mempool>();
 builder.Services.AddSingleton<SubmissionRateLimiter>();
 builder.Services.AddSingleton<StreamLimiter>();
+builder.Services.AddSingleton(transport);
+builder.Services.AddSingleton<PeerAuthenticator>();
 builder.Services.AddSingleton<PeerNetwork>();
 builder.Services.AddSingleton<PeerProbe>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PeerProbe>());
@@ -134,6 +151,15 @@ app.Lifetime.ApplicationStarted.Register(() =>
         GenesisHash.Format(GenesisHash.Compute(chain.Genesis)),
         address,
         chain.Head.Height);
+    if (transport.Certificate is { } served)
+    {
+        app.Logger.LogInformation("TLS with certificate {Subject} until {NotAfter:u}; peers need a certificate from {CaFile} naming a current validator", served.Subject, served.NotAfter.ToUniversalTime(), options.Tls.CaFile);
+    }
+    else
+    {
+        app.Logger.LogWarning("DEVELOPMENT PLAINTEXT (Node:Tls:DevelopmentPlaintext): no TLS, and peers are not authenticated; anyone who reaches {Url} can act as a validator's peer. Never on a real network", address);
+    }
+
     if (chain.Machine.Parameters.Rules is { Development: true } rules)
     {
         app.Logger.LogWarning(
@@ -144,6 +170,31 @@ app.Lifetime.ApplicationStarted.Register(() =>
 });
 app.Lifetime.ApplicationStopped.Register(chain.Dispose);
 app.Run();
+
+// Without certificates and without the development flag the node does not start (D28).
+static PeerTransport TransportOrExit(NodeOptions options, string nodeFile)
+{
+    var problems = PeerTransport.Problems(options);
+    try
+    {
+        if (problems.Count == 0)
+        {
+            return PeerTransport.Load(options.Tls);
+        }
+    }
+    catch (InvalidOperationException exception)
+    {
+        problems = [exception.Message];
+    }
+
+    foreach (var problem in problems)
+    {
+        Console.Error.WriteLine($"node file {nodeFile}: {problem}");
+    }
+
+    Environment.Exit(2);
+    return PeerTransport.Plaintext;
+}
 
 static string NodeFileArgument(string[] args)
 {

@@ -18,6 +18,9 @@ public sealed class OptionsAndExceptionTests
         { "HeightCacheDuration", o => o.HeightCacheDuration = TimeSpan.FromSeconds(-1) },
         { "SubmitAndWaitTimeout", o => o.SubmitAndWaitTimeout = TimeSpan.Zero },
         { "MessageBytesMax", o => o.MessageBytesMax = 1024 },
+        { "CaFile", o => o.CaFile = "ca.pem" },
+        { "CaFile", o => (o.Endpoint, o.CaFile, o.HttpHandler) = (new Uri("https://127.0.0.1:1"), "ca.pem", new SocketsHttpHandler()) },
+        { "CaFile", o => (o.Endpoint, o.CaFile) = (new Uri("https://127.0.0.1:1"), "/nonexistent/ca.pem") },
     };
 
     [Theory]

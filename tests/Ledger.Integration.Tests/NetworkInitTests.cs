@@ -11,7 +11,8 @@ namespace Ledger.Integration.Tests;
 
 /// <summary>
 /// `ledger keys new` on each organisation's machine, `ledger network init` from their public keys
-/// only, and a network of real node processes started from the files it wrote.
+/// only, and a network of real node processes started from the files it wrote, over mutual TLS
+/// with the network CA the plan names (D28).
 /// </summary>
 public sealed class NetworkInitTests : IDisposable
 {
@@ -43,6 +44,9 @@ public sealed class NetworkInitTests : IDisposable
             Assert.True(File.Exists(Path.Combine(_root, "org-keys", organisation + ".pub.pem")));
         }
 
+        // The network CA (here made by the test) and one certificate per node; the plan names only the CA's certificate.
+        var caDirectory = Path.Combine(_root, "ca");
+        DevCertificates.Ensure(caDirectory, Organisations.Select(o => "node-" + o));
         var plan = WritePlan(ports);
         var output = Path.Combine(_root, "network");
         Assert.Equal(0, await Run("network", "init", "--plan", plan, "--out", output));
@@ -62,9 +66,13 @@ public sealed class NetworkInitTests : IDisposable
 
         // Each organisation puts its own node key where its node file says; nothing else is private.
         Directory.CreateDirectory(Path.Combine(output, "keys"));
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(caDirectory, DevCertificates.CaFileName)), await File.ReadAllTextAsync(Path.Combine(output, "tls", "ca.pem")));
         foreach (var organisation in Organisations)
         {
             File.Copy(Key("node-" + organisation), Path.Combine(output, "keys", $"node-{organisation}.pem"));
+            var validator = "node-" + organisation;
+            File.Copy(Path.Combine(caDirectory, DevCertificates.CertificateFileName(validator)), Path.Combine(output, "tls", validator + ".pem"));
+            File.Copy(Path.Combine(caDirectory, DevCertificates.KeyFileName(validator)), Path.Combine(output, "tls", validator + ".key.pem"));
         }
 
         var nodes = new List<NodeProcess>();
@@ -74,7 +82,7 @@ public sealed class NetworkInitTests : IDisposable
             foreach (var organisation in Organisations)
             {
                 nodes.Add(await NodeProcess.StartFromNodeFileAsync(
-                    Path.Combine(output, $"node-{organisation}.json"), genesis, new Uri($"http://127.0.0.1:{ports[organisation]}"), "node-" + organisation));
+                    Path.Combine(output, $"node-{organisation}.json"), genesis, new Uri($"https://127.0.0.1:{ports[organisation]}"), "node-" + organisation, Path.Combine(output, "tls", "ca.pem")));
             }
 
             using var bureauKey = KeyFile.Load(Key("bureau"));
@@ -141,6 +149,47 @@ public sealed class NetworkInitTests : IDisposable
         Assert.Contains(problems, p => p.Contains("node.address", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_plaintext_address_needs_the_development_flag_and_tls_node_files_name_their_certificates()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "org-keys"));
+        foreach (var name in new[] { "bureau", "node-bureau" })
+        {
+            using var key = KeyFile.Generate(KeyAlgorithm.Ed25519);
+            File.WriteAllText(KeysCommand.PublicKeyPath(Key(name)), key.ToPublicKeyPem());
+        }
+
+        NetworkPlan Plan(string address, bool plaintext) => new()
+        {
+            ChainId = "ordos-netinit",
+            HashAlgorithm = "SHA256",
+            GenesisTime = "2026-01-01T00:00:00+08:00",
+            DevelopmentPlaintext = plaintext,
+            Organisations =
+            [
+                new PlanOrganisation
+                {
+                    ParticipantId = "bureau",
+                    Name = "Bureau",
+                    Roles = ["BUREAU"],
+                    PublicKeyFile = "org-keys/bureau.pub.pem",
+                    Node = new PlanNode { ValidatorId = "node-bureau", PublicKeyFile = "org-keys/node-bureau.pub.pem", Address = address },
+                },
+            ],
+        };
+
+        var (refused, problems) = NetworkConfig.Build(Plan("http://127.0.0.1:7101", plaintext: false), _root);
+        Assert.Null(refused);
+        Assert.Contains(problems, p => p.Contains("must be https://", StringComparison.Ordinal));
+
+        var (plaintext, _) = NetworkConfig.Build(Plan("http://127.0.0.1:7101", plaintext: true), _root);
+        Assert.Contains("\"DevelopmentPlaintext\": true", plaintext!.NodeFiles["node-bureau.json"], StringComparison.Ordinal);
+
+        var (secure, _) = NetworkConfig.Build(Plan("https://127.0.0.1:7101", plaintext: false), _root);
+        Assert.Contains("\"CertificateFile\": \"tls/node-bureau.pem\"", secure!.NodeFiles["node-bureau.json"], StringComparison.Ordinal);
+        Assert.Contains("\"CaFile\": \"tls/ca.pem\"", secure.NodeFiles["node-bureau.json"], StringComparison.Ordinal);
+    }
+
     private static async Task<NodeStatus> WaitForHeight(LedgerClient client, ulong height)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -175,7 +224,7 @@ public sealed class NetworkInitTests : IDisposable
         };
         var organisations = string.Join(",\n", Organisations.Select(o => $$"""
             { "participantId": "{{o}}", "name": "{{names[o].Name}}", "roles": ["{{names[o].Role}}"], "publicKeyFile": "org-keys/{{o}}.pub.pem",
-              "node": { "validatorId": "node-{{o}}", "publicKeyFile": "org-keys/node-{{o}}.pub.pem", "power": 10, "address": "http://127.0.0.1:{{ports[o]}}" } }
+              "node": { "validatorId": "node-{{o}}", "publicKeyFile": "org-keys/node-{{o}}.pub.pem", "power": 10, "address": "https://127.0.0.1:{{ports[o]}}" } }
             """));
         var path = Path.Combine(_root, "plan.json");
         File.WriteAllText(path, $$"""
@@ -184,6 +233,7 @@ public sealed class NetworkInitTests : IDisposable
               "chainId": "ordos-netinit",
               "hashAlgorithm": "SM3",
               "genesisTime": "2026-01-01T00:00:00+08:00",
+              "caFile": "ca/ca.pem",
               "organisations": [
             {{organisations}}
               ]

@@ -14,6 +14,8 @@ namespace Ledger.Integration.Tests;
 /// A real node process (Ledger.Node.dll) on 127.0.0.1 and a free port, with its own genesis
 /// (the TestLedger participants, one validator), key file and RocksDB directory under a temp folder.
 /// Restartable on the same data; killable with SIGKILL; everything is stopped and deleted on dispose.
+/// Plaintext with the development flag unless started with TLS (D28): then the node serves https
+/// with a certificate from a CA made for the test, and <see cref="CaFile"/> is what clients trust.
 /// </summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
@@ -24,11 +26,12 @@ public sealed class NodeProcess : IAsyncDisposable
     private Process? _process;
     private string? _nodeFile;
 
-    private NodeProcess(string directory, int port, string validatorId = ValidatorId)
+    private NodeProcess(string directory, int port, string validatorId = ValidatorId, string? caFile = null)
     {
         Directory = directory;
         Port = port;
         NodeId = validatorId;
+        CaFile = caFile;
     }
 
     public string NodeId { get; }
@@ -37,7 +40,10 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public int Port { get; }
 
-    public Uri Url => new($"http://127.0.0.1:{Port}");
+    public Uri Url => new($"{(CaFile is null ? "http" : "https")}://127.0.0.1:{Port}");
+
+    /// <summary>The CA (PEM) this node's certificate chains to and that it trusts for peers; null in plaintext.</summary>
+    public string? CaFile { get; }
 
     /// <summary>Where /metrics is served over HTTP/1.1, when the node was started with metrics.</summary>
     public Uri? MetricsUrl { get; private set; }
@@ -66,11 +72,20 @@ public sealed class NodeProcess : IAsyncDisposable
     /// full mesh of peers, started together; returns when every node answers.
     /// </summary>
     /// <param name="extraSettings">More node-file settings for every node (JSON members, e.g. limits).</param>
-    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count, string extraSettings = "", bool admin = false)
+    /// <param name="admin">Each node also serves the admin service on a loopback port of its own.</param>
+    /// <param name="tls">Over mutual TLS with one network CA (otherwise the development plaintext flag).</param>
+    /// <param name="rogueCa">
+    /// With tls, validators that get a certificate (for their own id) from a CA of their own instead,
+    /// which they alone trust: the others must refuse them.
+    /// </param>
+    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count, string extraSettings = "", bool admin = false, bool tls = false, string[]? rogueCa = null)
     {
+        rogueCa ??= [];
         var ids = Enumerable.Range(0, count).Select(i => $"node-{i}").ToArray();
         var root = Path.Combine(Path.GetTempPath(), "ledger-net-" + Guid.NewGuid().ToString("N")[..12]);
-        var nodes = ids.Select(id => new NodeProcess(Path.Combine(root, id), FreePort(), id)).ToList();
+        var networkCa = tls ? Ledger.Cli.DevCertificates.Ensure(Path.Combine(root, "tls"), ids.Except(rogueCa)) : null;
+        var caFiles = ids.ToDictionary(id => id, id => rogueCa.Contains(id) ? Ledger.Cli.DevCertificates.Ensure(Path.Combine(root, "tls-" + id), [id]) : networkCa);
+        var nodes = ids.Select(id => new NodeProcess(Path.Combine(root, id), FreePort(), id, caFiles[id])).ToList();
         var genesis = new TestLedger().Genesis.Clone();
         genesis.Validators.Clear();
         genesis.Validators.Add(ids.Select(id => new Validator { ValidatorId = id, PublicKey = TestKeys.For(id).ToPublicKey(), Power = 10 }));
@@ -105,11 +120,12 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <param name="extraSettings">More node-file settings (JSON members, e.g. limits).</param>
-    public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50, bool metrics = false, string extraSettings = "", bool admin = false)
+    public static async Task<NodeProcess> StartAsync(int blockIntervalMs = 50, bool metrics = false, string extraSettings = "", bool admin = false, bool tls = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "ledger-it-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
-        var node = new NodeProcess(directory, FreePort());
+        var caFile = tls ? Ledger.Cli.DevCertificates.Ensure(Path.Combine(directory, "tls"), [ValidatorId]) : null;
+        var node = new NodeProcess(directory, FreePort(), caFile: caFile);
         var template = new TestLedger();
         node.Genesis = template.Genesis.Clone();
         node.Genesis.Validators.Clear();
@@ -127,9 +143,9 @@ public sealed class NodeProcess : IAsyncDisposable
     /// A node from a node file written by someone else (`ledger network init`): nothing is written,
     /// and the node file's folder is deleted on dispose.
     /// </summary>
-    public static async Task<NodeProcess> StartFromNodeFileAsync(string nodeFile, Genesis genesis, Uri url, string nodeId)
+    public static async Task<NodeProcess> StartFromNodeFileAsync(string nodeFile, Genesis genesis, Uri url, string nodeId, string? caFile = null)
     {
-        var node = new NodeProcess(Path.GetDirectoryName(Path.GetFullPath(nodeFile))!, url.Port, nodeId) { Genesis = genesis, _nodeFile = nodeFile };
+        var node = new NodeProcess(Path.GetDirectoryName(Path.GetFullPath(nodeFile))!, url.Port, nodeId, caFile) { Genesis = genesis, _nodeFile = nodeFile };
         await node.StartAgainAsync();
         return node;
     }
@@ -201,7 +217,7 @@ public sealed class NodeProcess : IAsyncDisposable
 
     private async Task WaitUntilServing()
     {
-        using var channel = GrpcChannel.ForAddress(Url);
+        using var channel = Channel();
         var client = new ProtocolLedger.LedgerClient(channel);
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
@@ -225,6 +241,29 @@ public sealed class NodeProcess : IAsyncDisposable
 
     private string AdminSetting => AdminUrl is null ? "" : $", \"AdminListenUrl\": \"http://127.0.0.1:{AdminUrl.Port}\"";
 
+    /// <summary>A gRPC channel to the client API, trusting <see cref="CaFile"/> when there is one.</summary>
+    public GrpcChannel Channel() => CaFile is null
+        ? GrpcChannel.ForAddress(Url)
+        : GrpcChannel.ForAddress(Url, new GrpcChannelOptions { HttpHandler = Ledger.Client.NetworkTrust.CreateHandler(Ledger.Client.NetworkTrust.ReadCaFile(CaFile)), DisposeHttpClient = true });
+
+    /// <summary>The node file's transport settings: this node's certificate from its CA's folder, or the development flag.</summary>
+    private string TlsSettings()
+    {
+        if (CaFile is null)
+        {
+            return """ "Tls": { "DevelopmentPlaintext": true }, """;
+        }
+
+        var folder = Path.GetDirectoryName(CaFile)!;
+        return $$"""
+            "Tls": {
+              "CertificateFile": "{{Path.Combine(folder, Ledger.Cli.DevCertificates.CertificateFileName(NodeId))}}",
+              "KeyFile": "{{Path.Combine(folder, Ledger.Cli.DevCertificates.KeyFileName(NodeId))}}",
+              "CaFile": "{{CaFile}}"
+            },
+            """;
+    }
+
     private void WriteFiles(Genesis genesis, string extraSettings)
     {
         File.WriteAllText(Path.Combine(Directory, "genesis.json"), JsonFormatter.Default.Format(genesis));
@@ -237,6 +276,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 "DataDirectory": "data",
                 "KeyFile": "validator.pem",
                 "GenesisFile": "genesis.json",
+                {{TlsSettings()}}
                 {{extraSettings}}
               },
               "Logging": { "LogLevel": { "Default": "Warning", "Ledger": "Debug" } }

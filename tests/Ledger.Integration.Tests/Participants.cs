@@ -17,7 +17,7 @@ public static class Participants
     public static LedgerSigner Signer(string participantId) => new(participantId, TestKeys.For(participantId));
 
     public static LedgerClient Client(NodeProcess node) =>
-        new(new LedgerClientOptions { Endpoint = node.Url, HeightCacheDuration = TimeSpan.Zero, SubmitAndWaitTimeout = TimeSpan.FromSeconds(60) });
+        new(new LedgerClientOptions { Endpoint = node.Url, CaFile = node.CaFile ?? "", HeightCacheDuration = TimeSpan.Zero, SubmitAndWaitTimeout = TimeSpan.FromSeconds(60) });
 
     public static async Task<LedgerSigner> RegisterAsync(LedgerClient client, string participantId, Role role)
     {

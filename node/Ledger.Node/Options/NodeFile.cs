@@ -14,6 +14,9 @@ public static class NodeFile
         options.DataDirectory = Resolve(options.DataDirectory, nodeFileDirectory);
         options.KeyFile = Resolve(options.KeyFile, nodeFileDirectory);
         options.GenesisFile = Resolve(options.GenesisFile, nodeFileDirectory);
+        options.Tls.CertificateFile = Resolve(options.Tls.CertificateFile, nodeFileDirectory);
+        options.Tls.KeyFile = Resolve(options.Tls.KeyFile, nodeFileDirectory);
+        options.Tls.CaFile = Resolve(options.Tls.CaFile, nodeFileDirectory);
     }
 
     public static Genesis LoadGenesis(string path)

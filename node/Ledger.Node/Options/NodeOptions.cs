@@ -14,7 +14,7 @@ public sealed class NodeOptions
     [Required]
     public string NodeId { get; set; } = "";
 
-    /// <summary>Where the client API listens, e.g. http://127.0.0.1:7101. Plaintext HTTP/2 on loopback until TLS arrives (issue 8).</summary>
+    /// <summary>Where the client API and the peer service listen, e.g. https://127.0.0.1:7101 (http:// only with Tls:DevelopmentPlaintext).</summary>
     [Required]
     public string ListenUrl { get; set; } = "";
 
@@ -89,6 +89,9 @@ public sealed class NodeOptions
     /// <summary>How long SubmitAndWait waits for a commit when the client sets no deadline.</summary>
     [Range(100, 600_000)]
     public int SubmitAndWaitTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>Certificates, or the development plaintext flag (D28).</summary>
+    public TlsOptions Tls { get; set; } = new();
 
     /// <summary>The other validators' nodes (all of them: the devnet is a full mesh).</summary>
     public List<PeerOptions> Peers { get; set; } = [];

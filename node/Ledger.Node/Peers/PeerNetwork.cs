@@ -26,13 +26,17 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger<PeerNetwork> _logger;
     private readonly List<Task> _senders = [];
+    private readonly HashSet<string> _refusals = [];
 
-    public PeerNetwork(IOptions<NodeOptions> options, ILogger<PeerNetwork> logger)
+    public PeerNetwork(IOptions<NodeOptions> options, PeerTransport transport, ILogger<PeerNetwork> logger)
     {
         _self = options.Value.NodeId;
         _logger = logger;
         _links = options.Value.Peers.Select(p => new Link(p, GrpcChannel.ForAddress(p.Url, new GrpcChannelOptions
         {
+            // With TLS: our certificate out, the peer's checked against the network CA and its validator id (D28).
+            HttpHandler = transport.HandlerFor(p.ValidatorId, reason => RefusedPeer(p.ValidatorId, reason)),
+            DisposeHttpClient = true,
             MaxReceiveMessageSize = options.Value.MessageBytesMax,
             MaxSendMessageSize = options.Value.MessageBytesMax,
             // gRPC's default backoff grows to two minutes; a validator that was down must be heard again within a round.
@@ -135,6 +139,25 @@ public sealed class PeerNetwork : IAsyncDisposable
         {
             link.Channel.Dispose();
         }
+    }
+
+    /// <summary>Each distinct reason for refusing a peer's certificate is logged once (a link retries every second).</summary>
+    private void RefusedPeer(string validatorId, string reason)
+    {
+        lock (_refusals)
+        {
+            if (_refusals.Count >= PeerAuthenticator.LoggedReasonsMax)
+            {
+                _refusals.Clear();
+            }
+
+            if (!_refusals.Add(validatorId + reason))
+            {
+                return;
+            }
+        }
+
+        _logger.LogWarning("Refused the TLS certificate of peer {Peer}: {Reason}", validatorId, reason);
     }
 
     private Task SendConsensus(Link link, CancellationToken stopping) =>

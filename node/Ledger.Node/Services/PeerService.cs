@@ -2,29 +2,40 @@ using Grpc.Core;
 using Ledger.Core.Protocol;
 using Ledger.Node.Chain;
 using Ledger.Node.Consensus;
+using Ledger.Node.Peers;
 
 namespace Ledger.Node.Services;
 
-/// <summary>The peer API (ledger.v1.Peer): thin adapters to the consensus driver, the mempool and the store.</summary>
-public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, IServiceProvider services, IHostApplicationLifetime lifetime) : Peer.PeerBase
+/// <summary>
+/// The peer API (ledger.v1.Peer): thin adapters to the consensus driver, the mempool and the store.
+/// Every call is first authenticated as a current validator by its client certificate (D28).
+/// </summary>
+public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, PeerAuthenticator authenticator, IServiceProvider services, IHostApplicationLifetime lifetime) : Peer.PeerBase
 {
     public const uint DecisionsPerRequestMax = 1_000;
 
     public override async Task<PeerAck> Consensus(IAsyncStreamReader<PeerConsensusMessage> requestStream, ServerCallContext context)
     {
+        var peer = authenticator.Authenticate(context);
         var consensus = services.GetRequiredService<IConsensusEngine>() as BftConsensus;
-        await ReadUntilStopping(requestStream, context, message => consensus?.Deliver(message));
+        await ReadUntilStopping(requestStream, context, message =>
+        {
+            authenticator.CheckSender(context, peer, message.From);
+            consensus?.Deliver(message);
+        });
         return new PeerAck();
     }
 
     public override async Task<PeerAck> Transactions(IAsyncStreamReader<Envelope> requestStream, ServerCallContext context)
     {
+        authenticator.Authenticate(context);
         await ReadUntilStopping(requestStream, context, envelope => mempool.AdmitFromPeer(envelope));
         return new PeerAck();
     }
 
     public override async Task Decisions(DecisionsRequest request, IServerStreamWriter<Decision> responseStream, ServerCallContext context)
     {
+        authenticator.Authenticate(context);
         var limit = request.Limit is 0 or > DecisionsPerRequestMax ? DecisionsPerRequestMax : request.Limit;
         var last = Math.Min(chain.Head.Height, request.FromHeight + limit - 1);
         for (var height = Math.Max(1, request.FromHeight); height <= last; height++)
@@ -56,6 +67,9 @@ public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, IServi
         }
     }
 
-    public override Task<HeightReply> Height(HeightRequest request, ServerCallContext context) =>
-        Task.FromResult(new HeightReply { Height = chain.Head.Height });
+    public override Task<HeightReply> Height(HeightRequest request, ServerCallContext context)
+    {
+        authenticator.Authenticate(context);
+        return Task.FromResult(new HeightReply { Height = chain.Head.Height });
+    }
 }
