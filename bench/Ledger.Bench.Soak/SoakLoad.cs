@@ -5,7 +5,9 @@ using Ledger.Client;
 using Ledger.Client.Builders;
 using Ledger.Client.Keys;
 using Ledger.Core.Crypto;
+using Ledger.Core.Issuance;
 using Ledger.Core.Protocol;
+using Ledger.Core.Scenarios;
 
 namespace Ledger.Bench.Soak;
 
@@ -14,7 +16,8 @@ namespace Ledger.Bench.Soak;
 /// first issuance each, traders), then workers that each loop over transfers between the trading
 /// parties (seller signs; operator and buyer co-sign), issuances (bureau, verifier co-signs),
 /// cancellations requested by holders and approved or declined by the operator, registrations of
-/// new traders and methodology filings. Every SubmitAndWait reply is recorded in <see cref="Acknowledgements"/>.
+/// new traders, small scenario chunks (yesterday's behaviour records of an approved scenario) and
+/// methodology filings. Every SubmitAndWait reply is recorded in <see cref="Acknowledgements"/>.
 /// </summary>
 public sealed class SoakLoad(SoakNetwork network, IReadOnlyList<LedgerClient> clients, Acknowledgements acks, int seed)
 {
@@ -24,6 +27,8 @@ public sealed class SoakLoad(SoakNetwork network, IReadOnlyList<LedgerClient> cl
     private const ulong FirstIssuanceGrams = 1_000_000_000;
     private const ulong IssuanceGrams = 100_000_000;
     private const int SetupAttemptsMax = 5;
+    private const int RecordsPerChunk = 20;
+    private const string ScenarioId = "S-SOAK";
 
     private readonly LedgerSigner _bureau = network.Signer("bureau");
     private readonly LedgerSigner _operator = network.Signer("operator");
@@ -33,6 +38,10 @@ public sealed class SoakLoad(SoakNetwork network, IReadOnlyList<LedgerClient> cl
     private readonly Holdings _holdings = new();
     private readonly uint[] _nextDay = new uint[OwnersCount];
     private readonly string _run = seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private LedgerSigner? _company;
+    private INetworkHash? _hash;
+    private uint _scenarioDay;
+    private int _nextChunk;
 
     private static string Project(int i) => $"P-SOAK-{i}";
 
@@ -61,6 +70,22 @@ public sealed class SoakLoad(SoakNetwork network, IReadOnlyList<LedgerClient> cl
             var issued = await MustCommitAsync("issuance", IssuanceBody(i, FirstDay, FirstIssuanceGrams, verifier), _bureau, [verifier], cancellation);
             _holdings.Credit(owner.ParticipantId, issued.Attribute("batch_id")!, FirstIssuanceGrams);
         }
+
+        await SetUpScenarioAsync(expert, cancellation);
+    }
+
+    /// <summary>A travel scenario of a registered company, approved on the devnet's development rules; its chunks record yesterday (China time).</summary>
+    private async Task SetUpScenarioAsync(LedgerSigner expert, CancellationToken cancellation)
+    {
+        _hash = NetworkHashes.For((await clients[0].GetStatusAsync(cancellation)).HashAlgorithm);
+        var factors = new[] { Transactions.EmissionFactor("bike", "km", 69, 2), Transactions.EmissionFactor("metro", "ride", 120) };
+        await MustCommitAsync("methodology", Transactions.FileScenarioMethodology("M-SOAK-TRAVEL", "Soak low-carbon travel", MethodologyLevel.Local, "1.0", factors, 5_000), _bureau, [], cancellation);
+        _company = await RegisterAsync("soak-app", Role.ScenarioCompany, _operator, cancellation);
+        await MustCommitAsync("scenario", Transactions.ApplyScenario(ScenarioId, "Soak travel", "M-SOAK-TRAVEL"), _company, [], cancellation);
+        await MustCommitAsync("review", Transactions.SubmitReview(ScenarioId, favourable: true, "soak"), expert, [], cancellation);
+        await MustCommitAsync("notice", Transactions.StartPublicNotice(ScenarioId), _operator, [], cancellation);
+        await MustCommitAsync("approval", Transactions.Approve(ScenarioId), _bureau, [], cancellation);
+        _scenarioDay = BatchIds.DayNumber(DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8))) - 1;
     }
 
     /// <summary>Runs <paramref name="workers"/> closed loops until <paramref name="stop"/>.</summary>
@@ -93,6 +118,7 @@ public sealed class SoakLoad(SoakNetwork network, IReadOnlyList<LedgerClient> cl
                     < 62 => await CancelAsync(worker, stop),
                     < 72 => await IssueAsync(worker, stop),
                     < 80 => await RegisterTraderAsync(worker, stop),
+                    < 86 => await SubmitChunkAsync(worker, stop),
                     _ => false,
                 };
                 if (!done)
@@ -187,6 +213,23 @@ public sealed class SoakLoad(SoakNetwork network, IReadOnlyList<LedgerClient> cl
             AddParty(trader);
         }
 
+        return true;
+    }
+
+    /// <summary>One chunk of a few metro rides and bike trips, each its own source event, under the next chunk index.</summary>
+    private async Task<bool> SubmitChunkAsync(Worker worker, CancellationToken stop)
+    {
+        var chunk = (uint)(Interlocked.Increment(ref _nextChunk) - 1);
+        var records = Enumerable.Range(0, RecordsPerChunk).Select(i =>
+        {
+            var start = (uint)(i * 3_600_000);
+            var userId = _hash!.Hash(Encoding.UTF8.GetBytes($"soak-user:{_run}:{worker.Random.Next(1_000)}"));
+            var dedup = DedupKeys.For(_hash, "soak-metro", $"{_run}-{chunk}-{i}");
+            return i % 4 == 0
+                ? Transactions.BehaviourRecord(userId, "bike", (ulong)(1 + (i % 7)), start, start + 1_800_000, dedup, "consent-soak")
+                : Transactions.BehaviourRecord(userId, "metro", 1, start, start + 1_800_000, dedup, "consent-soak");
+        });
+        await SubmitAsync(worker, "scenario-chunk", Transactions.SubmitBehaviourBatch(ScenarioId, _scenarioDay, chunk, records), _company!, [], stop);
         return true;
     }
 
