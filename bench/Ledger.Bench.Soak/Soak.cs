@@ -78,6 +78,7 @@ public static class Soak
             loadSeconds = clock.Elapsed.TotalSeconds;
             await faultRun;
             FaultPlan.Log(log, clock, $"load stopped; {acks.Committed.Count} acknowledged; checking");
+            await File.WriteAllLinesAsync(Path.Combine(root, "acknowledged.tsv"), acks.Committed.Select(a => $"{a.TransactionId}\t{a.Height}\t{a.Kind}"));
 
             await check.ConvergeAndCompareAsync(acks.Committed);
             maxHeight = check.CommonHeight;

@@ -57,24 +57,16 @@ public sealed class SoakCheck(SoakNetwork network, IReadOnlyList<LedgerClient> c
         await Task.WhenAll(Enumerable.Range(0, clients.Count).Select(i => LookUpAllAsync(network.Nodes[i].NodeId, clients[i], acknowledged)));
     }
 
-    /// <summary>Stops every node (SIGTERM) and runs `ledger verify --data DIR --genesis FILE --json` on each data folder.</summary>
+    /// <summary>Stops every node (SIGTERM) and runs `ledger verify --data DIR --genesis FILE --json` on each data folder, side by side.</summary>
     public async Task StopAndVerifyAsync()
     {
-        foreach (var node in network.Nodes)
+        var stopped = await Task.WhenAll(network.Nodes.Select(node => node.StopAsync()));
+        foreach (var node in network.Nodes.Where((_, i) => !stopped[i]))
         {
-            if (!await node.StopAsync())
-            {
-                Fail($"{node.NodeId} did not stop within {SoakNode.StopTimeout.TotalSeconds:0} s of SIGTERM and was killed");
-            }
+            Fail($"{node.NodeId} did not stop within {SoakNode.StopTimeout.TotalSeconds:0} s of SIGTERM and was killed");
         }
 
-        var lines = new List<string>();
-        foreach (var node in network.Nodes)
-        {
-            lines.Add(await VerifyAsync(node));
-        }
-
-        Verifications = lines;
+        Verifications = await Task.WhenAll(network.Nodes.Select(VerifyAsync));
     }
 
     private async Task<string> VerifyAsync(SoakNode node)

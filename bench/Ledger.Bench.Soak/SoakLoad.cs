@@ -47,45 +47,50 @@ public sealed class SoakLoad(SoakNetwork network, IReadOnlyList<LedgerClient> cl
 
     private static string Owner(int i) => $"soak-owner-{i}";
 
-    /// <summary>Registers the parties and approves and issues one project per owner, through the first node, before any fault.</summary>
+    /// <summary>
+    /// Registers the parties, then approves and issues one project per owner and approves the scenario,
+    /// through the first node, before any fault. Independent chains of steps run side by side.
+    /// </summary>
     public async Task SetupAsync(CancellationToken cancellation)
-    {
-        var expert = await RegisterAsync("soak-expert", Role.Expert, _bureau, cancellation);
-        await MustCommitAsync("methodology", Transactions.FileMethodology("M-SOAK", "Soak photovoltaics", MethodologyLevel.Local, "1.0", ["pv"]), _bureau, [], cancellation);
-        for (var i = 0; i < TradersCount; i++)
-        {
-            AddParty(await RegisterAsync($"soak-trader-{i}", Role.Trader, _operator, cancellation));
-        }
-
-        for (var i = 0; i < OwnersCount; i++)
-        {
-            var owner = await RegisterAsync(Owner(i), Role.ProjectOwner, _operator, cancellation);
-            AddParty(owner);
-            await MustCommitAsync("project", Transactions.ApplyProject(Project(i), $"Soak rooftop PV {i}", "M-SOAK"), owner, [], cancellation);
-            await MustCommitAsync("review", Transactions.SubmitReview(Project(i), favourable: true, "soak"), expert, [], cancellation);
-            await MustCommitAsync("notice", Transactions.StartPublicNotice(Project(i)), _operator, [], cancellation);
-            await MustCommitAsync("approval", Transactions.Approve(Project(i)), _bureau, [], cancellation);
-            _nextDay[i] = FirstDay;
-            var verifier = _verifiers[i % _verifiers.Length];
-            var issued = await MustCommitAsync("issuance", IssuanceBody(i, FirstDay, FirstIssuanceGrams, verifier), _bureau, [verifier], cancellation);
-            _holdings.Credit(owner.ParticipantId, issued.Attribute("batch_id")!, FirstIssuanceGrams);
-        }
-
-        await SetUpScenarioAsync(expert, cancellation);
-    }
-
-    /// <summary>A travel scenario of a registered company, approved on the devnet's development rules; its chunks record yesterday (China time).</summary>
-    private async Task SetUpScenarioAsync(LedgerSigner expert, CancellationToken cancellation)
     {
         _hash = NetworkHashes.For((await clients[0].GetStatusAsync(cancellation)).HashAlgorithm);
         var factors = new[] { Transactions.EmissionFactor("bike", "km", 69, 2), Transactions.EmissionFactor("metro", "ride", 120) };
-        await MustCommitAsync("methodology", Transactions.FileScenarioMethodology("M-SOAK-TRAVEL", "Soak low-carbon travel", MethodologyLevel.Local, "1.0", factors, 5_000), _bureau, [], cancellation);
-        _company = await RegisterAsync("soak-app", Role.ScenarioCompany, _operator, cancellation);
-        await MustCommitAsync("scenario", Transactions.ApplyScenario(ScenarioId, "Soak travel", "M-SOAK-TRAVEL"), _company, [], cancellation);
-        await MustCommitAsync("review", Transactions.SubmitReview(ScenarioId, favourable: true, "soak"), expert, [], cancellation);
-        await MustCommitAsync("notice", Transactions.StartPublicNotice(ScenarioId), _operator, [], cancellation);
-        await MustCommitAsync("approval", Transactions.Approve(ScenarioId), _bureau, [], cancellation);
+        var expert = RegisterAsync("soak-expert", Role.Expert, _bureau, cancellation);
+        var company = RegisterAsync("soak-app", Role.ScenarioCompany, _operator, cancellation);
+        var traders = Task.WhenAll(Enumerable.Range(0, TradersCount).Select(i => RegisterAsync($"soak-trader-{i}", Role.Trader, _operator, cancellation)));
+        var owners = Task.WhenAll(Enumerable.Range(0, OwnersCount).Select(i => RegisterAsync(Owner(i), Role.ProjectOwner, _operator, cancellation)));
+        var methodologies = Task.WhenAll(
+            MustCommitAsync("methodology", Transactions.FileMethodology("M-SOAK", "Soak photovoltaics", MethodologyLevel.Local, "1.0", ["pv"]), _bureau, [], cancellation),
+            MustCommitAsync("methodology", Transactions.FileScenarioMethodology("M-SOAK-TRAVEL", "Soak low-carbon travel", MethodologyLevel.Local, "1.0", factors, 5_000), _bureau, [], cancellation));
+        await Task.WhenAll(expert, company, traders, owners, methodologies);
+        foreach (var party in (await traders).Concat(await owners))
+        {
+            AddParty(party);
+        }
+
+        _company = await company;
+        var (ownerSigners, expertSigner) = (await owners, await expert);
+        var projects = Enumerable.Range(0, OwnersCount).Select(i => ApproveAndIssueAsync(i, ownerSigners[i], expertSigner, cancellation));
+        await Task.WhenAll(projects.Append(ApproveAsync(ScenarioId, Transactions.ApplyScenario(ScenarioId, "Soak travel", "M-SOAK-TRAVEL"), _company, expertSigner, cancellation)));
         _scenarioDay = BatchIds.DayNumber(DateOnly.FromDateTime(DateTime.UtcNow.AddHours(8))) - 1;
+    }
+
+    private async Task ApproveAndIssueAsync(int project, LedgerSigner owner, LedgerSigner expert, CancellationToken cancellation)
+    {
+        await ApproveAsync(Project(project), Transactions.ApplyProject(Project(project), $"Soak rooftop PV {project}", "M-SOAK"), owner, expert, cancellation);
+        _nextDay[project] = FirstDay;
+        var verifier = _verifiers[project % _verifiers.Length];
+        var issued = await MustCommitAsync("issuance", IssuanceBody(project, FirstDay, FirstIssuanceGrams, verifier), _bureau, [verifier], cancellation);
+        _holdings.Credit(owner.ParticipantId, issued.Attribute("batch_id")!, FirstIssuanceGrams);
+    }
+
+    /// <summary>An application, then the devnet's development lifecycle: one favourable opinion, the public notice, the bureau's approval.</summary>
+    private async Task ApproveAsync(string subjectId, TransactionBody application, LedgerSigner applicant, LedgerSigner expert, CancellationToken cancellation)
+    {
+        await MustCommitAsync("application", application, applicant, [], cancellation);
+        await MustCommitAsync("review", Transactions.SubmitReview(subjectId, favourable: true, "soak"), expert, [], cancellation);
+        await MustCommitAsync("notice", Transactions.StartPublicNotice(subjectId), _operator, [], cancellation);
+        await MustCommitAsync("approval", Transactions.Approve(subjectId), _bureau, [], cancellation);
     }
 
     /// <summary>Runs <paramref name="workers"/> closed loops until <paramref name="stop"/>.</summary>
