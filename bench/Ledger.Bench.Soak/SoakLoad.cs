@@ -110,7 +110,7 @@ public sealed class SoakLoad(SoakNetwork network, IReadOnlyList<LedgerClient> cl
 
     private async Task WorkAsync(int id, CancellationToken stop)
     {
-        var worker = new Worker(id, id % clients.Count, HashCode.Combine(seed, id));
+        var worker = new Worker(id, id % clients.Count, unchecked((seed * 7_919) + id));
         while (!stop.IsCancellationRequested)
         {
             try

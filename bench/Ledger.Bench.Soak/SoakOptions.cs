@@ -24,7 +24,7 @@ public sealed record SoakOptions
     /// <summary>How long the mixed load runs (faults are injected during it).</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Draws the fault schedule (times, victims, pauses) and each worker's choice of operation.</summary>
+    /// <summary>Draws the fault schedule (times, victims, pauses) and each worker's sequence of operations (their timing is not replayable).</summary>
     public int Seed { get; init; } = Environment.TickCount & int.MaxValue;
 
     /// <summary>Concurrent load workers, each a closed loop of SubmitAndWait.</summary>
@@ -45,7 +45,11 @@ public sealed record SoakOptions
     /// <summary>At most this many faults (a fault is one kill, or two for a stall).</summary>
     public int FaultsMax { get; init; } = int.MaxValue;
 
-    /// <summary>The network folder whose genesis and keys the soak copies; null: network-config/devnet of this checkout.</summary>
+    /// <summary>
+    /// The network folder whose genesis, keys/ and node-*.json the soak copies; null: network-config/devnet
+    /// of this checkout. The load needs the devnet's shape: development rules (one opinion, no notice
+    /// wait) and the participants bureau, operator, verifier-1 and verifier-2 with keys/&lt;id&gt;.insecure.pem.
+    /// </summary>
     public string? Network { get; init; }
 
     /// <summary>Where node files, data and logs go; null: a fresh temp folder.</summary>
