@@ -35,12 +35,25 @@ Uri? metricsListen = options.MetricsListenUrl.Length == 0 ? null : new Uri(optio
 var admin = AdminEndpoint.Parse(options.AdminListenUrl);
 var transport = TransportOrExit(options, nodeFile);
 
-// One line per event; request-level noise only when asked for in the node file's Logging section.
-builder.Logging.AddSimpleConsole(console =>
+// One line per event, UTC timestamps; request-level noise only when asked for in the node file's Logging section.
+if (options.LogFormat == "json")
 {
-    console.SingleLine = true;
-    console.TimestampFormat = "HH:mm:ss.fff ";
-});
+    builder.Logging.AddJsonConsole(console =>
+    {
+        console.UseUtcTimestamp = true;
+        console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+    });
+}
+else
+{
+    builder.Logging.AddSimpleConsole(console =>
+    {
+        console.SingleLine = true;
+        console.UseUtcTimestamp = true;
+        console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+    });
+}
+
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
 builder.WebHost.ConfigureKestrel(kestrel =>

@@ -25,6 +25,13 @@ public sealed class NodeOptions
     public string MetricsListenUrl { get; set; } = "";
 
     /// <summary>
+    /// "text" (default): one line per event with a UTC timestamp. "json": one JSON object per line, with
+    /// the message template's named values (Height, Round, Peer, ...) as fields, for a log collector.
+    /// </summary>
+    [RegularExpression("^(text|json)$", ErrorMessage = "LogFormat is \"text\" or \"json\"")]
+    public string LogFormat { get; set; } = "text";
+
+    /// <summary>
     /// Where the operator's Admin service (backups, D31) listens, e.g. http://127.0.0.1:9201; empty for none.
     /// Must be a loopback address: the node refuses to start otherwise.
     /// </summary>
