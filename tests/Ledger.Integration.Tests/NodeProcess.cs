@@ -60,9 +60,10 @@ public sealed class NodeProcess : IAsyncDisposable
 
     /// <summary>
     /// A network of count validators of equal power (node-0 … node-n), each its own process with a
-    /// full mesh of peers, started together; returns when every node answers.
+    /// full mesh of peers, started together; returns when every node answers. A node named in nextKeys
+    /// also holds that key as its NextKeyFile (next-validator.pem), ready for a ChangeValidators re-key.
     /// </summary>
-    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count)
+    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count, IReadOnlyDictionary<string, Ledger.Core.Crypto.SigningKey>? nextKeys = null)
     {
         var ids = Enumerable.Range(0, count).Select(i => $"node-{i}").ToArray();
         var root = Path.Combine(Path.GetTempPath(), "ledger-net-" + Guid.NewGuid().ToString("N")[..12]);
@@ -75,8 +76,15 @@ public sealed class NodeProcess : IAsyncDisposable
             System.IO.Directory.CreateDirectory(node.Directory);
             node.Genesis = genesis;
             var peers = string.Join(",", nodes.Where(n => n != node).Select(n => $$"""{ "ValidatorId": "{{n.NodeId}}", "Url": "{{n.Url}}" }"""));
+            var nextKey = "";
+            if (nextKeys?.GetValueOrDefault(node.NodeId) is { } next)
+            {
+                File.WriteAllText(Path.Combine(node.Directory, "next-validator.pem"), next.ToPkcs8Pem());
+                nextKey = "\"NextKeyFile\": \"next-validator.pem\",";
+            }
+
             node.WriteFiles(genesis, $$"""
-                "TimeoutProposeMs": 400, "TimeoutPrevoteMs": 200, "TimeoutPrecommitMs": 200, "TimeoutDeltaMs": 100,
+                "TimeoutProposeMs": 400, "TimeoutPrevoteMs": 200, "TimeoutPrecommitMs": 200, "TimeoutDeltaMs": 100, {{nextKey}}
                 "Peers": [ {{peers}} ]
                 """);
         }
