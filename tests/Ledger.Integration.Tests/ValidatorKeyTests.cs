@@ -88,7 +88,7 @@ public sealed class ValidatorKeyTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_compromised_validator_key_removed_by_the_bureau_counts_for_nothing_and_the_other_three_go_on()
+    public async Task A_compromised_validator_key_removed_by_the_bureau_counts_for_nothing_the_other_three_go_on_and_it_rejoins_with_a_new_key()
     {
         _nodes = await NodeProcess.StartNetworkAsync(4);
         await using var client = Participants.Client(_nodes[0]);
@@ -128,6 +128,23 @@ public sealed class ValidatorKeyTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Contains($"{Rotated} is not a validator at height {height}", CommitCertificates.Problem(forged, TestLedger.ChainId, height, block.BlockHash.ToByteArray(), set), StringComparison.Ordinal);
         }
 
+        // Rejoin: a new node key made on a clean machine, added back by the bureau from its public key file;
+        // the node restarts on its old data with the new KeyFile, catches up and signs from h + 2.
+        var fresh = TestKeys.For(Rotated + "-rejoined");
+        File.WriteAllText(Path.Combine(_nodes[3].Directory, "validator.pem"), fresh.ToPkcs8Pem());
+        var freshPublic = Path.Combine(_keyDirectory, "node-3-rejoined.pub.pem");
+        File.WriteAllText(freshPublic, fresh.ToPublicKeyPem());
+        var rejoin = await RunCli("tx", "change-validators", "--validator", $"{Rotated}={freshPublic}:10", "--node", _nodes[0].Url.ToString(), "--key", bureauKey, "--as", TestLedger.Bureau, "--json");
+        Assert.True(rejoin.ExitCode == 0, rejoin.Error);
+        var back = ulong.Parse(JsonDocument.Parse(rejoin.Out).RootElement.GetProperty("attributes").GetProperty("effective_height").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        await _nodes[3].StartAgainAsync();
+        await FileMethodologies(client, "rejoined", 3);
+        Assert.True((await client.GetStatusAsync()).Height >= back);
+
+        // Without node-2 the quorum (3 of 4) needs the rejoined node-3 and its new key.
+        await _nodes[2].KillAsync();
+        await FileMethodologies(client, "needs-node-3", 2);
+        Assert.Contains($"validator {Rotated} signs with key {Convert.ToBase64String(fresh.PublicKeyBytes)} from now on", _nodes[3].Log, StringComparison.Ordinal);
         Assert.Equal(VerifyCommand.VerifiedExitCode, await Verify(_nodes[0]));
     }
 

@@ -69,7 +69,7 @@ public sealed class BftConsensus : IConsensusEngine
         _timeouts = timeouts;
         _idleSince = clock.GetUtcNow();
         _machine = new Tendermint(new ConsensusConfig(chain.Genesis.ChainId, _options.NodeId, timeouts) { Hash = chain.Machine.Parameters.Hash }, _application);
-        RequireValidatorKey(keys);
+        CheckValidatorKeys(keys);
         mempool.AdmittedFromClient += network.Gossip;
         mempool.Arrived += () => _inbox.Writer.TryWrite(new Wake());
     }
@@ -426,19 +426,21 @@ public sealed class BftConsensus : IConsensusEngine
 
     private static string KeyName(PublicKey key) => Convert.ToBase64String(key.Key.Span);
 
-    /// <summary>A node started with keys the validator schedule never names for it is misconfigured: refuse to start.</summary>
-    private void RequireValidatorKey(IReadOnlyList<SigningKey> keys)
+    /// <summary>
+    /// Says at start when the local chain names none of this node's keys for it. Not fatal: a validator
+    /// added or re-keyed after the local head (an organisation rejoining with a new key, a fresh data
+    /// directory) learns it by block sync, and signs from the height whose set names its key.
+    /// </summary>
+    private void CheckValidatorKeys(IReadOnlyList<SigningKey> keys)
     {
         var schedule = new Ledger.Core.State.LedgerState(new Ledger.Core.State.StateOverlay(_chain.State)).GetValidatorSchedule();
         var named = schedule?.Sets.SelectMany(s => s.Validators).Where(v => v.ValidatorId == _options.NodeId).Select(v => v.PublicKey).ToList() ?? [];
-        if (named.Count == 0)
-        {
-            throw new InvalidOperationException($"node {_options.NodeId} is not a validator in genesis or any validator change");
-        }
-
         if (!keys.Any(k => named.Contains(k.ToPublicKey())))
         {
-            throw new InvalidOperationException($"neither the key file nor the next key file holds a key named for validator {_options.NodeId} in genesis or any validator change");
+            _logger.LogWarning(
+                "Up to height {Height} no validator set names {Validator} with a key of KeyFile or NextKeyFile; the node follows the chain and signs only from a height whose set does",
+                _chain.Head.Height,
+                _options.NodeId);
         }
     }
 
