@@ -36,7 +36,7 @@ public sealed record SignerState(ulong Height, uint Round, SignStep Step, byte[]
 public sealed class Signer
 {
     /// <summary>Keys one validator may hold at once: the current one and the next.</summary>
-    public const int KeysMax = 4;
+    public const int KeysMax = 2;
 
     private readonly IReadOnlyList<SigningKey> _keys;
     private readonly string _validatorId;
