@@ -69,7 +69,8 @@ public sealed class NodeProcess : IAsyncDisposable
 
     /// <summary>
     /// A network of count validators of equal power (node-0 … node-n), each its own process with a
-    /// full mesh of peers, started together; returns when every node answers.
+    /// full mesh of peers, started together; returns when every node answers. A node named in nextKeys
+    /// also holds that key as its NextKeyFile (next-validator.pem), ready for a ChangeValidators re-key.
     /// </summary>
     /// <param name="extraSettings">More node-file settings for every node (JSON members, e.g. limits).</param>
     /// <param name="admin">Each node also serves the admin service on a loopback port of its own.</param>
@@ -78,7 +79,13 @@ public sealed class NodeProcess : IAsyncDisposable
     /// With tls, validators that get a certificate (for their own id) from a CA of their own instead,
     /// which they alone trust: the others must refuse them.
     /// </param>
-    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(int count, string extraSettings = "", bool admin = false, bool tls = false, string[]? rogueCa = null)
+    public static async Task<IReadOnlyList<NodeProcess>> StartNetworkAsync(
+        int count,
+        string extraSettings = "",
+        bool admin = false,
+        bool tls = false,
+        string[]? rogueCa = null,
+        IReadOnlyDictionary<string, Ledger.Core.Crypto.SigningKey>? nextKeys = null)
     {
         rogueCa ??= [];
         var ids = Enumerable.Range(0, count).Select(i => $"node-{i}").ToArray();
@@ -95,8 +102,15 @@ public sealed class NodeProcess : IAsyncDisposable
             node.Genesis = genesis;
             node.AdminUrl = admin ? new Uri($"http://127.0.0.1:{FreePort()}") : null;
             var peers = string.Join(",", nodes.Where(n => n != node).Select(n => $$"""{ "ValidatorId": "{{n.NodeId}}", "Url": "{{n.Url}}" }"""));
+            var nextKey = "";
+            if (nextKeys?.GetValueOrDefault(node.NodeId) is { } next)
+            {
+                File.WriteAllText(Path.Combine(node.Directory, "next-validator.pem"), next.ToPkcs8Pem());
+                nextKey = "\"NextKeyFile\": \"next-validator.pem\",";
+            }
+
             node.WriteFiles(genesis, $$"""
-                "TimeoutProposeMs": 400, "TimeoutPrevoteMs": 200, "TimeoutPrecommitMs": 200, "TimeoutDeltaMs": 100,
+                "TimeoutProposeMs": 400, "TimeoutPrevoteMs": 200, "TimeoutPrecommitMs": 200, "TimeoutDeltaMs": 100, {{nextKey}}
                 "Peers": [ {{peers}} ]{{node.AdminSetting}}{{(extraSettings.Length == 0 ? "" : ", " + extraSettings)}}
                 """);
         }

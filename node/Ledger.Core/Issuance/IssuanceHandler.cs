@@ -62,6 +62,11 @@ public static class IssuanceHandler
             return owes;
         }
 
+        if (Participants.ParticipantsHandler.RequireNotSuspended(ctx.State, project.Applicant, "is issued nothing until reinstated") is { } suspended)
+        {
+            return suspended;
+        }
+
         if (project.Kind != SubjectKind.Project)
         {
             return Outcome.Reject(RejectionCode.InvalidField, $"{project.ProjectId} is a scenario; scenario reductions are issued from behaviour batches");

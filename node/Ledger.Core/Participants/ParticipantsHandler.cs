@@ -1,6 +1,7 @@
 using Ledger.Core.Crypto;
 using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
+using Ledger.Core.State;
 
 namespace Ledger.Core.Participants;
 
@@ -41,6 +42,15 @@ public static class ParticipantsHandler
         });
         return Outcome.Committed(("participant_id", tx.ParticipantId));
     }
+
+    /// <summary>
+    /// D32, §11 ("may no longer take part"): a suspended participant is issued no new units. What it
+    /// already holds stays where it is and stays visible; reinstatement (UpdateParticipant ACTIVE) lifts this.
+    /// </summary>
+    public static Outcome? RequireNotSuspended(LedgerState state, string participantId, string what) =>
+        state.GetParticipant(participantId) is { Status: ParticipantStatus.Suspended }
+            ? Outcome.Reject(RejectionCode.RecipientSuspended, $"{participantId} is suspended and {what}")
+            : null;
 
     public static Outcome Update(TransactionContext ctx, UpdateParticipant tx)
     {

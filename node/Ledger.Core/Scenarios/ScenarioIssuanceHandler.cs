@@ -60,6 +60,11 @@ public static class ScenarioIssuanceHandler
             return owes;
         }
 
+        if (Participants.ParticipantsHandler.RequireNotSuspended(ctx.State, scenario.Applicant, "holds no new custody until reinstated") is { } suspended)
+        {
+            return suspended;
+        }
+
         var date = BatchIds.Date(verification.Day);
         var day = ctx.State.GetScenarioDay(verification.ScenarioId, verification.Day);
         if (day is null)

@@ -57,7 +57,8 @@ public sealed partial class BftConsensus : IConsensusEngine
         _clock = clock;
         _logger = logger;
         _options = options.Value;
-        _signer = new Signer(validatorKey, _options.NodeId, chain.Genesis.ChainId, new RocksDbSignerStore(chain.Store));
+        var keys = _options.NextKeyFile.Length == 0 ? [validatorKey] : new[] { validatorKey, NodeFile.LoadKey(_options.NextKeyFile) };
+        _signer = new Signer(keys, _options.NodeId, chain.Genesis.ChainId, new RocksDbSignerStore(chain.Store));
         _application = new NodeApplication(chain, mempool, clock, _options.NodeId);
         var timeouts = new TimeoutSettings(
             TimeSpan.FromMilliseconds(_options.TimeoutProposeMs),
@@ -68,7 +69,7 @@ public sealed partial class BftConsensus : IConsensusEngine
         _timeouts = timeouts;
         _idleSince = clock.GetUtcNow();
         _machine = new Tendermint(new ConsensusConfig(chain.Genesis.ChainId, _options.NodeId, timeouts) { Hash = chain.Machine.Parameters.Hash }, _application);
-        RequireValidatorKey(validatorKey);
+        CheckValidatorKeys(keys);
         mempool.AdmittedFromClient += network.Gossip;
         mempool.Arrived += () => _inbox.Writer.TryWrite(new Wake());
     }
@@ -96,7 +97,7 @@ public sealed partial class BftConsensus : IConsensusEngine
                 _heightStartedAt = _clock.GetUtcNow();
                 _logger.LogDebug("Starting height {Height} ({Reason})", _chain.Head.Height + 1, next?.GetType().Name ?? "idle");
                 _timers.Add(_clock.CreateTimer(_ => _inbox.Writer.TryWrite(new Rebroadcast()), null, RebroadcastInterval, RebroadcastInterval));
-                Execute(_machine.StartHeight(_chain.Head.Height + 1, _chain.CurrentValidators));
+                Execute(_machine.StartHeight(_chain.Head.Height + 1, ValidatorsSigningWith(_chain.Head.Height + 1)));
             }
 
             if (_syncWanted > _chain.Head.Height)
@@ -272,7 +273,7 @@ public sealed partial class BftConsensus : IConsensusEngine
         _replaying = true;
         _heightStarted = true;
         _heightStartedAt = _clock.GetUtcNow();
-        Execute(_machine.StartHeight(height, _chain.CurrentValidators));
+        Execute(_machine.StartHeight(height, ValidatorsSigningWith(height)));
         foreach (var record in messages)
         {
             if (record.Own && !_ownMessages.Any(m => m.Equals(record.Message)))
@@ -393,13 +394,54 @@ public sealed partial class BftConsensus : IConsensusEngine
         return true;
     }
 
-    private void RequireValidatorKey(SigningKey key)
+    /// <summary>
+    /// The validators of height, after choosing the key they name for this node (a ChangeValidators
+    /// re-key takes effect at h + 2): votes signed with any other key would be refused by every peer.
+    /// Logs when the key changes, or when this node stops or starts being a validator.
+    /// </summary>
+    private ValidatorSet ValidatorsSigningWith(ulong height)
     {
-        var self = _chain.CurrentValidators.Find(_options.NodeId)
-            ?? throw new InvalidOperationException($"node {_options.NodeId} is not a validator in genesis");
-        if (!self.PublicKey.Equals(key.ToPublicKey()))
+        var validators = _chain.ValidatorsAt(height);
+        var before = _signer.ActiveKey;
+        var now = _signer.UseKeyFor(validators);
+        if (Equals(before, now))
         {
-            throw new InvalidOperationException($"the key file does not hold validator {_options.NodeId}'s key named in genesis");
+            return validators;
+        }
+
+        if (now is not null)
+        {
+            _logger.LogInformation("Height {Height}: validator {Validator} signs with key {Key} from now on", height, _options.NodeId, KeyName(now));
+        }
+        else if (validators.Find(_options.NodeId) is { PublicKey: var named })
+        {
+            _logger.LogError("Height {Height}: the validator set names key {Key} for {Validator}, which neither KeyFile nor NextKeyFile holds; this node does not sign", height, KeyName(named), _options.NodeId);
+        }
+        else
+        {
+            _logger.LogWarning("Height {Height}: {Validator} is not in the validator set; this node follows the chain without signing", height, _options.NodeId);
+        }
+
+        return validators;
+    }
+
+    private static string KeyName(PublicKey key) => Convert.ToBase64String(key.Key.Span);
+
+    /// <summary>
+    /// Says at start when the local chain names none of this node's keys for it. Not fatal: a validator
+    /// added or re-keyed after the local head (an organisation rejoining with a new key, a fresh data
+    /// directory) learns it by block sync, and signs from the height whose set names its key.
+    /// </summary>
+    private void CheckValidatorKeys(IReadOnlyList<SigningKey> keys)
+    {
+        var schedule = new Ledger.Core.State.LedgerState(new Ledger.Core.State.StateOverlay(_chain.State)).GetValidatorSchedule();
+        var named = schedule?.Sets.SelectMany(s => s.Validators).Where(v => v.ValidatorId == _options.NodeId).Select(v => v.PublicKey).ToList() ?? [];
+        if (!keys.Any(k => named.Contains(k.ToPublicKey())))
+        {
+            _logger.LogWarning(
+                "Up to height {Height} no validator set names {Validator} with a key of KeyFile or NextKeyFile; the node follows the chain and signs only from a height whose set does",
+                _chain.Head.Height,
+                _options.NodeId);
         }
     }
 

@@ -13,6 +13,7 @@ public static class NodeFile
     {
         options.DataDirectory = Resolve(options.DataDirectory, nodeFileDirectory);
         options.KeyFile = Resolve(options.KeyFile, nodeFileDirectory);
+        options.NextKeyFile = Resolve(options.NextKeyFile, nodeFileDirectory);
         options.GenesisFile = Resolve(options.GenesisFile, nodeFileDirectory);
         options.Tls.CertificateFile = Resolve(options.Tls.CertificateFile, nodeFileDirectory);
         options.Tls.KeyFile = Resolve(options.Tls.KeyFile, nodeFileDirectory);

@@ -45,6 +45,13 @@ public sealed class NodeOptions
     [Required]
     public string KeyFile { get; set; } = "";
 
+    /// <summary>
+    /// Optional: the validator's next PKCS#8 PEM private key, installed before a ChangeValidators re-keys
+    /// this validator. At each height the node signs with whichever of KeyFile and NextKeyFile the
+    /// validator set of that height names (docs/NETWORK.md, "Rotating a validator key").
+    /// </summary>
+    public string NextKeyFile { get; set; } = "";
+
     /// <summary>The genesis JSON file.</summary>
     [Required]
     public string GenesisFile { get; set; } = "";

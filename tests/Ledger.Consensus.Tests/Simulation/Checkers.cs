@@ -71,7 +71,7 @@ public sealed class Checkers(Simulation sim)
         }
 
         var height = stored.Block.Header.Height;
-        var problem = CommitCertificates.Problem(stored.Certificate, sim.Genesis.ChainId, height, stored.HeaderHash, sim.Validators);
+        var problem = CommitCertificates.Problem(stored.Certificate, sim.Genesis.ChainId, height, stored.HeaderHash, ValidatorSchedules.At(node.State, height));
         Require(problem is null, $"{node.Name} committed height {height} with a bad certificate: {problem}");
         if (_canonical.TryGetValue(height, out var canonical))
         {

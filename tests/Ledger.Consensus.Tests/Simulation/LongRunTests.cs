@@ -9,7 +9,7 @@ namespace Ledger.Consensus.Tests.Simulation;
 /// </summary>
 public sealed class LongRunTests(ITestOutputHelper output)
 {
-    private static readonly Family[] Families = [Family.Honest, Family.SevenValidators, Family.Twins, Family.EquivocatingProposer, Family.DoubleSigningVoter, Family.InvalidBlockProposer];
+    private static readonly Family[] Families = [Family.Honest, Family.SevenValidators, Family.Twins, Family.EquivocatingProposer, Family.DoubleSigningVoter, Family.InvalidBlockProposer, Family.KeyRotation];
 
     [Fact]
     public void Random_seeds_of_every_family_LEDGER_SIM_LONG()

@@ -67,7 +67,7 @@ public sealed class NodeApplication(SimNode node) : IConsensusApplication
     public Block ProposeBlock(ulong height, uint round)
     {
         Invariant.Require(height == node.Head.Height + 1, "proposals build on the committed head");
-        var (executed, leftOut) = Blocks.Propose(node.Machine, node.State, node.Head, node.Mempool.Candidates, node.ClockMs, node.ValidatorId, node.Validators, node.LastCertificate);
+        var (executed, leftOut) = Blocks.Propose(node.Machine, node.State, node.Head, node.Mempool.Candidates, node.ClockMs, node.ValidatorId, node.LastCertificate);
         node.Mempool.Remove(leftOut.Select(l => l.Envelope));
         _validated[Convert.ToHexString(executed.HeaderHash)] = executed;
         return executed.Block;
@@ -85,7 +85,7 @@ public sealed class NodeApplication(SimNode node) : IConsensusApplication
         var key = Convert.ToHexString(BlockHashing.HeaderHash(node.Machine.Parameters.Hash, block.Header));
         if (!_validated.TryGetValue(key, out var executed))
         {
-            executed = Blocks.Validate(node.Machine, node.State, node.Head, block, node.Validators, node.Validators).Block;
+            executed = Blocks.Validate(node.Machine, node.State, node.Head, block).Block;
             _validated[key] = executed;
         }
 

@@ -85,7 +85,8 @@ public sealed class SimNode
 
     public ChainHead Head { get; private set; }
 
-    public ValidatorSet Validators => _sim.Validators;
+    /// <summary>The validators of the height being decided, as this node's committed state schedules them (a ChangeValidators takes effect at h + 2).</summary>
+    public ValidatorSet Validators => ValidatorSchedules.At(State, CommittedHeight + 1);
 
     public CommitCertificate? LastCertificate => Chain.Count == 0 ? null : Chain[^1].Certificate;
 
@@ -131,7 +132,7 @@ public sealed class SimNode
         _pendingDecisions.Clear();
         _ownEvents.Clear();
         _application = new NodeApplication(this);
-        _signer = new Signer(_sim.KeyOf(ValidatorId), ValidatorId, _sim.Genesis.ChainId, SignerStore);
+        _signer = new Signer(_sim.KeysOf(ValidatorId), ValidatorId, _sim.Genesis.ChainId, SignerStore);
         _consensus = new Tendermint(new ConsensusConfig(_sim.Genesis.ChainId, ValidatorId, _sim.Timeouts) { Hash = Machine.Parameters.Hash }, _application);
         Up = true;
         Guarded(() =>
@@ -352,7 +353,9 @@ public sealed class SimNode
         SeenProposals.Clear();
         _ownMessages.Clear();
         _prevotes.Clear();
-        Execute(_consensus!.StartHeight(height, Validators));
+        var validators = Validators;
+        _signer!.UseKeyFor(validators);
+        Execute(_consensus!.StartHeight(height, validators));
         if (_pendingDecisions.Remove(height, out var decision))
         {
             _ownEvents.Enqueue(new DecisionArrived(decision));
@@ -483,7 +486,7 @@ public sealed class SimNode
         }
 
         var executed = _application!.Validated(commit.Block)
-            ?? throw new SimulationFailure($"{Name} was asked to commit an invalid block at height {height}: {Blocks.Validate(Machine, State, Head, commit.Block, Validators, Validators).Problem}");
+            ?? throw new SimulationFailure($"{Name} was asked to commit an invalid block at height {height}: {Blocks.Validate(Machine, State, Head, commit.Block).Problem}");
         if (!executed.HeaderHash.AsSpan().SequenceEqual(commit.BlockHash))
         {
             throw new SimulationFailure($"{Name}: the Commit action's hash is not the block's header hash at height {height}");

@@ -21,6 +21,11 @@ public enum Family
     TwoTwins,
     /// <summary>Positive control: every node ignores its lock; the fork checker must catch it.</summary>
     LockIgnoring,
+    /// <summary>
+    /// Honest validators under the Honest faults; mid-run the bureau re-keys one validator (ChangeValidators,
+    /// effective at h + 2) and votes signed with its old key keep arriving after the switch: all must be ignored.
+    /// </summary>
+    KeyRotation,
 }
 
 /// <summary>Outcome of one run: a failure (with the replay command) or the heights reached.</summary>
@@ -86,7 +91,25 @@ public sealed class Simulation
             DuplicatePercent: _faults.Int(21),
             ReplayPercent: _faults.Int(6));
         SafetyPhaseMs = _faults.Range(6_000, 12_000);
+        if (family == Family.KeyRotation)
+        {
+            // Drawn last, so the other families' runs are unchanged by this one.
+            RotatedValidator = Validators.Validators.OrderBy(v => v.ValidatorId, StringComparer.Ordinal).ElementAt(_random.Int(Validators.Validators.Count)).ValidatorId;
+            RotateAtMs = _faults.Range(500, SafetyPhaseMs / 2);
+            _oldKeyRandom = _random.Fork();
+        }
     }
+
+    /// <summary>KeyRotation: the validator the bureau re-keys, and when its client submits the change.</summary>
+    public string? RotatedValidator { get; }
+
+    public long RotateAtMs { get; }
+
+    /// <summary>KeyRotation: the first height the new key signs (the change's height + 2), once the change is committed.</summary>
+    public ulong? RotationEffectiveHeight =>
+        Workload.RotationId is { } id && Workload.Committed.TryGetValue(id, out var committedAt) ? committedAt + ValidatorSchedules.EffectDelayHeights : null;
+
+    private readonly SimRandom? _oldKeyRandom;
 
     public Family Family { get; }
 
@@ -137,6 +160,13 @@ public sealed class Simulation
         return key;
     }
 
+    /// <summary>The key ChangeValidators gives a validator in the KeyRotation family.</summary>
+    public SigningKey NextKeyOf(string validatorId) => KeyOf(validatorId + "-next");
+
+    /// <summary>What a validator's signer holds: in the KeyRotation family its current and next key.</summary>
+    public IReadOnlyList<SigningKey> KeysOf(string validatorId) =>
+        Family == Family.KeyRotation ? [KeyOf(validatorId), NextKeyOf(validatorId)] : [KeyOf(validatorId)];
+
     public string TransactionId(Envelope envelope) => Convert.ToHexStringLower(SignBytes.TransactionId(Hash, envelope));
 
     public SimulationResult Run()
@@ -159,6 +189,10 @@ public sealed class Simulation
             }
 
             Checkers.Final();
+            if (Family == Family.KeyRotation)
+            {
+                CheckRotation();
+            }
         }
         catch (Exception e) when (e is SimulationFailure or Ledger.Core.InvariantViolationException or InvalidOperationException or ArgumentException)
         {
@@ -198,6 +232,12 @@ public sealed class Simulation
             return false;
         }
 
+        if (Family == Family.KeyRotation)
+        {
+            // Also a few heights signed with the new key, with old-key votes arriving all along.
+            target = RotationEffectiveHeight is { } effective ? Math.Max(target, effective + HeightsAfterHeal) : ulong.MaxValue;
+        }
+
         return Honest.All(n => n.CommittedHeight >= target);
     }
 
@@ -223,9 +263,14 @@ public sealed class Simulation
         }
 
         SchedulePartitions();
-        if (Family is Family.Honest or Family.SevenValidators)
+        if (Family is Family.Honest or Family.SevenValidators or Family.KeyRotation)
         {
             ScheduleCrashes();
+        }
+
+        if (Family is Family.KeyRotation)
+        {
+            ScheduleOldKeyInjection();
         }
 
         Queue.At(SafetyPhaseMs, Heal);
@@ -380,6 +425,72 @@ public sealed class Simulation
         _livenessTarget = Honest.Max(n => n.CommittedHeight) + HeightsAfterHeal;
     }
 
+    /// <summary>
+    /// After the rotation takes effect, the old key signs conflicting votes (for a block that does not exist)
+    /// at the rotated validator's current height and round and sends them to everyone. A node that counted
+    /// one would report double-sign evidence against an honest validator, which the checkers refuse
+    /// (signing these with the new key instead makes every seed fail that way).
+    /// </summary>
+    private void ScheduleOldKeyInjection()
+    {
+        Queue.After(OldKeyInjectionIntervalMs, () =>
+        {
+            InjectOldKeyVotes();
+            ScheduleOldKeyInjection();
+        });
+    }
+
+    public const long OldKeyInjectionIntervalMs = 150;
+
+    private void InjectOldKeyVotes()
+    {
+        if (RotationEffectiveHeight is not { } effective)
+        {
+            return;
+        }
+
+        var sender = Nodes.First(n => n.ValidatorId == RotatedValidator);
+        var height = sender.Up ? sender.CommittedHeight + 1 : Honest.Max(n => n.CommittedHeight) + 1;
+        if (height < effective)
+        {
+            return;
+        }
+
+        var round = sender.Up ? sender.Consensus.Round : 0;
+        var bogus = _oldKeyRandom!.Bytes(BlockHashing.HashBytes);
+        foreach (var kind in new[] { VoteKind.Prevote, VoteKind.Precommit })
+        {
+            var vote = new Vote { Kind = kind, Height = height, Round = round, BlockHash = Google.Protobuf.ByteString.CopyFrom(bogus), ValidatorId = RotatedValidator! };
+            vote.Signature = Google.Protobuf.ByteString.CopyFrom(KeyOf(RotatedValidator!).Sign(Ledger.Consensus.ConsensusSigning.VoteSignBytes(Genesis.ChainId, vote)));
+            foreach (var node in Nodes)
+            {
+                Network.Send(sender.Index, node.Index, new VoteMessage(vote));
+                Injected.OldKeyVotes++;
+            }
+        }
+    }
+
+    /// <summary>The rotation committed, old-key votes were injected after it, and the rotated validator signed past it with its new key.</summary>
+    private void CheckRotation()
+    {
+        if (RotationEffectiveHeight is not { } effective)
+        {
+            throw new SimulationFailure($"the re-key of {RotatedValidator} never committed");
+        }
+
+        if (Injected.OldKeyVotes == 0)
+        {
+            throw new SimulationFailure($"no vote signed with {RotatedValidator}'s old key was injected after height {effective}");
+        }
+
+        var rotated = Nodes.First(n => n.ValidatorId == RotatedValidator);
+        if (rotated.LastSigned is not { } last || last.Height < effective
+            || !SignatureSuites.Verify(NextKeyOf(RotatedValidator!).ToPublicKey(), last.SignBytes, last.Signature))
+        {
+            throw new SimulationFailure($"{RotatedValidator} did not sign with its new key from height {effective} (last signed height {rotated.LastSigned?.Height})");
+        }
+    }
+
     /// <summary>Everything a rerun must reproduce: each node's head hash, height and signer state.</summary>
     private string Digest() =>
         string.Join(";", Nodes.Select(n => $"{n.CommittedHeight}:{(n.Chain.Count == 0 ? "-" : Convert.ToHexStringLower(n.Chain[^1].HeaderHash)[..16])}:{n.LastSigned?.Height}/{n.LastSigned?.Round}/{n.LastSigned?.Step}"))
@@ -430,7 +541,10 @@ public sealed class FaultCounts
 
     public long MessagesDropped { get; set; }
 
-    public override string ToString() => $"crashes {Crashes} (at a write {CrashesAtWrite}), wipes {Wipes}, partitions {Partitions}, messages dropped {MessagesDropped}";
+    /// <summary>KeyRotation: votes signed with the replaced key sent after the switch.</summary>
+    public long OldKeyVotes { get; set; }
+
+    public override string ToString() => $"crashes {Crashes} (at a write {CrashesAtWrite}), wipes {Wipes}, partitions {Partitions}, messages dropped {MessagesDropped}" + (OldKeyVotes > 0 ? $", old-key votes {OldKeyVotes}" : "");
 }
 
 /// <summary>Driver options that are not part of the fault model.</summary>

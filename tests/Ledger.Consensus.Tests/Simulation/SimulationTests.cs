@@ -59,6 +59,16 @@ public sealed class ByzantineSimulationTests(ITestOutputHelper output)
         SimulationAssert.Passes(Family.InvalidBlockProposer, seed, output);
 }
 
+public sealed class KeyRotationSimulationTests(ITestOutputHelper output)
+{
+    public static TheoryData<ulong> Seeds => SimulationAssert.Seeds(Family.KeyRotation, 40);
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void A_validator_re_keyed_mid_run_signs_with_its_new_key_and_its_old_key_is_ignored(ulong seed) =>
+        SimulationAssert.Passes(Family.KeyRotation, seed, output);
+}
+
 /// <summary>The checkers themselves: each must be able to fail (Twins' "inject bugs to validate the tester").</summary>
 public sealed class SimulationControlTests(ITestOutputHelper output)
 {

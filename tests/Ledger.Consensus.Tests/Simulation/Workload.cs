@@ -44,6 +44,32 @@ public sealed class Workload(Simulation sim, SimRandom random)
         {
             _clients.Add(new Client(owner, OwnerSteps(owner, $"P-{i + 1}", Traders[i % Traders.Length])));
         }
+
+        if (sim.Family == Family.KeyRotation)
+        {
+            _clients.Add(new Client("rotation", RotationSteps()));
+        }
+    }
+
+    /// <summary>KeyRotation: the id of the bureau's ChangeValidators that re-keys the rotated validator, once submitted.</summary>
+    public string? RotationId { get; private set; }
+
+    /// <summary>Waits (empty steps) until the rotation time, then the bureau re-keys one validator at the same power.</summary>
+    private IEnumerable<Envelope[]> RotationSteps()
+    {
+        while (sim.Queue.NowMs < sim.RotateAtMs)
+        {
+            yield return [];
+        }
+
+        var validator = sim.Validators.Find(sim.RotatedValidator!)!;
+        var body = new TransactionBody
+        {
+            ChangeValidators = new ChangeValidators { Updates = { new ValidatorUpdate { ValidatorId = validator.ValidatorId, PublicKey = sim.NextKeyOf(validator.ValidatorId).ToPublicKey(), Power = validator.Power } } },
+        };
+        var rotation = Sign(TestLedger.Bureau, body);
+        RotationId = sim.TransactionId(rotation);
+        yield return [rotation];
     }
 
     /// <summary>Called every client tick: advance, submit or resubmit each client's step.</summary>

@@ -320,6 +320,20 @@ public sealed class ScenarioIssuanceTests
     }
 
     [Fact]
+    public void A_suspended_company_takes_no_new_custody_until_reinstated()
+    {
+        Submit(0, S.Record(Company, 1, "metro", 2, "m1"));
+        var roles = _ledger.View.GetParticipant(Company)!.Roles.ToArray();
+        TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, Bodies.Update(Company, ParticipantStatus.Suspended, roles)));
+        var refused = _ledger.Submit(TestLedger.Bureau, S.Issue(S.VerificationOf(_ledger, Scenario, S.Day)), TestLedger.Operator);
+        Assert.Equal(RejectionCode.RecipientSuspended, refused.Code);
+
+        TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, Bodies.Update(Company, ParticipantStatus.Active, roles)));
+        TestLedger.Committed(_ledger.Submit(TestLedger.Bureau, S.Issue(S.VerificationOf(_ledger, Scenario, S.Day)), TestLedger.Operator));
+        Assert.NotNull(Custody(1));
+    }
+
+    [Fact]
     public void Days_of_a_suspension_cannot_be_backfilled_after_reinstatement()
     {
         // Evaluation due today; missed; suspended the next day; rectified and reinstated two days later.
