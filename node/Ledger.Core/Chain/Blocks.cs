@@ -17,6 +17,12 @@ public static class Blocks
 {
     public const int TransactionsPerBlockMax = 10_000;
 
+    /// <summary>
+    /// The latest block time: the end of 9999-12-31 in China Standard Time, the last day the calendar
+    /// rules count (WorkingDays.DayNumberMax). A later time would overflow their day arithmetic.
+    /// </summary>
+    public const long TimeMsMax = ((Calendar.WorkingDays.DayNumberMax + 1L) * Calendar.WorkingDays.DayMs) - Calendar.WorkingDays.ChinaStandardTimeOffsetMs - 1;
+
     /// <summary>Propose with the validators the committed state schedules for the next height.</summary>
     public static (ExecutedBlock Block, IReadOnlyList<(Envelope Envelope, Receipt Receipt)> LeftOut) Propose(
         LedgerStateMachine machine, IStateView state, ChainHead head, IEnumerable<Envelope> candidates, long timeMs, string proposer, CommitCertificate? lastCommit) =>
@@ -143,6 +149,11 @@ public static class Blocks
         if (header.TimeMs <= head.TimeMs)
         {
             return $"block time {header.TimeMs} is not after its parent's {head.TimeMs}";
+        }
+
+        if (header.TimeMs > TimeMsMax)
+        {
+            return $"block time {header.TimeMs} is after {TimeMsMax} (the end of 9999-12-31, China Standard Time)";
         }
 
         if (new[] { header.TransactionsRoot, header.ReceiptsRoot, header.StateRoot, header.ValidatorSetHash }.Any(h => h.Length != BlockHashing.HashBytes))
