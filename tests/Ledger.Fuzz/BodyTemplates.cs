@@ -27,8 +27,8 @@ public static class BodyTemplates
             [TransactionBody.KindOneofCase.RotateKey] = (w, r) => RotateKey(r),
             [TransactionBody.KindOneofCase.FileMethodology] = (w, r) => new(r.Chance(50) ? Bodies.FileMethodology($"M-{r.Next(100)}") : Bodies.FileScenarioMethodology($"SM-{r.Next(100)}"), Bureau, []),
             [TransactionBody.KindOneofCase.ApplyProject] = (w, r) => new(Bodies.ApplyProject($"PV-{r.Next(100)}", "M-1"), FuzzWorld.Owner, []),
-            [TransactionBody.KindOneofCase.ApproveProject] = (w, r) => new(Bodies.Approve(FuzzWorld.Project), Bureau, []),
-            [TransactionBody.KindOneofCase.RejectProject] = (w, r) => new(Bodies.Reject(FuzzWorld.Project), Bureau, []),
+            [TransactionBody.KindOneofCase.ApproveProject] = (w, r) => new(Bodies.Approve(FuzzWorld.InNotice), Bureau, []),
+            [TransactionBody.KindOneofCase.RejectProject] = (w, r) => new(Bodies.Reject(r.Chance(50) ? FuzzWorld.Applied : FuzzWorld.InNotice), Bureau, []),
             [TransactionBody.KindOneofCase.IssueProjectReductions] = (w, r) => new(
                 Bodies.Issue(FuzzWorld.Project, w.Today - 5, w.Today - 1, 1_000_000, Bodies.ReportHash((byte)r.Next(256), w.Today, FuzzWorld.Project)), Bureau, [Verifier]),
             [TransactionBody.KindOneofCase.Transfer] = (w, r) => new(Bodies.Transfer(FuzzWorld.Trader, w.BatchId, 1_000), FuzzWorld.Owner, [FuzzWorld.Trader, Operator]),
@@ -36,11 +36,11 @@ public static class BodyTemplates
             [TransactionBody.KindOneofCase.ApproveCancellation] = (w, r) => new(Bodies.ApproveCancellation(w.CancellationId), Operator, []),
             [TransactionBody.KindOneofCase.DeclineCancellation] = (w, r) => new(Bodies.DeclineCancellation(w.CancellationId), Operator, []),
             [TransactionBody.KindOneofCase.ChangeValidators] = (w, r) => new(ChangeValidators(r), Bureau, []),
-            [TransactionBody.KindOneofCase.ApplyScenario] = (w, r) => new(Bodies.ApplyScenario($"SC-{r.Next(100)}", "SM-1"), FuzzWorld.Company, []),
-            [TransactionBody.KindOneofCase.SubmitReview] = (w, r) => new(Bodies.SubmitReview(FuzzWorld.Project, r.Chance(50)), "expert-1", []),
-            [TransactionBody.KindOneofCase.StartPublicNotice] = (w, r) => new(Bodies.StartPublicNotice(FuzzWorld.Project), Operator, []),
-            [TransactionBody.KindOneofCase.FileObjection] = (w, r) => new(Bodies.FileObjection(FuzzWorld.Project), FuzzWorld.Trader, []),
-            [TransactionBody.KindOneofCase.AnswerObjection] = (w, r) => new(Bodies.AnswerObjection(FuzzWorld.Project, 1), FuzzWorld.Owner, []),
+            [TransactionBody.KindOneofCase.ApplyScenario] = (w, r) => new(Bodies.ApplyScenario($"SC-{r.Next(100)}", Scenarios.MethodologyId), FuzzWorld.Company, []),
+            [TransactionBody.KindOneofCase.SubmitReview] = (w, r) => new(Bodies.SubmitReview(FuzzWorld.Applied, r.Chance(50)), "expert-1", []),
+            [TransactionBody.KindOneofCase.StartPublicNotice] = (w, r) => new(Bodies.StartPublicNotice(FuzzWorld.Applied), Operator, []),
+            [TransactionBody.KindOneofCase.FileObjection] = (w, r) => new(Bodies.FileObjection(FuzzWorld.InNotice), FuzzWorld.Trader, []),
+            [TransactionBody.KindOneofCase.AnswerObjection] = (w, r) => new(Bodies.AnswerObjection(FuzzWorld.InNotice, 1), Bureau, []),
             [TransactionBody.KindOneofCase.RecordEvaluation] = (w, r) => new(Bodies.RecordEvaluation(FuzzWorld.Project, w.Today + 30), Operator, []),
             [TransactionBody.KindOneofCase.RecordRectification] = (w, r) => new(Bodies.RecordRectification(FuzzWorld.Project, 1), FuzzWorld.Owner, []),
             [TransactionBody.KindOneofCase.Suspend] = (w, r) => new(Bodies.Suspend(FuzzWorld.Project, 1), Bureau, []),
@@ -88,7 +88,7 @@ public static class BodyTemplates
     private static TransactionBody BehaviourChunk(FuzzWorld world, FuzzRandom random)
     {
         var records = Enumerable.Range(0, random.Between(1, 4))
-            .Select(i => Scenarios.Record(FuzzWorld.Company, random.Next(5), random.Chance(50) ? "cycling" : "transit", (ulong)random.Between(1, 30), $"event-{random.Next(1_000_000)}"));
+            .Select(i => Scenarios.Record(FuzzWorld.Company, random.Next(5), random.Pick(Scenarios.Factors).ActivityType, (ulong)random.Between(1, 30), $"event-{random.Next(1_000_000)}"));
         return Scenarios.Chunk(FuzzWorld.Scenario, world.Today - 1, (uint)random.Next(3), records);
     }
 

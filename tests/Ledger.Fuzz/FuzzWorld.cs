@@ -20,6 +20,10 @@ public sealed class FuzzWorld
     public const string Scenario = "SC-1";
     public const string OfferId = "offer-1";
 
+    /// <summary>A project just applied for (APPLIED), and one in public notice with an objection filed.</summary>
+    public const string Applied = "PV-2";
+    public const string InNotice = "PV-3";
+
     public FuzzWorld()
     {
         var ledger = new TestLedger();
@@ -32,10 +36,15 @@ public sealed class FuzzWorld
         CancellationId = cancellation.Attributes.Single(a => a.Key == "cancellation_id").Value;
         var auction = TestLedger.Committed(ledger.Submit(TestLedger.Operator, Bodies.OpenAuction(Owner, BatchId, 5_000, ledger.TimeMs + 86_400_000), Owner));
         AuctionId = auction.Attributes.Single(a => a.Key == "auction_id").Value;
+        TestLedger.Committed(ledger.Submit(Owner, Bodies.ApplyProject(Applied, "M-1")));
+        TestLedger.Committed(ledger.Submit(Owner, Bodies.ApplyProject(InNotice, "M-1")));
+        ledger.StartNotice(InNotice);
+        TestLedger.Committed(ledger.Submit(Trader, Bodies.FileObjection(InNotice)));
+        TestLedger.Committed(ledger.Submit(TestLedger.Operator, Bodies.RecordEvaluation(Project, ledger.Today + 1)));
         TestLedger.Committed(ledger.Submit(Provider, Bodies.PublishMallOffer(OfferId, 100, 1_000, ledger.TimeMs, ledger.TimeMs + (30L * 86_400_000))));
         Ledger = ledger;
         Participants = [TestLedger.Bureau, TestLedger.Operator, TestLedger.Verifier, Owner, Trader, Company, Provider, "expert-1"];
-        KnownIds = [.. Participants, Project, Scenario, BatchId, CancellationId, AuctionId, OfferId, "M-1", "SM-1", TestLedger.ChainId, "unknown-1"];
+        KnownIds = [.. Participants, Project, Applied, InNotice, Scenario, BatchId, CancellationId, AuctionId, OfferId, "M-1", Scenarios.MethodologyId, TestLedger.ChainId, "unknown-1"];
         Block = new BlockContext(ledger.Height + 1, ledger.TimeMs + 1000);
         Empty = ledger.Machine.ApplyBlock(ledger.Store, Block, []);
     }

@@ -68,7 +68,7 @@ public sealed class EnvelopeTarget(FuzzWorld world) : IFuzzTarget
         var body = BodyTemplates.ByKind[kind](world, random);
         if (random.Chance(30))
         {
-            FieldMutator.Mutate(random, body.Body, world.KnownIds);
+            FieldMutator.Mutate(random, (IMessage)TransactionBody.Descriptor.FindFieldByNumber((int)kind).Accessor.GetValue(body.Body), world.KnownIds);
         }
 
         return body;
@@ -161,7 +161,9 @@ public sealed class BodyTarget(FuzzWorld world) : IFuzzTarget
         var body = BodyTemplates.ByKind[kind](world, random);
         if (!random.Chance(10))
         {
-            FieldMutator.Mutate(random, body.Body, world.KnownIds, changes: 4);
+            // The kind's own message: mutating TransactionBody itself would mostly swap the kind (its fields are the oneof).
+            var inner = (IMessage)TransactionBody.Descriptor.FindFieldByNumber((int)kind).Accessor.GetValue(body.Body);
+            FieldMutator.Mutate(random, random.Chance(5) ? body.Body : inner, world.KnownIds, changes: 3);
         }
 
         counters.Count($"kind {kind}");
