@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Ledger.Core;
+using Ledger.Core.Chain;
 using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
 using Ledger.Core.State;
@@ -31,11 +32,33 @@ public static class LedgerChecks
         }
     }
 
-    /// <summary>Checks and applies envelope alone in the world's next block; returns its receipt.</summary>
-    public static Receipt CheckAndApply(FuzzWorld world, Envelope envelope, FuzzCounters counters, string label = "")
+    /// <summary>
+    /// Usually the world's next block; sometimes a later one up to the last time a block may have
+    /// (Blocks.TimeMsMax), since a proposer chooses the time and handlers do date arithmetic with it.
+    /// </summary>
+    public static BlockContext BlockFor(FuzzWorld world, FuzzRandom random)
     {
-        var check = world.Machine.Check(world.Ledger.Store, world.Block, envelope);
-        var applied = world.Machine.ApplyBlock(world.Ledger.Store, world.Block, [envelope]);
+        if (!random.Chance(10))
+        {
+            return world.Block;
+        }
+
+        var timeMs = random.Next(3) switch
+        {
+            0 => Blocks.TimeMsMax - random.Next(10 * 86_400_000),
+            1 => world.Block.TimeMs + (long)(random.NextUInt64() % (ulong)(Blocks.TimeMsMax - world.Block.TimeMs)),
+            _ => world.Block.TimeMs + (random.Next(400 * 86_400) * 1000L),
+        };
+        return world.Block with { TimeMs = timeMs };
+    }
+
+    /// <summary>Checks and applies envelope alone in block (the world's next by default); returns its receipt.</summary>
+    public static Receipt CheckAndApply(FuzzWorld world, Envelope envelope, FuzzCounters counters, string label = "", BlockContext? block = null)
+    {
+        var context = block ?? world.Block;
+        var empty = context == world.Block ? world.Empty : world.Machine.ApplyBlock(world.Ledger.Store, context, []);
+        var check = world.Machine.Check(world.Ledger.Store, context, envelope);
+        var applied = world.Machine.ApplyBlock(world.Ledger.Store, context, [envelope]);
         var receipt = applied.Receipts.Single();
         FuzzAssert.That(check.Equals(receipt), $"Check said {Describe(check)} but ApplyBlock said {Describe(receipt)}");
         if (receipt.Code == RejectionCode.Unspecified)
@@ -45,16 +68,17 @@ public static class LedgerChecks
         }
 
         RequireTypedRefusal(receipt);
-        FuzzAssert.That(applied.StateRoot.AsSpan().SequenceEqual(world.Empty.StateRoot) && SameChanges(applied.Changes, world.Empty.Changes),
+        FuzzAssert.That(applied.StateRoot.AsSpan().SequenceEqual(empty.StateRoot) && SameChanges(applied.Changes, empty.Changes),
             $"refused {Describe(receipt)} but the block's state differs from an empty block's");
         counters.Count(label + ProtoNames.Of(receipt.Code));
         return receipt;
     }
 
     /// <summary>A block of several envelopes has the state of the block of only those it committed, with the same receipts for them.</summary>
-    public static void CheckBlock(FuzzWorld world, IReadOnlyList<Envelope> envelopes, FuzzCounters counters)
+    public static void CheckBlock(FuzzWorld world, IReadOnlyList<Envelope> envelopes, FuzzCounters counters, BlockContext? block = null)
     {
-        var applied = world.Machine.ApplyBlock(world.Ledger.Store, world.Block, envelopes);
+        var context = block ?? world.Block;
+        var applied = world.Machine.ApplyBlock(world.Ledger.Store, context, envelopes);
         FuzzAssert.That(applied.Receipts.Count == envelopes.Count, "one receipt per transaction");
         var committed = new List<Envelope>();
         for (var i = 0; i < envelopes.Count; i++)
@@ -69,7 +93,7 @@ public static class LedgerChecks
             }
         }
 
-        var only = world.Machine.ApplyBlock(world.Ledger.Store, world.Block, committed);
+        var only = world.Machine.ApplyBlock(world.Ledger.Store, context, committed);
         FuzzAssert.That(only.StateRoot.AsSpan().SequenceEqual(applied.StateRoot) && SameChanges(only.Changes, applied.Changes),
             $"a block of {envelopes.Count} with {committed.Count} committed differs from the block of those {committed.Count} alone");
         FuzzAssert.That(only.Receipts.SequenceEqual(applied.Receipts.Where(r => r.Code == RejectionCode.Unspecified)),

@@ -26,7 +26,7 @@ public sealed class EnvelopeTarget(FuzzWorld world) : IFuzzTarget
 
         if (Generate(random) is { } envelope)
         {
-            LedgerChecks.CheckAndApply(world, envelope, counters);
+            LedgerChecks.CheckAndApply(world, envelope, counters, block: LedgerChecks.BlockFor(world, random));
         }
         else
         {
@@ -157,6 +157,21 @@ public sealed class BodyTarget(FuzzWorld world) : IFuzzTarget
     /// <summary>Each input takes a kind at random; one in ten is the template unchanged.</summary>
     public void Run(FuzzRandom random, FuzzCounters counters)
     {
+        var block = LedgerChecks.BlockFor(world, random);
+        if (random.Chance(20))
+        {
+            // Several in one block, so later ones meet the state the earlier ones left.
+            var envelopes = Enumerable.Range(0, random.Between(2, 6)).Select(_ => world.Sign(Generate(random, counters).Body, random)).ToList();
+            LedgerChecks.CheckBlock(world, envelopes, counters, block);
+            return;
+        }
+
+        var (kind, body) = Generate(random, counters);
+        LedgerChecks.CheckAndApply(world, world.Sign(body, random), counters, $"{kind}: ", block);
+    }
+
+    private (TransactionBody.KindOneofCase Kind, BodyCase Body) Generate(FuzzRandom random, FuzzCounters counters)
+    {
         var kind = random.Pick(BodyTemplates.AllKinds);
         var body = BodyTemplates.ByKind[kind](world, random);
         if (!random.Chance(10))
@@ -167,6 +182,6 @@ public sealed class BodyTarget(FuzzWorld world) : IFuzzTarget
         }
 
         counters.Count($"kind {kind}");
-        LedgerChecks.CheckAndApply(world, world.Sign(body, random), counters, $"{kind}: ");
+        return (kind, body);
     }
 }
