@@ -13,8 +13,8 @@ namespace Ledger.Integration.Tests;
 
 /// <summary>
 /// Target 5 of the fuzz harness: a real node process over loopback gets hostile requests on every
-/// unary method of ledger.v1.Ledger and ledger.v1.Peer (junk bytes, requests with hostile field
-/// values, and those damaged byte by byte) and junk on the peer client streams. A request that
+/// unary and server-streaming method of ledger.v1.Ledger and ledger.v1.Peer (junk bytes, requests
+/// with hostile field values, and those damaged byte by byte) and junk on the peer client streams. A request that
 /// decodes must get an answer that is not Unknown or Internal (those mean a handler threw), and a
 /// refusal must say why; whatever the bytes, the node answers within the deadline, and between
 /// calls it still serves GetStatus and reports SERVING.
@@ -73,11 +73,20 @@ public sealed class GrpcFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         LedgerApiReflection.Descriptor.Services.Concat(PeerApiReflection.Descriptor.Services)
             .SelectMany(s => s.Methods).Where(m => !m.IsClientStreaming && !m.IsServerStreaming).ToList();
 
+    private static readonly IReadOnlyList<MethodDescriptor> ServerStreamingMethods =
+        LedgerApiReflection.Descriptor.Services.Concat(PeerApiReflection.Descriptor.Services)
+            .SelectMany(s => s.Methods).Where(m => !m.IsClientStreaming && m.IsServerStreaming).ToList();
+
     private async Task<string> CallAsync(FuzzRandom random, FuzzCounters counters)
     {
         if (random.Chance(10))
         {
             return await StreamJunkAsync(random, counters);
+        }
+
+        if (random.Chance(5))
+        {
+            return await ReadStreamAsync(random, counters);
         }
 
         var method = random.Pick(UnaryMethods);
@@ -132,6 +141,39 @@ public sealed class GrpcFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         {
             return (bytes, false);
         }
+    }
+
+    /// <summary>
+    /// A server stream (StreamBlocks, Decisions) with a hostile request: up to three replies are read.
+    /// A stream may rightly wait for blocks that do not come, so its deadline (500 ms) is short and allowed.
+    /// </summary>
+    private async Task<string> ReadStreamAsync(FuzzRandom random, FuzzCounters counters)
+    {
+        var method = random.Pick(ServerStreamingMethods);
+        var (bytes, decodes) = Request(random, method.InputType);
+        var what = $"{method.Service.Name}/{method.Name} stream with {bytes.Length} bytes";
+        using var call = _channel.CreateCallInvoker().AsyncServerStreamingCall(
+            new Method<byte[], byte[]>(MethodType.ServerStreaming, method.Service.FullName, method.Name, Raw, Raw), null,
+            new CallOptions(deadline: DateTime.UtcNow + TimeSpan.FromMilliseconds(500)), bytes);
+        try
+        {
+            for (var read = 0; read < 3 && await call.ResponseStream.MoveNext(CancellationToken.None); read++)
+            {
+            }
+
+            counters.Count($"{method.Name} stream OK");
+        }
+        catch (RpcException error)
+        {
+            if (decodes)
+            {
+                Assert.True(error.StatusCode is not (StatusCode.Unknown or StatusCode.Internal), $"{what}: a request that decodes got {error.StatusCode}: {error.Status.Detail} (a handler threw)");
+            }
+
+            counters.Count($"{method.Name} stream {error.StatusCode}{(decodes ? "" : " (undecodable)")}");
+        }
+
+        return what;
     }
 
     /// <summary>A peer's client stream (Transactions or Consensus) of a few junk or damaged messages.</summary>
