@@ -10,11 +10,13 @@ namespace Ledger.Fuzz;
 /// (with a correct certificate of the previous block) damaged byte by byte or field by field
 /// (header, transactions, certificate), and junk — decoded and run through Blocks.Validate.
 /// Invariants: no exception; a refused block says why; an accepted block re-executes to its
-/// header's roots, deterministically, with every transaction committed.
+/// header's roots, deterministically, with every transaction committed, and has no unknown fields.
 /// </summary>
 public sealed class BlockTarget : IFuzzTarget
 {
     private const int BaseBlocks = 8;
+
+    private static readonly MessageParser<Block> StrictParser = Block.Parser.WithDiscardUnknownFields(true);
 
     private readonly FuzzWorld _world;
     private readonly ChainHead _head;
@@ -72,6 +74,30 @@ public sealed class BlockTarget : IFuzzTarget
 
     public void Run(FuzzRandom random, FuzzCounters counters) => Check(Generate(random), counters);
 
+    /// <summary>What an accepted damaged block differs in: only its encoding, unknown fields, header fields, transactions or the previous block's certificate.</summary>
+    private static string Acceptance(Block original, Block accepted, bool sameBytes)
+    {
+        if (sameBytes)
+        {
+            return "accepted unchanged";
+        }
+
+        if (original.Equals(accepted))
+        {
+            return "accepted after damage: same fields, other bytes";
+        }
+
+        var header = original.Header.Equals(accepted.Header) ? "same header" : DifferentHeaderFields(original.Header, accepted.Header);
+        var transactions = original.Transactions.Equals(accepted.Transactions) ? "" : ", other transactions";
+        var commit = Equals(original.LastCommit, accepted.LastCommit) ? "" : ", other last commit";
+        var unknown = transactions.Length == 0 && commit.Length == 0 && header == "same header" ? ", unknown fields" : "";
+        return $"accepted after damage: {header}{transactions}{commit}{unknown}";
+    }
+
+    private static string DifferentHeaderFields(BlockHeader a, BlockHeader b) =>
+        "header " + string.Join("+", BlockHeader.Descriptor.Fields.InFieldNumberOrder()
+            .Where(f => !Equals(f.Accessor.GetValue(a), f.Accessor.GetValue(b))).Select(f => f.Name));
+
     public void Check((byte[] Bytes, byte[] Original) input, FuzzCounters counters)
     {
         var (bytes, original) = input;
@@ -98,6 +124,7 @@ public sealed class BlockTarget : IFuzzTarget
         FuzzAssert.That(validated.Execution.StateRoot.AsSpan().SequenceEqual(decoded.Header.StateRoot.Span) && again.StateRoot.AsSpan().SequenceEqual(validated.Execution.StateRoot),
             "an accepted block's state root is not its header's, or differs on re-execution");
         FuzzAssert.That(validated.Execution.Receipts.All(r => r.Code == RejectionCode.Unspecified), "an accepted block holds a refused transaction");
-        counters.Count(bytes.AsSpan().SequenceEqual(original) ? "accepted unchanged" : "accepted after damage");
+        FuzzAssert.That(StrictParser.ParseFrom(decoded.ToByteString()).Equals(decoded), "an accepted block carries unknown fields, which every node would store");
+        counters.Count(Acceptance(Block.Parser.ParseFrom(original), decoded, bytes.AsSpan().SequenceEqual(original)));
     }
 }

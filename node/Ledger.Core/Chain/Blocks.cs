@@ -127,6 +127,12 @@ public static class Blocks
             : (null, $"state root mismatch: the header's state root {Convert.ToHexStringLower(header.StateRoot.Span)} does not match re-execution ({Convert.ToHexStringLower(execution.StateRoot)})");
     }
 
+    private static readonly MessageParser<Block> StrictParser = Block.Parser.WithDiscardUnknownFields(true);
+
+    /// <summary>Anywhere in the block: its own fields, the header, the certificate and the envelopes.</summary>
+    private static bool HasUnknownFields(Block block) =>
+        StrictParser.ParseFrom(block.ToByteString()).CalculateSize() != block.CalculateSize();
+
     private static string? HeaderProblem(LedgerStateMachine machine, ChainHead head, Block block, ValidatorSet validators, ValidatorSet previousValidators)
     {
         var header = block.Header;
@@ -134,6 +140,11 @@ public static class Blocks
         if (header is null || header.ChainId != machine.Parameters.ChainId)
         {
             return "the block has no header for this chain";
+        }
+
+        if (HasUnknownFields(block))
+        {
+            return "the block carries fields this ledger does not know (they are in no hash, yet every node would store them)";
         }
 
         if (header.Height != head.Height + 1)

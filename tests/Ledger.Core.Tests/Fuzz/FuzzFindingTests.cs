@@ -52,5 +52,44 @@ public sealed class FuzzFindingTests
         Assert.True(validated is null || accepted);
     }
 
+    /// <summary>
+    /// blocks:3:765. A valid block with ten bytes appended (field 178, fixed64): every node accepted and
+    /// stored it, though no hash covers those bytes, so a proposer could make every node store junk
+    /// (up to the message limit per block). Unknown fields anywhere in a block now refuse it.
+    /// </summary>
+    [Fact]
+    public void A_block_with_unknown_fields_is_refused()
+    {
+        var bytes = Convert.FromHexString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fuzz/Findings/blocks-3-765.hex")).Trim());
+        var block = Block.Parser.ParseFrom(bytes);
+        var head = new ChainHead(block.Header.Height - 1, block.Header.PreviousHeaderHash.ToByteArray(), World.Value.Ledger.TimeMs);
+        var (validated, problem) = Blocks.Validate(World.Value.Machine, World.Value.Ledger.Store, head, block);
+        Assert.Null(validated);
+        Assert.StartsWith("the block carries fields this ledger does not know", problem);
+    }
+
+    [Theory]
+    [InlineData("block")]
+    [InlineData("header")]
+    [InlineData("last commit")]
+    public void Unknown_fields_anywhere_in_a_block_refuse_it(string where)
+    {
+        var world = World.Value;
+        var target = new BlockTarget(world);
+        var (proposed, _) = Blocks.Propose(world.Machine, world.Ledger.Store, target.Head, [], world.Block.TimeMs, TestLedgerValidator, target.LastCommit);
+        Assert.Null(Blocks.Validate(world.Machine, world.Ledger.Store, target.Head, proposed.Block).Problem);
+        IMessage damaged = where switch
+        {
+            "block" => proposed.Block,
+            "header" => proposed.Block.Header,
+            _ => proposed.Block.LastCommit,
+        };
+        // Field 999, varint 1: what an older or newer peer, or a hostile proposer, could add.
+        damaged.MergeFrom(new byte[] { 0xB8, 0x3E, 0x01 });
+        var (validated, problem) = Blocks.Validate(world.Machine, world.Ledger.Store, target.Head, proposed.Block);
+        Assert.Null(validated);
+        Assert.StartsWith("the block carries fields this ledger does not know", problem);
+    }
+
     private const string TestLedgerValidator = "node-bureau";
 }
