@@ -17,6 +17,12 @@ public static class Blocks
 {
     public const int TransactionsPerBlockMax = 10_000;
 
+    /// <summary>
+    /// The latest block time: the end of 9999-12-31 in China Standard Time, the last day the calendar
+    /// rules count (WorkingDays.DayNumberMax). A later time would overflow their day arithmetic.
+    /// </summary>
+    public const long TimeMsMax = ((Calendar.WorkingDays.DayNumberMax + 1L) * Calendar.WorkingDays.DayMs) - Calendar.WorkingDays.ChinaStandardTimeOffsetMs - 1;
+
     /// <summary>Propose with the validators the committed state schedules for the next height.</summary>
     public static (ExecutedBlock Block, IReadOnlyList<(Envelope Envelope, Receipt Receipt)> LeftOut) Propose(
         LedgerStateMachine machine, IStateView state, ChainHead head, IEnumerable<Envelope> candidates, long timeMs, string proposer, CommitCertificate? lastCommit) =>
@@ -121,6 +127,12 @@ public static class Blocks
             : (null, $"state root mismatch: the header's state root {Convert.ToHexStringLower(header.StateRoot.Span)} does not match re-execution ({Convert.ToHexStringLower(execution.StateRoot)})");
     }
 
+    private static readonly MessageParser<Block> StrictParser = Block.Parser.WithDiscardUnknownFields(true);
+
+    /// <summary>Anywhere in the block: its own fields, the header, the certificate and the envelopes.</summary>
+    private static bool HasUnknownFields(Block block) =>
+        StrictParser.ParseFrom(block.ToByteString()).CalculateSize() != block.CalculateSize();
+
     private static string? HeaderProblem(LedgerStateMachine machine, ChainHead head, Block block, ValidatorSet validators, ValidatorSet previousValidators)
     {
         var header = block.Header;
@@ -128,6 +140,11 @@ public static class Blocks
         if (header is null || header.ChainId != machine.Parameters.ChainId)
         {
             return "the block has no header for this chain";
+        }
+
+        if (HasUnknownFields(block))
+        {
+            return "the block carries fields this ledger does not know (they are in no hash, yet every node would store them)";
         }
 
         if (header.Height != head.Height + 1)
@@ -143,6 +160,11 @@ public static class Blocks
         if (header.TimeMs <= head.TimeMs)
         {
             return $"block time {header.TimeMs} is not after its parent's {head.TimeMs}";
+        }
+
+        if (header.TimeMs > TimeMsMax)
+        {
+            return $"block time {header.TimeMs} is after {TimeMsMax} (the end of 9999-12-31, China Standard Time)";
         }
 
         if (new[] { header.TransactionsRoot, header.ReceiptsRoot, header.StateRoot, header.ValidatorSetHash }.Any(h => h.Length != BlockHashing.HashBytes))
