@@ -8,6 +8,7 @@ using Ledger.Core.Protocol;
 
 // dotnet run --project bench/Ledger.Bench.Load -- [seconds] [clients] [key file] [node URLs...]
 //   or: -- scenario [records] [in flight] [node URLs...]   (one scenario day, docs/BENCHMARKS.md)
+// scenario: the devnet keys from $LEDGER_BENCH_KEYS when set.
 // Defaults: 30 s, 32 clients, the devnet bureau key, the four devnet nodes (https; CA from $LEDGER_CA). Each client files
 // methodologies with SubmitAndWait in a closed loop, spread over the nodes.
 if (args.Length > 0 && args[0] == "scenario")

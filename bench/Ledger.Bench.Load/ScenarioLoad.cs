@@ -19,19 +19,26 @@ namespace Ledger.Bench.Load;
 /// </summary>
 public static class ScenarioLoad
 {
+    /// <summary>What a run measured: records submitted and committed over the submission phase's seconds.</summary>
+    public sealed record Result(int Records, double Seconds, int Failures, bool Issued)
+    {
+        public double RecordsPerSecond => Records / Seconds;
+    }
+
     private static LedgerClientOptions WithLongWait(LedgerClientOptions options)
     {
         options.SubmitAndWaitTimeout = TimeSpan.FromMinutes(5);
         return options;
     }
 
-    public static async Task RunAsync(string[] args)
+    public static async Task<Result> RunAsync(string[] args)
     {
         var records = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         var inFlight = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
         var nodes = args.Length > 2 ? args[2..].Select(u => new Uri(u)).ToArray() : BenchNodes.Devnet();
-        var bureau = new LedgerSigner("bureau", KeyFile.Load("network-config/devnet/keys/bureau.insecure.pem"));
-        var @operator = new LedgerSigner("operator", KeyFile.Load("network-config/devnet/keys/operator.insecure.pem"));
+        var keys = Environment.GetEnvironmentVariable("LEDGER_BENCH_KEYS") is { Length: > 0 } folder ? folder : "network-config/devnet/keys";
+        var bureau = new LedgerSigner("bureau", KeyFile.Load(Path.Combine(keys, "bureau.insecure.pem")));
+        var @operator = new LedgerSigner("operator", KeyFile.Load(Path.Combine(keys, "operator.insecure.pem")));
         var clients = nodes.Select(n => new LedgerClient(WithLongWait(BenchNodes.Options(n)))).ToArray();
         var client = clients[0];
         var hash = NetworkHashes.For((await client.GetStatusAsync()).HashAlgorithm);
@@ -95,6 +102,8 @@ public static class ScenarioLoad
         {
             await each.DisposeAsync();
         }
+
+        return new Result(records, seconds, failures, issuance.IsCommitted);
     }
 
     /// <summary>Submit and wait; a node's wait deadline (30 s) only means "still pending", so keep asking until it commits or is refused.</summary>

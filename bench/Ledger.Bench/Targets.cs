@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Ledger.Bench.Load;
+
+namespace Ledger.Bench;
+
+/// <summary>
+/// The issue 9 targets. Each measures the limits it is compared with first (same process, same run),
+/// starts what it needs on free ports, runs, and prints one "figure:" line: figure, limit, ratio.
+/// </summary>
+public static class Targets
+{
+    /// <summary>Transfers through 4 (or 1) validators: closed loop at max, then open loop at a set rate.</summary>
+    public static async Task<int> TransfersAsync(BenchOptions options)
+    {
+        var validators = options.Int("validators", 4);
+        var seconds = options.Double("seconds", 60);
+        var workers = options.Int("workers", 256);
+        var traders = options.Int("traders", 64);
+        var rate = options.Double("rate", 2_000);
+        var openSeconds = options.Double("open-seconds", 20);
+
+        var verify = Limits.Ed25519VerifyRate(options.Each, Environment.ProcessorCount);
+        var bound = verify.PerSecond / validators;
+        Print(verify);
+        await using var network = await BenchNetwork.StartAsync(validators);
+        var clients = network.Clients();
+        var load = new TransferLoad(clients, network.Signer, traders);
+        var setup = Stopwatch.StartNew();
+        await load.SetupAsync();
+        Console.WriteLine($"setup: {traders} traders funded, {load.SetupCommitted} transactions in {setup.Elapsed.TotalSeconds:0.0} s");
+
+        var closed = await load.ClosedLoopAsync(TimeSpan.FromSeconds(seconds), workers);
+        Console.WriteLine($"closed loop, {workers} callers, {closed.Seconds:0.0} s: {closed.Committed:N0} committed, {closed.Failed:N0} failed, {closed.Blocks} blocks, " +
+                          $"p50 {closed.Percentile(0.5):0} ms, p99 {closed.Percentile(0.99):0} ms");
+        Console.WriteLine($"figure: transfers through {validators} validator(s): {closed.PerSecond:N0} committed transfers/s; " +
+                          $"limit: signature bound {bound:N0}/s (Ed25519 verify on {Environment.ProcessorCount} cores {verify.PerSecond:N0}/s / {validators}); ratio {closed.PerSecond / bound:0.000}");
+        if (openSeconds > 0 && rate > 0)
+        {
+            var open = await load.OpenLoopAsync(TimeSpan.FromSeconds(openSeconds), rate);
+            Console.WriteLine($"figure: open loop at {rate:N0}/s through {validators} validator(s): submit-to-commit p50 {open.Percentile(0.5):N0} ms, p99 {open.Percentile(0.99):N0} ms, " +
+                              $"{open.PerSecond:N0} committed/s ({open.Failed:N0} failed); limit: rate/signature bound {rate / bound:0.000}");
+        }
+
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        return 0;
+    }
+
+    /// <summary>One scenario day of records through 4 validators (the issue 6 load, reused).</summary>
+    public static async Task<int> ScenarioAsync(BenchOptions options)
+    {
+        var records = options.Int("records", 1_000_000);
+        var inFlight = options.Int("in-flight", 64);
+        var rocks = Limits.RocksDbRates(options.Each)[0];
+        var sha = Limits.Sha256Rate(options.Each);
+        Print(rocks);
+        Print(sha);
+        await using var network = await BenchNetwork.StartAsync(4);
+        Environment.SetEnvironmentVariable("LEDGER_CA", network.Nodes[0].CaFile);
+        Environment.SetEnvironmentVariable("LEDGER_BENCH_KEYS", Path.Combine(network.Network.Root, "keys"));
+        var result = await ScenarioLoad.RunAsync([.. new[] { records, inFlight }.Select(n => n.ToString(CultureInfo.InvariantCulture)), .. network.Nodes.Select(n => n.Url.ToString())]);
+        // Each validator writes every record once (its dedup key) and executes it: a storage bound of one
+        // unsynced RocksDB entry per record per validator.
+        var bound = rocks.PerSecond / 4;
+        Console.WriteLine($"figure: scenario day through 4 validators: {result.RecordsPerSecond:N0} records/s ({result.Records:N0} records in {result.Seconds:0.0} s, failures {result.Failures}, issued {result.Issued}); " +
+                          $"limit: RocksDB unsynced {rocks.PerSecond:N0} entries/s / 4 = {bound:N0}/s; ratio {result.RecordsPerSecond / bound:0.000}; target 25,000/s: {result.RecordsPerSecond / 25_000:0.000}");
+        return result.Failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>`ledger verify` over a chain of at least N transactions, built once by a single validator and cached.</summary>
+    public static async Task<int> VerifyAsync(BenchOptions options)
+    {
+        var transactions = options.Int("transactions", 1_000_000);
+        var chains = options.String("chains") ?? Path.Combine(Path.GetTempPath(), "ledger-bench-chains");
+        var chain = Path.Combine(chains, $"transfers-{transactions}");
+        var meta = Path.Combine(chain, "chain.json");
+        if (!File.Exists(meta))
+        {
+            await BuildChainAsync(chain, meta, transactions);
+        }
+        else
+        {
+            Console.WriteLine($"chain: cached at {chain}");
+        }
+
+        var described = JsonDocument.Parse(File.ReadAllText(meta)).RootElement;
+        var total = described.GetProperty("transactions").GetInt64();
+        var verify = Limits.Ed25519VerifyRate(options.Each, Environment.ProcessorCount);
+        Print(verify);
+        var start = new ProcessStartInfo(Soak.SoakNode.DotnetHost()) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "ledger.dll"), "verify", "--data", described.GetProperty("data").GetString()!, "--genesis", described.GetProperty("genesis").GetString()!, "--json" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var outcome = JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
+        if (process.ExitCode != 0 || !outcome.GetProperty("verified").GetBoolean())
+        {
+            Console.Error.WriteLine($"ledger verify failed (exit {process.ExitCode}): {output}");
+            return 1;
+        }
+
+        var seconds = outcome.GetProperty("seconds").GetDouble();
+        var perSecond = total / seconds;
+        Console.WriteLine($"figure: ledger verify over {total:N0} transactions ({outcome.GetProperty("heights").GetUInt64():N0} blocks, 3 signatures each transfer) in {seconds:0.00} s: {perSecond:N0} tx/s; " +
+                          $"limit: Ed25519 verify on {Environment.ProcessorCount} cores {verify.PerSecond:N0}/s; ratio {perSecond / verify.PerSecond:0.000}");
+        return 0;
+    }
+
+    /// <summary>SM2 verify (the ledger's own code) beside Ed25519 verify, both on one core now.</summary>
+    public static int Sm2(BenchOptions options)
+    {
+        var sm2 = Limits.Sm2VerifyRate(options.Each);
+        var ed25519 = Limits.Ed25519VerifyRate(options.Each, 1);
+        Print(sm2);
+        Print(ed25519);
+        Console.WriteLine($"figure: SM2 verify {sm2.PerSecond:N0}/s on 1 core; limit: Ed25519 verify {ed25519.PerSecond:N0}/s on 1 core; ratio {sm2.PerSecond / ed25519.PerSecond:0.000}");
+        return 0;
+    }
+
+    private static async Task BuildChainAsync(string chain, string meta, int transactions)
+    {
+        Console.WriteLine($"chain: building {transactions:N0} transactions with one validator in {chain} (cached for later runs)");
+        if (Directory.Exists(chain))
+        {
+            Directory.Delete(chain, recursive: true);
+        }
+
+        var clock = Stopwatch.StartNew();
+        long committed;
+        string data, genesis;
+        await using (var network = await BenchNetwork.StartAsync(1, chain, keep: true))
+        {
+            var clients = network.Clients();
+            var load = new TransferLoad(clients, network.Signer, 64);
+            await load.SetupAsync();
+            var result = await load.ClosedLoopAsync(TimeSpan.FromDays(1), 128, transactions - load.SetupCommitted);
+            committed = result.Committed + load.SetupCommitted;
+            data = network.Nodes[0].DataDirectory;
+            genesis = network.Network.GenesisFile;
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+
+        File.WriteAllText(meta, JsonSerializer.Serialize(new { transactions = committed, data, genesis }));
+        Console.WriteLine($"chain: {committed:N0} transactions built in {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    private static void Print(Limit limit) =>
+        Console.WriteLine($"limit: {limit.Name}: {limit.PerSecond:N0} {limit.Unit}");
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Ledger.Client;
+using Ledger.Client.Builders;
+using Ledger.Client.Keys;
+using Ledger.Core.Protocol;
+
+namespace Ledger.Bench;
+
+/// <summary>What one load phase committed and how long each commit took after its submission.</summary>
+public sealed record LoadResult(long Committed, long Failed, double Seconds, ulong Blocks, IReadOnlyList<double> LatenciesMs)
+{
+    public double PerSecond => Committed / Seconds;
+
+    public double Percentile(double p)
+    {
+        if (LatenciesMs.Count == 0)
+        {
+            return 0;
+        }
+
+        var sorted = LatenciesMs.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+    }
+}
+
+/// <summary>
+/// Signed transfers among many traders, through the SDK. Setup: a project owner with one approved project
+/// and one issuance, traders registered by the operator, and a share of the batch moved to each trader.
+/// Then each transfer is signed by a trader (the seller), co-signed by another trader (the buyer) and the
+/// operator, and moves 1 g of the batch; balances are large, so no transfer is refused for want of grams.
+/// </summary>
+public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<string, LedgerSigner> devnetSigner, int traders)
+{
+    private const ulong IssuedGrams = 1_000_000_000;
+    private const uint IssuedDay = 20089; // 2025-01-01
+
+    private readonly LedgerSigner _bureau = devnetSigner("bureau");
+    private readonly LedgerSigner _operator = devnetSigner("operator");
+    private readonly LedgerSigner _verifier = devnetSigner("verifier-2"); // Ed25519 (verifier-1's key is SM2)
+    private readonly List<LedgerSigner> _traders = [];
+    private int _setupCommitted;
+
+    /// <summary>Transactions the setup committed.</summary>
+    public int SetupCommitted => _setupCommitted;
+    private string _batch = "";
+
+    public async Task SetupAsync()
+    {
+        var client = clients[0];
+        var run = DateTime.UtcNow.ToString("HHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+        var owner = NewSigner($"bench-owner-{run}");
+        var expert = NewSigner($"bench-expert-{run}");
+        var methodology = $"M-BENCH-{run}";
+        var project = $"P-BENCH-{run}";
+        await Task.WhenAll(
+            MustAsync(client, Transactions.RegisterParticipant(owner.ParticipantId, "Bench owner", [Role.ProjectOwner], owner.Key.ToPublicKey()), _operator),
+            MustAsync(client, Transactions.RegisterParticipant(expert.ParticipantId, "Bench expert", [Role.Expert], expert.Key.ToPublicKey()), _bureau),
+            MustAsync(client, Transactions.FileMethodology(methodology, "Bench photovoltaics", MethodologyLevel.Local, "1.0", ["pv"]), _bureau));
+        var registrations = new List<Task>();
+        for (var i = 0; i < traders; i++)
+        {
+            var trader = NewSigner($"bench-trader-{run}-{i}");
+            _traders.Add(trader);
+            registrations.Add(MustAsync(client, Transactions.RegisterParticipant(trader.ParticipantId, "Bench trader", [Role.Trader], trader.Key.ToPublicKey()), _operator));
+        }
+
+        // The devnet's development lifecycle: one favourable opinion, the notice, the bureau's approval.
+        await MustAsync(client, Transactions.ApplyProject(project, "Bench rooftop PV", methodology), owner);
+        await MustAsync(client, Transactions.SubmitReview(project, favourable: true, "bench"), expert);
+        await MustAsync(client, Transactions.StartPublicNotice(project), _operator);
+        await MustAsync(client, Transactions.Approve(project), _bureau);
+        var report = SHA256.HashData(Encoding.UTF8.GetBytes($"bench {run}"));
+        var issued = await MustAsync(client, Transactions.IssueProjectReductions(project, IssuedDay, IssuedDay, IssuedGrams, report, _verifier.ParticipantId), _bureau, [_verifier]);
+        _batch = issued.Attribute("batch_id") ?? throw new InvalidOperationException("the issuance named no batch");
+        await Task.WhenAll(registrations);
+        var share = IssuedGrams / (ulong)(traders + 1);
+        await Task.WhenAll(_traders.Select(trader =>
+            MustAsync(client, Transactions.Transfer(trader.ParticipantId, _batch, share, 1, "CNY"), owner, [_operator, trader])));
+    }
+
+    /// <summary>Closed loop: <paramref name="workers"/> callers, each submitting its next transfer when the last committed.</summary>
+    public async Task<LoadResult> ClosedLoopAsync(TimeSpan duration, int workers, long committedMax = long.MaxValue)
+    {
+        var latencies = new ConcurrentBag<double>();
+        long failed = 0;
+        var startHeight = (await clients[0].GetStatusAsync()).Height;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(worker => Task.Run(async () =>
+        {
+            var random = new Random(worker);
+            while (clock.Elapsed < duration && latencies.Count < committedMax)
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (await TransferAsync(clients[worker % clients.Count], random))
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        })));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var endHeight = (await clients[0].GetStatusAsync()).Height;
+        return new LoadResult(latencies.Count, failed, seconds, endHeight - startHeight, latencies.ToList());
+    }
+
+    /// <summary>Open loop: one transfer started every 1/<paramref name="rate"/> s whatever the replies; latency from each one's start.</summary>
+    public async Task<LoadResult> OpenLoopAsync(TimeSpan duration, double rate)
+    {
+        var latencies = new ConcurrentBag<double>();
+        long failed = 0;
+        var startHeight = (await clients[0].GetStatusAsync()).Height;
+        var pending = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        var total = (long)(duration.TotalSeconds * rate);
+        for (long i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / rate);
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait);
+            }
+
+            var client = clients[(int)(i % clients.Count)];
+            var random = new Random((int)i);
+            pending.Add(Task.Run(async () =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                if (await TransferAsync(client, random))
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }));
+        }
+
+        await Task.WhenAll(pending);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var endHeight = (await clients[0].GetStatusAsync()).Height;
+        return new LoadResult(latencies.Count, failed, seconds, endHeight - startHeight, latencies.ToList());
+    }
+
+    private async Task<bool> TransferAsync(LedgerClient client, Random random)
+    {
+        var seller = _traders[random.Next(_traders.Count)];
+        var buyer = _traders[(_traders.IndexOf(seller) + 1 + random.Next(_traders.Count - 1)) % _traders.Count];
+        try
+        {
+            var result = await client.TrySubmitAndWaitAsync(Transactions.Transfer(buyer.ParticipantId, _batch, 1, 1, "CNY"), seller, [_operator, buyer]);
+            return result.IsCommitted;
+        }
+        catch (Exception exception) when (exception is LedgerClientException or LedgerTimeoutException or LedgerRejectedException)
+        {
+            return false;
+        }
+    }
+
+    private static LedgerSigner NewSigner(string participantId) => new(participantId, KeyFile.Generate(KeyAlgorithm.Ed25519));
+
+    private async Task<CommitResult> MustAsync(LedgerClient client, TransactionBody body, LedgerSigner signer, IReadOnlyList<LedgerSigner>? coSigners = null)
+    {
+        var result = await client.TrySubmitAndWaitAsync(body, signer, coSigners ?? []);
+        if (result.IsCommitted)
+        {
+            Interlocked.Increment(ref _setupCommitted);
+            return result;
+        }
+
+        throw new InvalidOperationException($"setup {body.KindCase} was refused: {result.Code} {result.Message}");
+    }
+}
