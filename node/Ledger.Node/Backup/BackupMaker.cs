@@ -53,8 +53,18 @@ public sealed class BackupMaker(NodeChain chain, TimeProvider clock, IOptions<No
         }
         finally
         {
-            Directory.Delete(directory, recursive: true);
-            _oneAtATime.Release();
+            try
+            {
+                // MakeCheckpoint removes what it made when it fails, so the directory may be gone already.
+                if (Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+            }
+            finally
+            {
+                _oneAtATime.Release();
+            }
         }
     }
 

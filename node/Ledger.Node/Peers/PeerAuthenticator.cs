@@ -30,15 +30,15 @@ public sealed class PeerAuthenticator(PeerTransport transport, NodeChain chain, 
             throw Refuse(context, StatusCode.Unauthenticated, "no client certificate: the peer service is for the network's validators");
         }
 
-        if (transport.ChainProblem(certificate) is { } problem)
+        if (transport.ChainProblem(certificate, PeerTransport.ClientAuthentication) is { } problem)
         {
-            throw Refuse(context, StatusCode.Unauthenticated, $"client certificate {certificate.Subject}: {problem}");
+            throw Refuse(context, StatusCode.Unauthenticated, $"client certificate {Shorten(certificate.Subject)}: {problem}");
         }
 
         var validatorId = PeerTransport.ValidatorIdOf(certificate);
         if (!chain.CurrentValidators.Validators.Any(v => v.ValidatorId == validatorId))
         {
-            throw Refuse(context, StatusCode.PermissionDenied, $"client certificate names '{validatorId}', which is not a current validator");
+            throw Refuse(context, StatusCode.PermissionDenied, $"client certificate names '{Shorten(validatorId)}', which is not a current validator");
         }
 
         return validatorId;
@@ -49,9 +49,12 @@ public sealed class PeerAuthenticator(PeerTransport transport, NodeChain chain, 
     {
         if (authenticated is not null && authenticated != from)
         {
-            throw Refuse(context, StatusCode.PermissionDenied, $"validator '{authenticated}' sent a message from '{from}'");
+            throw Refuse(context, StatusCode.PermissionDenied, $"validator '{authenticated}' sent a message from '{Shorten(from)}'");
         }
     }
+
+    /// <summary>Names a caller chose go into logs and the de-duplicated reasons only this long.</summary>
+    private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
     private RpcException Refuse(ServerCallContext context, StatusCode code, string reason)
     {

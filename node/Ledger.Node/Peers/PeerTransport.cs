@@ -90,21 +90,41 @@ public sealed class PeerTransport
         }
 
         var transport = new PeerTransport(certificate, authorities);
-        if (transport.ChainProblem(certificate) is { } problem)
+        // This certificate serves the listener and identifies this node when it dials: it must allow both.
+        if ((transport.ChainProblem(certificate, ServerAuthentication) ?? transport.ChainProblem(certificate, ClientAuthentication)) is { } problem)
         {
-            throw new InvalidOperationException($"Node:Tls: this node's own certificate {tls.CertificateFile} is refused by the network CA {tls.CaFile}: {problem}");
+            throw new InvalidOperationException($"Node:Tls: this node's own certificate {tls.CertificateFile} is refused by the network CA {tls.CaFile} for server and client authentication: {problem}");
         }
 
         return transport;
     }
 
-    /// <summary>The validator id a certificate names (its common name).</summary>
-    public static string ValidatorIdOf(X509Certificate2 certificate) => certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+    /// <summary>TLS client authentication (id-kp-clientAuth): what a peer's certificate must allow when it calls us.</summary>
+    public const string ClientAuthentication = "1.3.6.1.5.5.7.3.2";
 
-    /// <summary>Why a certificate does not chain to the network CA, or null when it does.</summary>
-    public string? ChainProblem(X509Certificate2 certificate)
+    /// <summary>TLS server authentication (id-kp-serverAuth): what a peer's certificate must allow when we dial it.</summary>
+    public const string ServerAuthentication = "1.3.6.1.5.5.7.3.1";
+
+    private const string CommonNameOid = "2.5.4.3";
+
+    /// <summary>
+    /// The validator id a certificate names: the value of its one common name, and nothing else (no fallback to
+    /// O, OU or e-mail names, which .NET's simple name would take). Empty when the subject has no common name,
+    /// several, or a multi-valued name, so such a certificate names no validator.
+    /// </summary>
+    public static string ValidatorIdOf(X509Certificate2 certificate)
+    {
+        var names = certificate.SubjectName.EnumerateRelativeDistinguishedNames()
+            .Where(rdn => rdn.HasMultipleElements || rdn.GetSingleElementType().Value == CommonNameOid)
+            .ToList();
+        return names is [{ HasMultipleElements: false } name] ? name.GetSingleElementValue() ?? "" : "";
+    }
+
+    /// <summary>Why a certificate does not chain to the network CA for the purpose (an extended key usage OID), or null when it does.</summary>
+    public string? ChainProblem(X509Certificate2 certificate, string purpose)
     {
         using var chain = new X509Chain();
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(purpose));
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(Authorities);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
@@ -163,7 +183,7 @@ public sealed class PeerTransport
             return $"its certificate ({remote.Subject}) does not name the address dialled";
         }
 
-        if (ChainProblem(remote) is { } problem)
+        if (ChainProblem(remote, ServerAuthentication) is { } problem)
         {
             return $"its certificate ({remote.Subject}): {problem}";
         }
