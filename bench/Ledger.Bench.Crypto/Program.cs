@@ -7,7 +7,7 @@ using Ledger.Core.Protocol;
 namespace Ledger.Bench.Crypto;
 
 /// <summary>
-/// `dotnet run -c Release --project bench/Ledger.Bench.Crypto -- [--seconds S] [--keys K]`:
+/// `dotnet run -c Release --project bench/Ledger.Bench.Crypto -- [--seconds S] [--keys K]` (or `-- chain DIR …`, see ChainBuilder):
 /// single-thread verify rates, each measured for S seconds (default 3) over K signers (default 16)
 /// and 250-byte messages, in one process so the ratios are of the same run.
 /// </summary>
@@ -18,6 +18,11 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        if (args.Length > 1 && args[0] == "chain")
+        {
+            return ChainBuilder.Run(args[1..]);
+        }
+
         var seconds = Option(args, "--seconds", 3.0);
         var keys = (int)Option(args, "--keys", 16);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nproc {Environment.ProcessorCount}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {seconds} s per figure, {keys} signers"));
