@@ -172,25 +172,33 @@ public static class VerifyCommand
         return UsageExitCode;
     }
 
-    /// <summary>Feeds blocks to one replay; a source that ends before the head leaves the next height missing.</summary>
+    /// <summary>How many blocks are read and signature-checked ahead of the replay.</summary>
+    private const int BlocksAhead = 8;
+
+    /// <summary>
+    /// Feeds blocks to one replay; a source that ends before the head leaves the next height missing.
+    /// A pipeline: one task reads and parses blocks and starts checking their signatures on the thread
+    /// pool (every core) up to <see cref="BlocksAhead"/> blocks ahead, while the sequential replay
+    /// re-executes each block once its signatures are checked and so finds them in the cache.
+    /// The replay still checks everything itself: a signature the cache lacks is verified there.
+    /// </summary>
     private static async Task<(Outcome Outcome, ChainVerifier.Replay Replay)> ReplayAsync(
         Genesis genesis, bool genesisSupplied, ulong head, IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> blocks, Action<ulong, ulong>? progress, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
-        // Signatures are checked on every core first (Warm), then the sequential replay finds them verified.
         var signatures = new Ledger.Node.Mempool.SignatureCache(capacity: 1_000_000);
         var replay = ChainVerifier.Start(genesis, signatures);
         var hash = genesis.HashAlgorithm is HashAlgorithm.Sha256 or HashAlgorithm.Sm3 ? Ledger.Core.Crypto.NetworkHashes.For(genesis.HashAlgorithm) : null;
         ChainVerifier.Failure? unreadable = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var ahead = System.Threading.Channels.Channel.CreateBounded<((Block Block, CommitCertificate? Certificate)? Stored, Task Signatures)>(
+            new System.Threading.Channels.BoundedChannelOptions(BlocksAhead) { SingleReader = true, SingleWriter = true });
+        var reader = Task.Run(() => ReadAheadAsync(blocks, replay, hash, signatures, ahead.Writer, stop.Token), CancellationToken.None);
         try
         {
-            await foreach (var stored in blocks.WithCancellation(cancellation))
+            await foreach (var (stored, checking) in ahead.Reader.ReadAllAsync(cancellation))
             {
-                if (stored is { } found && hash is not null && replay.FirstFailure is null)
-                {
-                    Parallel.ForEach(found.Block.Transactions, envelope => Ledger.Core.Execution.EnvelopeVerifier.Warm(replay.State, hash, envelope, signatures));
-                }
-
+                await checking;
                 if (replay.FirstFailure is not null || replay.Add(stored) is not null)
                 {
                     break;
@@ -204,13 +212,51 @@ public static class VerifyCommand
             // A stored block whose bytes no longer parse was altered on disk: a failure of the chain, not of the tool.
             unreadable = new ChainVerifier.Failure(replay.Head.Height + 1, "block unreadable: " + exception.Message);
         }
+        finally
+        {
+            await stop.CancelAsync();
+            await reader;
+        }
 
+        cancellation.ThrowIfCancellationRequested();
         if (replay.FirstFailure is null && unreadable is null && replay.Head.Height < head)
         {
             replay.Add(null);
         }
 
         return (ToOutcome(replay, unreadable ?? replay.FirstFailure, clock.Elapsed, genesisSupplied), replay);
+    }
+
+    /// <summary>
+    /// Reads blocks in order into writer, each with the task checking its signatures against the replay's
+    /// latest state (a key registered in a block not yet replayed misses, and the replay verifies it itself).
+    /// An exception from the source ends the channel with it, after the blocks read before it.
+    /// </summary>
+    private static async Task ReadAheadAsync(
+        IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> blocks, ChainVerifier.Replay replay, Ledger.Core.Crypto.INetworkHash? hash,
+        Ledger.Node.Mempool.SignatureCache signatures, System.Threading.Channels.ChannelWriter<((Block Block, CommitCertificate? Certificate)? Stored, Task Signatures)> writer, CancellationToken stop)
+    {
+        Exception? error = null;
+        try
+        {
+            await foreach (var stored in blocks.WithCancellation(stop))
+            {
+                var checking = stored is { } found && hash is not null
+                    ? Task.Run(() => Parallel.ForEach(found.Block.Transactions, envelope => Ledger.Core.Execution.EnvelopeVerifier.Warm(replay.State, hash, envelope, signatures)), CancellationToken.None)
+                    : Task.CompletedTask;
+                await writer.WriteAsync((stored, checking), stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The replay stopped reading (a failure, or the caller cancelled).
+        }
+        catch (Exception exception)
+        {
+            error = exception;
+        }
+
+        writer.TryComplete(error);
     }
 
     private static async IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> StoredBlocks(RocksDbChainStore store, ulong head)

@@ -190,6 +190,17 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>The exit code of a node that stops by itself within the time (a node that stays up fails the test).</summary>
+    /// <summary>Waits until the node has printed text (its output is read asynchronously, so a line lags the event).</summary>
+    public async Task WaitForLogAsync(string text, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
+        while (!Log.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the node never printed \"{text}\":\n{Log}");
+            await Task.Delay(50);
+        }
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan within)
     {
         using var timeout = new CancellationTokenSource(within);

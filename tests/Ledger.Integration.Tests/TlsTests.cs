@@ -57,7 +57,7 @@ public sealed class TlsTests(ITestOutputHelper output)
 
             // Both directions: node-0 refuses node-3's client certificate and node-3's server certificate, and says why.
             await WaitUntil(() => Task.FromResult(nodes[0].Log.Contains("does not chain to the network CA", StringComparison.Ordinal)), "node-0 logs the refused chain");
-            Assert.Contains("Refused the TLS certificate of peer node-3", nodes[0].Log, StringComparison.Ordinal);
+            await nodes[0].WaitForLogAsync("Refused the TLS certificate of peer node-3");
             await using var rogue = Participants.Client(nodes[3]);
             Assert.Equal(0UL, (await rogue.GetStatusAsync()).Height);
         }
@@ -86,7 +86,7 @@ public sealed class TlsTests(ITestOutputHelper output)
         using var intruder = DevCertificates.Issue(networkCa, "node-intruder");
         var refusedId = await HeightStatus(node, intruder);
         Assert.Equal(StatusCode.PermissionDenied, refusedId.StatusCode);
-        Assert.Contains("'node-intruder', which is not a current validator", node.Log, StringComparison.Ordinal);
+        await node.WaitForLogAsync("'node-intruder', which is not a current validator");
 
         using var validator = DevCertificates.Issue(networkCa, NodeProcess.ValidatorId);
         using (var channel = PeerChannel(node, validator))
@@ -101,7 +101,7 @@ public sealed class TlsTests(ITestOutputHelper output)
             Assert.Equal(StatusCode.PermissionDenied, spoofed.StatusCode);
         }
 
-        Assert.Contains("validator 'node-solo' sent a message from 'node-other'", node.Log, StringComparison.Ordinal);
+        await node.WaitForLogAsync("validator 'node-solo' sent a message from 'node-other'");
     }
 
     [Fact]

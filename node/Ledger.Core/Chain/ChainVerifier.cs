@@ -54,11 +54,13 @@ public static class ChainVerifier
     {
         private readonly LedgerStateMachine? _machine;
         private readonly InMemoryState _state = new();
+        private readonly GatedStateView _shared;
         private ChainHead _head;
 
         internal Replay(Genesis genesis, ISignatureCache? signatureCache)
         {
             _head = ChainHead.Genesis(genesis);
+            _shared = new GatedStateView(_state);
             if (GenesisValidator.Problems(genesis) is { Count: > 0 } problems)
             {
                 FirstFailure = new Failure(0, "genesis: " + string.Join("; ", problems));
@@ -73,8 +75,12 @@ public static class ChainVerifier
 
         public ChainHead Head => _head;
 
-        /// <summary>The state after the last verified block, read-only: for checking the next block's signatures ahead, in parallel.</summary>
-        public IStateView State => _state;
+        /// <summary>
+        /// The state after the last verified block, read-only: for checking later blocks' signatures ahead,
+        /// on other threads while this replay runs. Each read takes the lock that applying a block holds,
+        /// so a reader sees the state of some verified block, never one half applied.
+        /// </summary>
+        public IStateView State => _shared;
 
         /// <summary>The state root after the last verified block (genesis's before any).</summary>
         public byte[] StateRoot => _state.Get(StateKeys.StateRoot) ?? [];
@@ -93,7 +99,7 @@ public static class ChainVerifier
                 return failure;
             }
 
-            _state.Apply(executed!.Execution.Changes);
+            _shared.Apply(executed!.Execution.Changes);
             _head = new ChainHead(height, executed.HeaderHash, executed.Block.Header.TimeMs);
             return null;
         }
@@ -111,6 +117,28 @@ public static class ChainVerifier
             var validators = ValidatorSchedules.At(_state, height);
             var certificateProblem = CommitCertificates.Problem(certificate, machine.Parameters.ChainId, height, executed!.HeaderHash, validators);
             return certificateProblem is null ? (executed, null) : (null, new Failure(height, "commit certificate: " + certificateProblem));
+        }
+
+        /// <summary>Reads and writes of the replay's state under one lock; the replay's own reads need none (it is the only writer).</summary>
+        private sealed class GatedStateView(InMemoryState state) : IStateView
+        {
+            private readonly Lock _gate = new();
+
+            public byte[]? Get(ReadOnlySpan<byte> key)
+            {
+                lock (_gate)
+                {
+                    return state.Get(key);
+                }
+            }
+
+            public void Apply(WriteSet changes)
+            {
+                lock (_gate)
+                {
+                    state.Apply(changes);
+                }
+            }
         }
 
         /// <summary>

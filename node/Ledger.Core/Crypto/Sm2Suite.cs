@@ -12,6 +12,9 @@ public sealed class Sm2Suite : ISignatureSuite
 {
     public static Sm2Suite Instance { get; } = new();
 
+    /// <summary>Keys decoded once, with Z_A and the point's multiplication table, for every later signature by them.</summary>
+    private readonly Sm2KeyCache _keys = new();
+
     private Sm2Suite()
     {
     }
@@ -26,7 +29,17 @@ public sealed class Sm2Suite : ISignatureSuite
 
     public bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
-        if (signature.Length != SignatureBytes)
+        if (signature.Length != SignatureBytes || !_keys.TryGet(publicKey, out var key))
+        {
+            return false;
+        }
+        return Sm2.Verify(key.Point, key.MessageDigest(message), signature);
+    }
+
+    /// <summary>Verify without the key cache: decodes the key and computes Z_A every call. For tests and benchmarks.</summary>
+    internal static bool VerifyUncached(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    {
+        if (signature.Length != Sm2.SignatureBytes)
         {
             return false;
         }
