@@ -173,10 +173,14 @@ public sealed class EnvelopeVerifier
         var participants = new LedgerState(new StateOverlay(state));
         foreach (var signature in envelope.Signatures)
         {
-            if (Limits.IsValidId(signature.Signer) && participants.GetParticipant(signature.Signer)?.PublicKey is { } key
-                && SignatureSuites.Verify(key, signBytes, signature.Value.Span))
+            if (Limits.IsValidId(signature.Signer) && participants.GetParticipant(signature.Signer)?.PublicKey is { } key)
             {
-                cache.Add(SignatureCacheKey(transactionId, key, signature.Value.Span));
+                // A signature verified before (at admission, say) is not verified again.
+                var cacheKey = SignatureCacheKey(transactionId, key, signature.Value.Span);
+                if (!cache.Contains(cacheKey) && SignatureSuites.Verify(key, signBytes, signature.Value.Span))
+                {
+                    cache.Add(cacheKey);
+                }
             }
         }
     }
