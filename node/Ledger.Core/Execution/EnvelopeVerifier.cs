@@ -168,6 +168,12 @@ public sealed class EnvelopeVerifier
     /// </summary>
     public static void Warm(IStateView state, INetworkHash hash, Envelope envelope, ISignatureCache cache)
     {
+        // Over the limits it is refused before any signature is looked at; warming it must not cost more.
+        if (envelope.Signatures.Count > Limits.SignaturesPerEnvelopeMax || envelope.CalculateSize() > Limits.EnvelopeBytesMax)
+        {
+            return;
+        }
+
         var transactionId = SignBytes.TransactionId(hash, envelope);
         var signBytes = SignBytes.For(envelope);
         var participants = new LedgerState(new StateOverlay(state));
