@@ -64,6 +64,25 @@ public sealed partial class LedgerClient
         return new SubmitResult(IdOf(reply.TransactionId, envelope), reply.Code, reply.Message);
     }
 
+    /// <summary>
+    /// Submits up to 1,000 signed envelopes in one call (D34) and returns the node's answer for each, in
+    /// order, admitted or refused, without throwing for a refusal. Each envelope counts against the
+    /// connection's submission rate like a single submission.
+    /// </summary>
+    /// <exception cref="LedgerClientException">A gRPC failure, or more envelopes than a batch may carry.</exception>
+    public async Task<IReadOnlyList<SubmitResult>> SubmitBatchAsync(IReadOnlyList<Envelope> envelopes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(envelopes);
+        var request = new SubmitBatchRequest { Envelopes = { envelopes } };
+        var reply = await InvokeAsync(o => _stub.SubmitBatchAsync(request, o), cancellationToken).ConfigureAwait(false);
+        if (reply.Replies.Count != envelopes.Count)
+        {
+            throw new LedgerClientException(StatusCode.Internal, $"the node answered {reply.Replies.Count} of {envelopes.Count} envelopes");
+        }
+
+        return [.. reply.Replies.Select((r, i) => new SubmitResult(IdOf(r.TransactionId, envelopes[i]), r.Code, r.Message))];
+    }
+
     /// <summary>Prepares and submits; returns the node's answer without throwing for a refusal.</summary>
     public async Task<SubmitResult> TrySubmitAsync(TransactionBody body, LedgerSigner signer, IReadOnlyList<LedgerSigner>? coSigners, CancellationToken cancellationToken = default) =>
         await TrySubmitAsync(await PrepareAsync(body, signer, coSigners, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);

@@ -168,15 +168,25 @@ public sealed class EnvelopeVerifier
     /// </summary>
     public static void Warm(IStateView state, INetworkHash hash, Envelope envelope, ISignatureCache cache)
     {
+        // Over the limits it is refused before any signature is looked at; warming it must not cost more.
+        if (envelope.Signatures.Count > Limits.SignaturesPerEnvelopeMax || envelope.CalculateSize() > Limits.EnvelopeBytesMax)
+        {
+            return;
+        }
+
         var transactionId = SignBytes.TransactionId(hash, envelope);
         var signBytes = SignBytes.For(envelope);
         var participants = new LedgerState(new StateOverlay(state));
         foreach (var signature in envelope.Signatures)
         {
-            if (Limits.IsValidId(signature.Signer) && participants.GetParticipant(signature.Signer)?.PublicKey is { } key
-                && SignatureSuites.Verify(key, signBytes, signature.Value.Span))
+            if (Limits.IsValidId(signature.Signer) && participants.GetParticipant(signature.Signer)?.PublicKey is { } key)
             {
-                cache.Add(SignatureCacheKey(transactionId, key, signature.Value.Span));
+                // A signature verified before (at admission, say) is not verified again.
+                var cacheKey = SignatureCacheKey(transactionId, key, signature.Value.Span);
+                if (!cache.Contains(cacheKey) && SignatureSuites.Verify(key, signBytes, signature.Value.Span))
+                {
+                    cache.Add(cacheKey);
+                }
             }
         }
     }

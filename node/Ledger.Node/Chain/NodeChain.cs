@@ -21,12 +21,16 @@ public sealed class NodeChain : IDisposable
     {
         _store = store;
         Genesis = genesis;
+        SignatureCache = signatureCache;
         Machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis), signatureCache);
         EnsureGenesis();
         Head = store.Head ?? ChainHead.Genesis(genesis);
     }
 
     public Genesis Genesis { get; }
+
+    /// <summary>The signatures this node verified; shared by admission and block execution.</summary>
+    public ISignatureCache SignatureCache { get; }
 
     public LedgerStateMachine Machine { get; }
 

@@ -1,13 +1,22 @@
 using Ledger.Consensus;
 using Ledger.Core.Chain;
+using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
 using Ledger.Node.Chain;
 
 namespace Ledger.Node.Consensus;
 
-/// <summary>The ledger as Tendermint sees it: blocks built from the mempool, and validity by re-execution on the committed state.</summary>
+/// <summary>
+/// The ledger as Tendermint sees it: blocks built from the mempool, and validity by re-execution on the
+/// committed state. A block is validated once per node and head (D34): the block this node last validated is
+/// remembered, so the prevote's check and the commit reuse that execution; and the signatures
+/// of a block's transactions not already verified here (not gossiped to this node) are verified in parallel first.
+/// </summary>
 public sealed class NodeApplication(NodeChain chain, Mempool.Mempool mempool, TimeProvider clock, string validatorId) : IConsensusApplication
 {
+    private readonly Lock _gate = new();
+    private (ChainHead Head, ExecutedBlock Block)? _last;
+
     public Block ProposeBlock(ulong height, uint round)
     {
         var head = chain.Head;
@@ -30,6 +39,35 @@ public sealed class NodeApplication(NodeChain chain, Mempool.Mempool mempool, Ti
     /// <summary>valid(v): follows the head, carries a valid certificate of the parent, every transaction commits, roots match.</summary>
     public bool IsValid(Block block) => Validate(block).Block is not null;
 
-    public (ExecutedBlock? Block, string? Problem) Validate(Block block) =>
-        Blocks.Validate(chain.Machine, chain.State, chain.Head, block);
+    public (ExecutedBlock? Block, string? Problem) Validate(Block block)
+    {
+        var head = chain.Head;
+        lock (_gate)
+        {
+            // The same block on the same head executes to the same result; equality is of the whole block.
+            if (_last is { } last && last.Head.Height == head.Height && last.Head.HeaderHash.AsSpan().SequenceEqual(head.HeaderHash) && last.Block.Block.Equals(block))
+            {
+                return (last.Block, null);
+            }
+        }
+
+        var state = chain.State;
+        var hash = chain.Machine.Parameters.Hash;
+        Parallel.ForEach(block.Transactions, envelope => EnvelopeVerifier.Warm(state, hash, envelope, chain.SignatureCache));
+        var result = Blocks.Validate(chain.Machine, state, head, block);
+        if (result.Block is { } executed)
+        {
+            Remember(head, executed);
+        }
+
+        return result;
+    }
+
+    private void Remember(ChainHead head, ExecutedBlock block)
+    {
+        lock (_gate)
+        {
+            _last = (head, block);
+        }
+    }
 }

@@ -146,6 +146,9 @@ public sealed class Mempool
         }
     }
 
+    /// <summary>Whether the signer may add another transaction now (below its per-signer cap).</summary>
+    public bool HasRoomFor(string signer) => SignerFull(signer) is null;
+
     /// <summary>Transactions the signer has waiting.</summary>
     public int CountOf(string signer)
     {
