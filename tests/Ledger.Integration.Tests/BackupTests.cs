@@ -42,8 +42,14 @@ public sealed class BackupTests(ITestOutputHelper output) : IAsyncLifetime
         var loading = Load(client, load.Token);
         await WaitUntil(async () => (await client.GetStatusAsync()).Height >= 4, "the network commits under load");
 
+        // A checkpoint an interrupted backup left beside the data directory is removed by the next backup.
+        var stale = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(_nodes[1].DataDirectory))!, $".{Path.GetFileName(_nodes[1].DataDirectory)}-backup-0123456789abcdef");
+        Directory.CreateDirectory(stale);
+        File.WriteAllText(Path.Combine(stale, "000042.sst"), "left behind");
+
         var manifest = await BackupCommand.WriteAsync(_nodes[1].AdminUrl!, _backup, CancellationToken.None);
         output.WriteLine($"backup of height {manifest.Height}, {manifest.Files.Count} files");
+        Assert.False(Directory.Exists(stale), "the stale checkpoint is removed");
         Assert.True(manifest.Height >= 4);
         Assert.True(File.Exists(Path.Combine(_backup, BackupCommand.ManifestFile)));
         var verified = await VerifyCommand.VerifyDataAsync(_backup, _nodes[0].Genesis);

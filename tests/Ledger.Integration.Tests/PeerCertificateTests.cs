@@ -63,6 +63,22 @@ public sealed class PeerCertificateTests : IDisposable
         Assert.NotNull(_transport.ChainProblem(clientOnly, PeerTransport.ServerAuthentication));
     }
 
+    [Fact]
+    public void Plaintext_is_refused_off_loopback()
+    {
+        NodeOptions Options(string listen, string peer) => new()
+        {
+            NodeId = "node-0",
+            ListenUrl = listen,
+            Tls = new TlsOptions { DevelopmentPlaintext = true },
+            Peers = [new PeerOptions { ValidatorId = "node-1", Url = peer }],
+        };
+
+        Assert.Empty(PeerTransport.Problems(Options("http://127.0.0.1:7101", "http://127.0.0.1:7102")));
+        Assert.Contains(PeerTransport.Problems(Options("http://0.0.0.0:7101", "http://127.0.0.1:7102")), p => p.Contains("Node:ListenUrl", StringComparison.Ordinal) && p.Contains("loopback", StringComparison.Ordinal));
+        Assert.Contains(PeerTransport.Problems(Options("http://127.0.0.1:7101", "http://10.20.0.5:7102")), p => p.Contains("node-1", StringComparison.Ordinal) && p.Contains("loopback", StringComparison.Ordinal));
+    }
+
     private static readonly string[] ClientAndServer = [PeerTransport.ServerAuthentication, PeerTransport.ClientAuthentication];
 
     private X509Certificate2 Issue(string subject, string[] purposes)

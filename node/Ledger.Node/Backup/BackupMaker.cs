@@ -36,6 +36,7 @@ public sealed class BackupMaker(NodeChain chain, TimeProvider clock, IOptions<No
         var directory = TemporaryDirectory();
         try
         {
+            RemoveStale();
             var manifest = MakeCheckpoint(directory);
             yield return new BackupChunk { Manifest = manifest };
             var buffer = new byte[ChunkBytesMax];
@@ -71,7 +72,24 @@ public sealed class BackupMaker(NodeChain chain, TimeProvider clock, IOptions<No
     private string TemporaryDirectory()
     {
         var data = Path.GetFullPath(options.Value.DataDirectory).TrimEnd(Path.DirectorySeparatorChar);
-        return Path.Combine(Path.GetDirectoryName(data)!, $".{Path.GetFileName(data)}-backup-{Guid.NewGuid():N}");
+        return Path.Combine(Path.GetDirectoryName(data)!, $"{StalePrefix(data)}{Guid.NewGuid():N}");
+    }
+
+    private static string StalePrefix(string data) => $".{Path.GetFileName(data)}-backup-";
+
+    /// <summary>
+    /// Removes checkpoints a backup left behind (the node stopped in the middle of one): their hard links
+    /// would hold compacted table files on disk. Called with the one-at-a-time gate held, so none is in use.
+    /// </summary>
+    internal void RemoveStale()
+    {
+        var data = Path.GetFullPath(options.Value.DataDirectory).TrimEnd(Path.DirectorySeparatorChar);
+        var parent = Path.GetDirectoryName(data)!;
+        foreach (var stale in Directory.EnumerateDirectories(parent, StalePrefix(data) + "*"))
+        {
+            logger.LogWarning("Removing {Directory}, a checkpoint an interrupted backup left behind", stale);
+            Directory.Delete(stale, recursive: true);
+        }
     }
 
     private BackupManifest MakeCheckpoint(string directory)

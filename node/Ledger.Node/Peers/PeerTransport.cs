@@ -45,16 +45,29 @@ public sealed class PeerTransport
             problems.Add($"Node:ListenUrl must be {scheme}:// {(tls.DevelopmentPlaintext ? "with Tls:DevelopmentPlaintext" : "with TLS")}, not '{options.ListenUrl}'");
         }
 
+        // Plaintext never leaves the machine: a development network on loopback only.
+        if (tls.DevelopmentPlaintext && listen is not null && !IsLoopback(listen))
+        {
+            problems.Add($"Node:ListenUrl '{options.ListenUrl}' is not a loopback address; Tls:DevelopmentPlaintext is for a development network on 127.0.0.1 only");
+        }
+
         foreach (var peer in options.Peers)
         {
             if (Uri.TryCreate(peer.Url, UriKind.Absolute, out var url) && url.Scheme != scheme)
             {
                 problems.Add($"Node:Peers: the url of {peer.ValidatorId} must be {scheme}://, not '{peer.Url}'");
             }
+            else if (tls.DevelopmentPlaintext && url is not null && !IsLoopback(url))
+            {
+                problems.Add($"Node:Peers: the url of {peer.ValidatorId} '{peer.Url}' is not a loopback address; Tls:DevelopmentPlaintext is for a development network on 127.0.0.1 only");
+            }
         }
 
         return problems;
     }
+
+    private static bool IsLoopback(Uri url) =>
+        url.IsLoopback || (System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
 
     /// <summary>Reads the certificate, key and CA files; a clear exception names the file that fails.</summary>
     public static PeerTransport Load(TlsOptions tls)
