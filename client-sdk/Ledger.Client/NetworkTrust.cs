@@ -34,6 +34,9 @@ public static class NetworkTrust
         ArgumentNullException.ThrowIfNull(authorities);
         return new SocketsHttpHandler
         {
+            // As gRPC's own default handler does: past the server's limit of concurrent streams on one
+            // connection (Kestrel: 100) calls go on another connection instead of queueing behind it.
+            EnableMultipleHttp2Connections = true,
             SslOptions = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) =>

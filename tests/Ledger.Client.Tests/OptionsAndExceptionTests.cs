@@ -73,5 +73,14 @@ public sealed class OptionsAndExceptionTests
         Assert.Equal("participantId", exception.ParamName);
     }
 
+    [Fact]
+    public void The_network_trust_handler_opens_more_connections_past_the_servers_stream_limit()
+    {
+        // Without it, every call past Kestrel's 100 concurrent streams on one connection queues in the client:
+        // 256 callers of SubmitAndWait put only 100 transactions in each block.
+        using var handler = NetworkTrust.CreateHandler([]);
+        Assert.True(handler.EnableMultipleHttp2Connections);
+    }
+
     private static LedgerClientOptions Valid() => new() { Endpoint = new Uri("http://127.0.0.1:1") };
 }
