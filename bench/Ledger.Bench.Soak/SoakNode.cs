@@ -36,6 +36,21 @@ public sealed class SoakNode(string nodeId, Uri url, string nodeFile, string key
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>CPU time (user + system) the running node process has used so far; zero when it is not running.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            if (_process is not { HasExited: false } process)
+            {
+                return TimeSpan.Zero;
+            }
+
+            process.Refresh();
+            return process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Starts the process and returns when it answers GetStatus.</summary>
     public async Task StartAsync(CancellationToken cancellation = default)
     {

@@ -60,6 +60,8 @@ public sealed class BenchNetwork : IAsyncDisposable
             CaFile = node.CaFile,
             HeightCacheDuration = TimeSpan.FromSeconds(1),
             SubmitAndWaitTimeout = TimeSpan.FromSeconds(60),
+            // Transfers are signed before the measured window (TransferLoad.PresignAsync) and must not expire during it.
+            ExpiryWindowHeights = 50_000,
         });
     }).ToList();
 

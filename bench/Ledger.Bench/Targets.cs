@@ -22,7 +22,9 @@ public static class Targets
         var openSeconds = options.Double("open-seconds", 20);
 
         var verify = Limits.Ed25519VerifyRate(options.Each, Environment.ProcessorCount);
-        var bound = verify.PerSecond / validators;
+        // Every validator verifies each of a transfer's three signatures (seller, buyer, operator) once.
+        const int signaturesPerTransfer = 3;
+        var bound = verify.PerSecond / validators / signaturesPerTransfer;
         Print(verify);
         await using var network = await BenchNetwork.StartAsync(validators);
         var clients = network.Clients();
@@ -31,11 +33,31 @@ public static class Targets
         await load.SetupAsync();
         Console.WriteLine($"setup: {traders} traders funded, {load.SetupCommitted} transactions in {setup.Elapsed.TotalSeconds:0.0} s");
 
+        // Enough signed transfers for the closed loop at up to `presign-rate`/s and the open loop, signed before either.
+        var presign = options.Int("presign", (int)Math.Min(2_000_000, (seconds * options.Double("presign-rate", 6_000)) + (openSeconds * rate)));
+        if (presign > 0)
+        {
+            var presigning = await load.PresignAsync(presign);
+            Console.WriteLine($"presigned: {presign:N0} transfers (3 signatures each) in {presigning:0.0} s, before the measured window");
+        }
+
+        var cpuBefore = network.Nodes.Sum(node => node.CpuTime.TotalMilliseconds);
         var closed = await load.ClosedLoopAsync(TimeSpan.FromSeconds(seconds), workers);
+        var cpuPerTransfer = (network.Nodes.Sum(node => node.CpuTime.TotalMilliseconds) - cpuBefore) / Math.Max(1, closed.Committed);
         Console.WriteLine($"closed loop, {workers} callers, {closed.Seconds:0.0} s: {closed.Committed:N0} committed, {closed.Failed:N0} failed, {closed.Blocks} blocks, " +
                           $"p50 {closed.Percentile(0.5):0} ms, p99 {closed.Percentile(0.99):0} ms");
         Console.WriteLine($"figure: transfers through {validators} validator(s): {closed.PerSecond:N0} committed transfers/s; " +
-                          $"limit: signature bound {bound:N0}/s (Ed25519 verify on {Environment.ProcessorCount} cores {verify.PerSecond:N0}/s / {validators}); ratio {closed.PerSecond / bound:0.000}");
+                          $"limit: signature bound {bound:N0} transfers/s (Ed25519 verify on {Environment.ProcessorCount} cores {verify.PerSecond:N0}/s / {validators} validator(s) / {signaturesPerTransfer} signatures); ratio {closed.PerSecond / bound:0.000} " +
+                          $"(per signature bound {verify.PerSecond / validators:N0}/s: {closed.PerSecond / (verify.PerSecond / validators):0.000})");
+        // CPU time is far steadier than wall time on a shared machine: what the nodes spent per transfer, and what that allows.
+        Console.WriteLine($"figure: node CPU per committed transfer, all {validators} node(s) together: {cpuPerTransfer:0.000} ms; " +
+                          $"{Environment.ProcessorCount} cores would commit {Environment.ProcessorCount * 1000 / cpuPerTransfer:N0} transfers/s at that cost; " +
+                          $"limit: {validators * signaturesPerTransfer * 1000.0 / (verify.PerSecond / Environment.ProcessorCount):0.000} ms of signature checks per transfer");
+        if (load.SignedLive > 0)
+        {
+            Console.WriteLine($"note: {load.SignedLive:N0} transfers were signed during the measured window (the presigned ran out; raise --presign)");
+        }
+
         if (openSeconds > 0 && rate > 0)
         {
             var open = await load.OpenLoopAsync(TimeSpan.FromSeconds(openSeconds), rate);

@@ -31,6 +31,8 @@ public sealed partial class LedgerClient : IAsyncDisposable, IDisposable
     private readonly ProtocolLedger.LedgerClient _stub;
     private volatile NetworkFacts? _network;
     private volatile HeadSnapshot? _head;
+    private readonly Lock _refreshGate = new();
+    private Task<NodeStatus>? _refresh;
 
     /// <summary>Creates a client; no connection is made until the first call.</summary>
     /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
@@ -100,8 +102,36 @@ public sealed partial class LedgerClient : IAsyncDisposable, IDisposable
 
     private async Task<NetworkFacts> RefreshStatusAsync(CancellationToken cancellationToken)
     {
-        await GetStatusAsync(cancellationToken).ConfigureAwait(false);
+        await SharedStatusAsync(cancellationToken).ConfigureAwait(false);
         return _network!;
+    }
+
+    /// <summary>
+    /// GetStatus for the client's own needs (chain id, head height), one call in flight at a time: when
+    /// the height cache of a client used by a thousand callers expires, they share one call instead of
+    /// sending a thousand. The shared call is not cancelled by any one caller; each stops waiting on its own token.
+    /// </summary>
+    private Task<NodeStatus> SharedStatusAsync(CancellationToken cancellationToken)
+    {
+        Task<NodeStatus> refresh;
+        lock (_refreshGate)
+        {
+            if (_refresh is null || _refresh.IsCompleted)
+            {
+                _refresh = StatusWithinAsync(_options.SubmitAndWaitTimeout);
+            }
+
+            refresh = _refresh;
+        }
+
+        return refresh.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>GetStatus that gives up after timeout, so a shared call that hangs cannot hold every later caller.</summary>
+    private async Task<NodeStatus> StatusWithinAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        return await GetStatusAsync(deadline.Token).ConfigureAwait(false);
     }
 
     private void Remember(NodeStatus status)
@@ -124,7 +154,7 @@ public sealed partial class LedgerClient : IAsyncDisposable, IDisposable
             return head.Height;
         }
 
-        return (await GetStatusAsync(cancellationToken).ConfigureAwait(false)).Height;
+        return (await SharedStatusAsync(cancellationToken).ConfigureAwait(false)).Height;
     }
 
     /// <summary>The transaction id computed locally, when the network's hash is known; otherwise empty.</summary>

@@ -42,10 +42,18 @@ public sealed class FakeLedgerService : ProtocolLedger.LedgerBase
 
     public TaskCompletionSource StreamCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public override Task<NodeStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
+    /// <summary>When set, GetStatus answers only once this completes (to hold calls in flight).</summary>
+    public Task? StatusGate { get; set; }
+
+    public override async Task<NodeStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
         Interlocked.Increment(ref _statusCalls);
-        return Task.FromResult(Status);
+        if (StatusGate is { } gate)
+        {
+            await gate.WaitAsync(context.CancellationToken);
+        }
+
+        return Status;
     }
 
     public override Task<SubmitReply> Submit(SubmitRequest request, ServerCallContext context)

@@ -126,6 +126,43 @@ public sealed class LedgerClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Callers_whose_height_cache_expired_together_share_one_status_call()
+    {
+        await using var client = _node.Client(o => o.ChainId = TestLedger.ChainId);
+        var signer = new LedgerSigner("owner-1", TestKeys.For("owner-1"));
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Service.StatusGate = answer.Task;
+
+        var prepares = Enumerable.Range(0, 200).Select(_ => client.PrepareAsync(Transactions.ApproveProject("P-1"), signer)).ToList();
+        await WaitUntilAsync(() => Service.StatusCalls >= 1);
+        answer.SetResult();
+        var envelopes = await Task.WhenAll(prepares).WaitAsync(WaitMax);
+
+        Assert.Equal(1, Service.StatusCalls);
+        Assert.All(envelopes, e => Assert.Equal(41UL + LedgerClientOptions.ExpiryWindowHeightsDefault, e.ExpiryHeight));
+    }
+
+    [Fact]
+    public async Task A_caller_that_gives_up_on_a_shared_status_call_does_not_cancel_it_for_the_others()
+    {
+        await using var client = _node.Client(o => o.ChainId = TestLedger.ChainId);
+        var signer = new LedgerSigner("owner-1", TestKeys.For("owner-1"));
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Service.StatusGate = answer.Task;
+        using var impatient = new CancellationTokenSource();
+
+        var cancelled = client.PrepareAsync(Transactions.ApproveProject("P-1"), signer, impatient.Token);
+        var patient = client.PrepareAsync(Transactions.ApproveProject("P-1"), signer);
+        await WaitUntilAsync(() => Service.StatusCalls >= 1);
+        await impatient.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        answer.SetResult();
+
+        Assert.Equal(41UL + LedgerClientOptions.ExpiryWindowHeightsDefault, (await patient.WaitAsync(WaitMax)).ExpiryHeight);
+        Assert.Equal(1, Service.StatusCalls);
+    }
+
+    [Fact]
     public async Task Submit_and_wait_commits_on_a_ledger_behind_the_node()
     {
         var ledger = new TestLedger();
@@ -340,5 +377,15 @@ public sealed class LedgerClientTests : IAsyncLifetime
             Height = ledger.Height,
             Envelope = envelope,
         };
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + WaitMax;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not hold in time");
+            await Task.Delay(10);
+        }
     }
 }

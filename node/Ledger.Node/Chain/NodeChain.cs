@@ -16,6 +16,7 @@ public sealed class NodeChain : IDisposable
     private readonly RocksDbChainStore _store;
     private readonly Lock _commitGate = new();
     private TaskCompletionSource _nextCommit = NewSignal();
+    private volatile Tip _tip;
 
     public NodeChain(RocksDbChainStore store, Genesis genesis, ISignatureCache signatureCache)
     {
@@ -24,7 +25,8 @@ public sealed class NodeChain : IDisposable
         SignatureCache = signatureCache;
         Machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis), signatureCache);
         EnsureGenesis();
-        Head = store.Head ?? ChainHead.Genesis(genesis);
+        var head = store.Head ?? ChainHead.Genesis(genesis);
+        _tip = new Tip(head, head.Height == 0 ? ByteString.CopyFrom(State.Get(StateKeys.StateRoot) ?? []) : store.GetBlock(head.Height)!.Header.StateRoot);
     }
 
     public Genesis Genesis { get; }
@@ -45,7 +47,13 @@ public sealed class NodeChain : IDisposable
     public IStateView State => _store.State;
 
     /// <summary>The last committed block (height 0 before the first).</summary>
-    public ChainHead Head { get; private set; }
+    public ChainHead Head => _tip.Head;
+
+    /// <summary>The head and the state root its block certifies, read together (one reference), without reading the block back.</summary>
+    public Tip Current => _tip;
+
+    /// <summary>The last committed block and the state root it certifies (at height 0, the genesis state's root).</summary>
+    public sealed record Tip(ChainHead Head, ByteString StateRoot);
 
     public event Action<ExecutedBlock>? Committed;
 
@@ -60,7 +68,7 @@ public sealed class NodeChain : IDisposable
         lock (_commitGate)
         {
             _store.CommitBlock(block, certificate);
-            Head = new ChainHead(block.Block.Header.Height, block.HeaderHash, block.Block.Header.TimeMs);
+            _tip = new Tip(new ChainHead(block.Block.Header.Height, block.HeaderHash, block.Block.Header.TimeMs), block.Block.Header.StateRoot);
         }
 
         Committed?.Invoke(block);

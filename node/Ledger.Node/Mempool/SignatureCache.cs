@@ -1,38 +1,65 @@
+using System.Collections.Concurrent;
 using Ledger.Core.Execution;
 
 namespace Ledger.Node.Mempool;
 
-/// <summary>A bounded, thread-safe set of verified signatures; the oldest go first when it is full.</summary>
-public sealed class SignatureCache(int capacity) : ISignatureCache
+/// <summary>
+/// A bounded, thread-safe set of verified signatures; the oldest go first when it is full.
+/// Keys are compared byte for byte (no digest, so a hit is exactly the triple that verified), in a
+/// concurrent set: admission on many threads, block execution and the verify pipeline read it without
+/// queuing behind one lock.
+/// </summary>
+public sealed class SignatureCache : ISignatureCache
 {
-    private readonly HashSet<string> _keys = [];
-    private readonly Queue<string> _order = new();
-    private readonly Lock _gate = new();
+    private readonly int _capacity;
+    private readonly ConcurrentDictionary<byte[], byte> _keys = new(ByteArrayComparer.Instance);
+    private readonly ConcurrentQueue<byte[]> _order = new();
 
-    public bool Contains(ReadOnlySpan<byte> key)
+    public SignatureCache(int capacity)
     {
-        var text = Convert.ToBase64String(key);
-        lock (_gate)
-        {
-            return _keys.Contains(text);
-        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _capacity = capacity;
     }
+
+    /// <summary>Keys held now; at most the capacity once every Add has returned.</summary>
+    public int Count => _keys.Count;
+
+    public bool Contains(ReadOnlySpan<byte> key) =>
+        _keys.GetAlternateLookup<ReadOnlySpan<byte>>().ContainsKey(key);
 
     public void Add(ReadOnlySpan<byte> key)
     {
-        var text = Convert.ToBase64String(key);
-        lock (_gate)
+        var copy = key.ToArray();
+        if (!_keys.TryAdd(copy, 0))
         {
-            if (!_keys.Add(text))
-            {
-                return;
-            }
-
-            _order.Enqueue(text);
-            if (_order.Count > capacity)
-            {
-                _keys.Remove(_order.Dequeue());
-            }
+            return;
         }
+
+        _order.Enqueue(copy);
+        while (_order.Count > _capacity && _order.TryDequeue(out var oldest))
+        {
+            _keys.TryRemove(oldest, out _);
+        }
+    }
+
+    /// <summary>Byte-wise equality, usable with a span for lookups that allocate nothing.</summary>
+    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x is not null && y is not null && x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] key) => GetHashCode((ReadOnlySpan<byte>)key);
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(alternate);
+            return hash.ToHashCode();
+        }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

@@ -334,7 +334,8 @@ public sealed class LedgerService(
 
     public override Task<NodeStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
-        var head = chain.Head;
+        // One snapshot of head and root: no block is read back, so a crowd of callers costs the node little.
+        var (head, stateRoot) = chain.Current;
         return Task.FromResult(new NodeStatus
         {
             ChainId = chain.Genesis.ChainId,
@@ -343,7 +344,7 @@ public sealed class LedgerService(
             LastBlockHash = ByteString.CopyFrom(head.HeaderHash),
             LastBlockTimeMs = head.TimeMs,
             // The root the head block certifies, not a live read that may already belong to the next block.
-            StateRoot = head.Height == 0 ? ByteString.CopyFrom(chain.State.Get(StateKeys.StateRoot) ?? []) : chain.Store.GetBlock(head.Height)!.Header.StateRoot,
+            StateRoot = stateRoot,
             Validators = { chain.CurrentValidators.Validators },
             MempoolTransactions = (uint)mempool.Count,
             HashAlgorithm = chain.Genesis.HashAlgorithm,
