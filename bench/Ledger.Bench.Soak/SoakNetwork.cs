@@ -41,7 +41,7 @@ public sealed class SoakNetwork
     });
 
     /// <summary>Copies genesis.json and keys/ of <paramref name="source"/> into <paramref name="root"/> and writes a node file per node-*.json there.</summary>
-    public static SoakNetwork Write(string source, string root)
+    public static SoakNetwork Write(string source, string root, IReadOnlyDictionary<string, int>? nodeSettings = null)
     {
         var sourceNodes = System.IO.Directory.GetFiles(source, "node-*.json").Order(StringComparer.Ordinal).ToList();
         if (sourceNodes.Count == 0 || !File.Exists(Path.Combine(source, "genesis.json")))
@@ -62,7 +62,7 @@ public sealed class SoakNetwork
         Ledger.Cli.DevCertificates.Ensure(Path.Combine(root, "tls"), nodes.Select(n => n.NodeId));
         foreach (var node in nodes)
         {
-            File.WriteAllText(node.NodeFile, NodeFileJson(node, nodes));
+            File.WriteAllText(node.NodeFile, NodeFileJson(node, nodes, nodeSettings ?? new Dictionary<string, int>()));
         }
 
         return new SoakNetwork(root, genesisFile, nodes);
@@ -84,7 +84,7 @@ public sealed class SoakNetwork
             Path.Combine(root, "tls"));
     }
 
-    private static string NodeFileJson(SoakNode node, IReadOnlyList<SoakNode> all)
+    private static string NodeFileJson(SoakNode node, IReadOnlyList<SoakNode> all, IReadOnlyDictionary<string, int> settings)
     {
         var file = new JsonObject
         {
@@ -107,6 +107,11 @@ public sealed class SoakNetwork
             },
             ["Logging"] = new JsonObject { ["LogLevel"] = new JsonObject { ["Default"] = "Warning", ["Ledger"] = "Information" } },
         };
+        foreach (var (name, value) in settings)
+        {
+            file["Node"]![name] = value;
+        }
+
         return file.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 

@@ -26,7 +26,7 @@ public sealed class BenchNetwork : IAsyncDisposable
     public IReadOnlyList<SoakNode> Nodes => Network.Nodes;
 
     /// <summary>Writes and starts the network under <paramref name="root"/> (a fresh temporary folder when null).</summary>
-    public static async Task<BenchNetwork> StartAsync(int validators, string? root = null, bool keep = false)
+    public static async Task<BenchNetwork> StartAsync(int validators, string? root = null, bool keep = false, IReadOnlyDictionary<string, int>? nodeSettings = null)
     {
         if (validators is not (1 or 4))
         {
@@ -36,7 +36,7 @@ public sealed class BenchNetwork : IAsyncDisposable
         root ??= Path.Combine(Path.GetTempPath(), "ledger-bench-" + Guid.NewGuid().ToString("N")[..12]);
         var source = Path.Combine(root, "source");
         WriteSource(Path.Combine(RepoRoot.Find(), "network-config", "devnet"), source, validators);
-        var network = SoakNetwork.Write(source, Path.Combine(root, "network"));
+        var network = SoakNetwork.Write(source, Path.Combine(root, "network"), nodeSettings);
         var started = new BenchNetwork(network, root, keep);
         try
         {

@@ -111,6 +111,120 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
         return new LoadResult(latencies.Count, failed, seconds, endHeight - startHeight, latencies.ToList());
     }
 
+    /// <summary>
+    /// Pipelined, as a high-volume client would load the ledger: presigned transfers go in SubmitBatch calls
+    /// of <paramref name="batchSize"/>, spread over the nodes, keeping at most <paramref name="inFlightMax"/>
+    /// admitted but uncommitted; commits are read from one node's block stream, and each transfer's latency
+    /// runs from its batch's submission to the block that holds it. <paramref name="submitters"/> batches go at once.
+    /// </summary>
+    public async Task<LoadResult> BatchLoopAsync(TimeSpan duration, int batchSize, int inFlightMax, int submitters)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var submittedAt = new ConcurrentDictionary<string, long>();
+        long failed = 0;
+        var startHeight = (await clients[0].GetStatusAsync()).Height;
+        var endHeight = startHeight;
+        using var stop = new CancellationTokenSource();
+        var progress = new SemaphoreSlim(0);
+        var follower = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var block in clients[0].StreamBlocksAsync(startHeight + 1, stop.Token))
+                {
+                    var now = Stopwatch.GetTimestamp();
+                    foreach (var receipt in block.Receipts)
+                    {
+                        if (submittedAt.TryRemove(Convert.ToHexStringLower(receipt.TransactionId.Span), out var at))
+                        {
+                            if (receipt.Code == RejectionCode.Unspecified)
+                            {
+                                latencies.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds);
+                            }
+                            else
+                            {
+                                Interlocked.Increment(ref failed);
+                            }
+                        }
+                    }
+
+                    endHeight = block.Block.Header.Height;
+                    progress.Release();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+
+        var clock = Stopwatch.StartNew();
+        var next = 0;
+        var ranOut = 0;
+        await Task.WhenAll(Enumerable.Range(0, submitters).Select(_ => Task.Run(SubmitLoopAsync)));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var committed = latencies.Count;
+        await stop.CancelAsync();
+        await follower;
+        if (ranOut > 0)
+        {
+            Console.WriteLine("note: the presigned transfers ran out; raise --presign");
+        }
+
+        return new LoadResult(committed, failed, seconds, endHeight - startHeight, latencies.ToList());
+
+        async Task SubmitLoopAsync()
+        {
+            while (clock.Elapsed < duration)
+            {
+                if (submittedAt.Count + batchSize > inFlightMax)
+                {
+                    await progress.WaitAsync(TimeSpan.FromMilliseconds(50));
+                    continue;
+                }
+    
+                var batch = new List<Envelope>(batchSize);
+                while (batch.Count < batchSize && _presigned.TryDequeue(out var envelope))
+                {
+                    batch.Add(envelope);
+                }
+    
+                if (batch.Count == 0)
+                {
+                    Interlocked.Exchange(ref ranOut, 1);
+                    break;
+                }
+    
+                var at = Stopwatch.GetTimestamp();
+                foreach (var envelope in batch)
+                {
+                    submittedAt[Ledger.Client.Envelopes.TransactionId(envelope, Ledger.Core.Protocol.HashAlgorithm.Sha256)] = at;
+                }
+    
+                var client = clients[Interlocked.Increment(ref next) % clients.Count];
+                try
+                {
+                    foreach (var result in await client.SubmitBatchAsync(batch))
+                    {
+                        if (!result.IsAdmitted && submittedAt.TryRemove(result.TransactionId, out _))
+                        {
+                            Interlocked.Increment(ref failed);
+                        }
+                    }
+                }
+                catch (Exception exception) when (exception is LedgerClientException or LedgerRejectedException)
+                {
+                    foreach (var envelope in batch)
+                    {
+                        if (submittedAt.TryRemove(Ledger.Client.Envelopes.TransactionId(envelope, Ledger.Core.Protocol.HashAlgorithm.Sha256), out _))
+                        {
+                            Interlocked.Increment(ref failed);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>Open loop: one transfer started every 1/<paramref name="rate"/> s whatever the replies; latency from each one's start.</summary>
     public async Task<LoadResult> OpenLoopAsync(TimeSpan duration, double rate)
     {

@@ -59,7 +59,7 @@ public sealed partial class BftConsensus : IConsensusEngine
         _options = options.Value;
         var keys = _options.NextKeyFile.Length == 0 ? [validatorKey] : new[] { validatorKey, NodeFile.LoadKey(_options.NextKeyFile) };
         _signer = new Signer(keys, _options.NodeId, chain.Genesis.ChainId, new RocksDbSignerStore(chain.Store));
-        _application = new NodeApplication(chain, mempool, clock, _options.NodeId);
+        _application = new NodeApplication(chain, mempool, clock, _options.NodeId, TimeSpan.FromMilliseconds(_options.BlockBuildMsMax));
         var timeouts = new TimeoutSettings(
             TimeSpan.FromMilliseconds(_options.TimeoutProposeMs),
             TimeSpan.FromMilliseconds(_options.TimeoutPrevoteMs),

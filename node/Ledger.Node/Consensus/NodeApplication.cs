@@ -12,7 +12,14 @@ namespace Ledger.Node.Consensus;
 /// remembered, so the prevote's check and the commit reuse that execution; and the signatures
 /// of a block's transactions not already verified here (not gossiped to this node) are verified in parallel first.
 /// </summary>
-public sealed class NodeApplication(NodeChain chain, Mempool.Mempool mempool, TimeProvider clock, string validatorId) : IConsensusApplication
+/// <remarks>
+/// A proposer stops adding transactions once building has taken <c>buildBudget</c> (D39): the other
+/// validators must receive the proposal within their propose timeout, and they take about as long again
+/// to execute it. Without the budget a deep mempool on a slow or busy machine made blocks that no round's
+/// timeout could fit, and the network stopped committing under load. Which transactions a proposer
+/// offers is its own choice, so a wall-clock bound here changes no one's validity check.
+/// </remarks>
+public sealed class NodeApplication(NodeChain chain, Mempool.Mempool mempool, TimeProvider clock, string validatorId, TimeSpan buildBudget) : IConsensusApplication
 {
     private readonly Lock _gate = new();
     private (ChainHead Head, ExecutedBlock Block)? _last;
@@ -20,11 +27,12 @@ public sealed class NodeApplication(NodeChain chain, Mempool.Mempool mempool, Ti
     public Block ProposeBlock(ulong height, uint round)
     {
         var head = chain.Head;
+        var building = clock.GetTimestamp();
         var (block, leftOut) = Blocks.Propose(
             chain.Machine,
             chain.State,
             head,
-            mempool.BlockCandidates().Select(c => c.Envelope),
+            mempool.BlockCandidates().Select(c => c.Envelope).TakeWhile(_ => clock.GetElapsedTime(building) < buildBudget),
             clock.GetUtcNow().ToUnixTimeMilliseconds(),
             validatorId,
             head.Height == 0 ? null : chain.Store.GetCertificate(head.Height));

@@ -85,6 +85,7 @@ public sealed class SoloConsensus(
     private void ProduceBlock(DateTimeOffset started)
     {
         var head = chain.Head;
+        var clock0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var candidates = mempool.BlockCandidates();
         var (block, leftOut) = Blocks.Propose(
             chain.Machine,
@@ -104,10 +105,18 @@ public sealed class SoloConsensus(
             return;
         }
 
+        var executed = System.Diagnostics.Stopwatch.GetElapsedTime(clock0);
         var certificate = CommitCertificates.Create(block.Block.Header.Height, 0, block.HeaderHash);
         CommitCertificates.AddSignature(certificate, chain.Genesis.ChainId, _options.NodeId, validatorKey);
         chain.Commit(block, certificate);
         metrics.Committed(clock.GetUtcNow() - started);
-        logger.LogInformation("Committed block {Height} with {Transactions} transactions, {LeftOut} left out", block.Block.Header.Height, block.Block.Transactions.Count, leftOut.Count);
+        logger.LogInformation(
+            "Committed block {Height} with {Transactions} transactions, {LeftOut} left out, in {Ms:0} ms ({ExecuteMs:0} ms to build and execute, {CommitMs:0} ms to store and re-check the mempool)",
+            block.Block.Header.Height,
+            block.Block.Transactions.Count,
+            leftOut.Count,
+            System.Diagnostics.Stopwatch.GetElapsedTime(clock0).TotalMilliseconds,
+            executed.TotalMilliseconds,
+            (System.Diagnostics.Stopwatch.GetElapsedTime(clock0) - executed).TotalMilliseconds);
     }
 }

@@ -16,6 +16,9 @@ namespace Ledger.Node.Mempool;
 /// dropped with its receipt. Bounded in total (MempoolTransactionsMax, MempoolBytesMax) and per
 /// signer (MempoolTransactionsPerSignerMax), and a proposer takes candidates round-robin by signer,
 /// so one signer's flood can neither fill the mempool nor crowd others out of blocks (D29).
+/// The re-check after a block looks at MempoolRecheckPerBlockMax transactions, continuing in arrival
+/// order where the last one stopped (D39): a proposer executes every candidate anyway and drops what
+/// would be refused, so the re-check only tells waiting clients sooner and frees room.
 /// </summary>
 public sealed class Mempool
 {
@@ -27,10 +30,13 @@ public sealed class Mempool
     private readonly long _bytesMax;
     private readonly int _perSignerMax;
     private readonly int _blockTransactionsMax;
+    private readonly int _recheckPerBlockMax;
     private readonly LinkedList<Pending> _order = new();
     private readonly Dictionary<string, LinkedListNode<Pending>> _byId = [];
     private readonly Dictionary<string, int> _countBySigner = [];
     private long _bytes;
+    private long _arrivals;
+    private long _recheckedThrough;
     private readonly Lock _gate = new();
     private TaskCompletionSource _arrived = NewSignal();
 
@@ -44,11 +50,12 @@ public sealed class Mempool
         _bytesMax = options.Value.MempoolBytesMax;
         _perSignerMax = options.Value.MempoolTransactionsPerSignerMax;
         _blockTransactionsMax = Math.Min(options.Value.BlockTransactionsMax, Blocks.TransactionsPerBlockMax);
+        _recheckPerBlockMax = options.Value.MempoolRecheckPerBlockMax;
         chain.Committed += OnCommitted;
     }
 
-    /// <summary>A waiting transaction; Signer is the envelope's primary signer, whose share of the mempool it takes.</summary>
-    public sealed record Pending(string Id, byte[] TransactionId, Envelope Envelope, string Signer, int Bytes);
+    /// <summary>A waiting transaction; Signer is the envelope's primary signer, whose share of the mempool it takes; Arrival numbers admissions from 1.</summary>
+    public sealed record Pending(string Id, byte[] TransactionId, Envelope Envelope, string Signer, int Bytes, long Arrival = 0);
 
     public int Count
     {
@@ -127,7 +134,7 @@ public sealed class Mempool
 
             if (!_byId.ContainsKey(id))
             {
-                _byId[id] = _order.AddLast(new Pending(id, transactionId, envelope, envelope.Signer, bytes));
+                _byId[id] = _order.AddLast(new Pending(id, transactionId, envelope, envelope.Signer, bytes, ++_arrivals));
                 _countBySigner[envelope.Signer] = _countBySigner.GetValueOrDefault(envelope.Signer) + 1;
                 _bytes += bytes;
             }
@@ -168,7 +175,7 @@ public sealed class Mempool
     /// <summary>What a proposer offers the block it builds: at most BlockTransactionsMax, round-robin by signer.</summary>
     public IReadOnlyList<Pending> BlockCandidates() => Candidates(_blockTransactionsMax);
 
-    /// <summary>Every waiting transaction, oldest first (the re-check after a block).</summary>
+    /// <summary>Every waiting transaction, oldest first.</summary>
     private List<Pending> InArrivalOrder()
     {
         lock (_gate)
@@ -235,13 +242,29 @@ public sealed class Mempool
     private void RecheckRemaining()
     {
         var context = _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds());
-        foreach (var pending in InArrivalOrder())
+        foreach (var pending in NextToRecheck())
         {
             var receipt = _chain.Machine.Check(_chain.State, context, pending.Envelope);
             if (receipt.Code != RejectionCode.Unspecified)
             {
                 Drop(pending.TransactionId, receipt);
             }
+        }
+    }
+
+    /// <summary>
+    /// Up to MempoolRecheckPerBlockMax waiting transactions: those that arrived after the last one re-checked,
+    /// then, when the end is reached, from the oldest again.
+    /// </summary>
+    private List<Pending> NextToRecheck()
+    {
+        lock (_gate)
+        {
+            var after = _order.Where(p => p.Arrival > _recheckedThrough);
+            var wrapped = _order.Where(p => p.Arrival <= _recheckedThrough);
+            var next = after.Concat(wrapped).Take(_recheckPerBlockMax).ToList();
+            _recheckedThrough = next.Count == 0 ? 0 : next[^1].Arrival;
+            return next;
         }
     }
 

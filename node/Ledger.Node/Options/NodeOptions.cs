@@ -76,6 +76,13 @@ public sealed class NodeOptions
     [Range(1, 1_000_000)]
     public int MempoolTransactionsPerSignerMax { get; set; } = 5_000;
 
+    /// <summary>
+    /// Waiting transactions checked again after each block, oldest first and going on where the last
+    /// block's check stopped, so the work a commit adds does not grow with the backlog (D39).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MempoolRecheckPerBlockMax { get; set; } = 500;
+
     /// <summary>The most transactions this node puts in a block it proposes; the core's own bound is Blocks.TransactionsPerBlockMax.</summary>
     [Range(1, 10_000)]
     public int BlockTransactionsMax { get; set; } = 10_000;
@@ -109,6 +116,13 @@ public sealed class NodeOptions
 
     /// <summary>The other validators' nodes (all of them: the devnet is a full mesh).</summary>
     public List<PeerOptions> Peers { get; set; } = [];
+
+    /// <summary>
+    /// A BFT proposer stops adding transactions to its block after building it for this long (D39), so the
+    /// proposal reaches and is executed by the others within their propose timeout; keep it well below TimeoutProposeMs.
+    /// </summary>
+    [Range(10, 60_000)]
+    public int BlockBuildMsMax { get; set; } = 300;
 
     /// <summary>Tendermint's timeoutPropose(0); each round adds TimeoutDeltaMs (paper: timeouts grow per round).</summary>
     [Range(50, 60_000)]

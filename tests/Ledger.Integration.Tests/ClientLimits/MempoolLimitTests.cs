@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Google.Protobuf;
 using Ledger.Core.Chain;
+using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
 using Ledger.Node.Chain;
 using Ledger.Node.Mempool;
@@ -22,6 +23,7 @@ public sealed class MempoolLimitTests : IDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "ledger-mempool-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly TestLedger _ledger = new();
     private readonly NodeChain _chain;
+    private TransactionTracker _tracker = null!;
 
     public MempoolLimitTests()
     {
@@ -103,6 +105,37 @@ public sealed class MempoolLimitTests : IDisposable
     }
 
     [Fact]
+    public void The_recheck_after_a_block_looks_at_a_bounded_window_and_goes_on_where_it_stopped()
+    {
+        var mempool = Mempool(new NodeOptions { MempoolTransactionsPerSignerMax = 100, MempoolTransactionsMax = 100, BlockTransactionsMax = 1, MempoolRecheckPerBlockMax = 2 });
+        var tracker = _tracker;
+        var first = Methodology("M-1");
+        var filler1 = Registration("org-1");
+        var filler2 = Registration("org-2");
+        var twin = Methodology("M-1");
+        foreach (var envelope in new[] { first, filler1, filler2, twin })
+        {
+            Admitted(mempool.Admit(envelope));
+        }
+
+        // Block 1 holds `first`; the window of two re-checks org-1 and org-2 (valid), not the twin.
+        CommitWhatWaits(mempool);
+        Assert.Equal(3, mempool.Count);
+        Assert.Null(tracker.RefusalOf(IdOf(twin)));
+
+        // Block 2 holds org-1; the re-check goes on with the twin, which now names a filed methodology.
+        CommitWhatWaits(mempool);
+        Assert.Equal(1, mempool.Count);
+        var refusal = tracker.RefusalOf(IdOf(twin));
+        Assert.NotNull(refusal);
+        Assert.NotEqual(RejectionCode.Unspecified, refusal!.Code);
+
+        // Block 3 holds org-2; nothing is left and the next window starts from the oldest again.
+        CommitWhatWaits(mempool);
+        Assert.Equal(0, mempool.Count);
+    }
+
+    [Fact]
     public void Round_robin_keeps_each_signers_order_and_takes_signers_by_their_oldest_transaction()
     {
         var arrival = new[] { "a", "a", "a", "b", "c", "a", "c", "b" }.Select((signer, i) => Pending(signer, i)).ToList();
@@ -127,8 +160,13 @@ public sealed class MempoolLimitTests : IDisposable
 
     private Envelope Registration(string id) => _ledger.Sign(TestLedger.Operator, Bodies.Register(id, TestKeys.For(id), Role.Trader));
 
-    private NodeMempool Mempool(NodeOptions options) =>
-        new(_chain, new TransactionTracker(_chain), new ManualClock(), new NodeMetrics(new TestMeters()), Options.Create(options));
+    private NodeMempool Mempool(NodeOptions options)
+    {
+        _tracker = new TransactionTracker(_chain);
+        return new(_chain, _tracker, new ManualClock(), new NodeMetrics(new TestMeters()), Options.Create(options));
+    }
+
+    private string IdOf(Envelope envelope) => Convert.ToHexStringLower(SignBytes.TransactionId(_chain.Machine.Parameters.Hash, envelope));
 
     /// <summary>Commits what the proposer takes, as a solo validator would.</summary>
     private void CommitWhatWaits(NodeMempool mempool)

@@ -1,0 +1,82 @@
+using System.Diagnostics.Metrics;
+using Ledger.Core.Protocol;
+using Ledger.Integration.Tests.ClientLimits;
+using Ledger.Node.Chain;
+using Ledger.Node.Consensus;
+using Ledger.Node.Mempool;
+using Ledger.Node.Observability;
+using Ledger.Node.Options;
+using Ledger.Storage;
+using Ledger.Testing;
+using Microsoft.Extensions.Options;
+using NodeMempool = Ledger.Node.Mempool.Mempool;
+
+namespace Ledger.Integration.Tests.Throughput;
+
+/// <summary>A BFT proposer stops filling its block when its build budget is spent (D39); what it leaves waits for the next block.</summary>
+public sealed class ProposalBudgetTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "ledger-budget-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly TestLedger _ledger = new();
+    private readonly NodeChain _chain;
+    private readonly NodeMempool _mempool;
+
+    public ProposalBudgetTests()
+    {
+        _chain = new NodeChain(RocksDbChainStore.Open(_directory), _ledger.Genesis, new SignatureCache(capacity: 1_000));
+        _mempool = new NodeMempool(_chain, new TransactionTracker(_chain), new ManualClock(), new NodeMetrics(new TestMeters()), Options.Create(new NodeOptions()));
+        for (var i = 0; i < 10; i++)
+        {
+            var reply = _mempool.Admit(_ledger.Sign(TestLedger.Bureau, Bodies.FileMethodology($"M-{i}")));
+            Assert.Equal(RejectionCode.Unspecified, reply.Code);
+        }
+    }
+
+    [Fact]
+    public void A_proposer_whose_budget_runs_out_proposes_what_it_has_executed_so_far()
+    {
+        // Every reading of the clock moves it 100 ms on: the budget of 250 ms lets two transactions in.
+        var application = new NodeApplication(_chain, _mempool, new SteppingClock(TimeSpan.FromMilliseconds(100)), TestLedger.ValidatorIds[0], TimeSpan.FromMilliseconds(250));
+
+        var block = application.ProposeBlock(1, 0);
+
+        Assert.Equal(2, block.Transactions.Count);
+        Assert.Equal(10, _mempool.Count);
+        Assert.True(application.IsValid(block));
+    }
+
+    [Fact]
+    public void A_proposer_within_its_budget_takes_every_candidate()
+    {
+        var application = new NodeApplication(_chain, _mempool, new SteppingClock(TimeSpan.Zero), TestLedger.ValidatorIds[0], TimeSpan.FromMilliseconds(250));
+
+        Assert.Equal(10, application.ProposeBlock(1, 0).Transactions.Count);
+    }
+
+    public void Dispose()
+    {
+        _chain.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    /// <summary>A clock whose timestamp advances by step at every reading.</summary>
+    private sealed class SteppingClock(TimeSpan step) : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
+
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(1_764_547_300_000);
+    }
+
+    private sealed class TestMeters : IMeterFactory
+    {
+        public Meter Create(MeterOptions options) => new(options);
+
+        public void Dispose()
+        {
+        }
+    }
+}
