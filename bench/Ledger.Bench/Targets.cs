@@ -99,7 +99,7 @@ public static class Targets
         var sha = Limits.Sha256Rate(options.Each);
         Print(rocks);
         Print(sha);
-        await using var network = await BenchNetwork.StartAsync(4);
+        await using var network = await BenchNetwork.StartAsync(4, options.String("dir"), keep: options.String("dir") is not null);
         Environment.SetEnvironmentVariable("LEDGER_CA", network.Nodes[0].CaFile);
         Environment.SetEnvironmentVariable("LEDGER_BENCH_KEYS", Path.Combine(network.Network.Root, "keys"));
         var result = await ScenarioLoad.RunAsync([.. new[] { records, inFlight }.Select(n => n.ToString(CultureInfo.InvariantCulture)), .. network.Nodes.Select(n => n.Url.ToString())]);

@@ -16,8 +16,8 @@ namespace Ledger.Node.Mempool;
 /// dropped with its receipt. Bounded in total (MempoolTransactionsMax, MempoolBytesMax) and per
 /// signer (MempoolTransactionsPerSignerMax), and a proposer takes candidates round-robin by signer,
 /// so one signer's flood can neither fill the mempool nor crowd others out of blocks (D29).
-/// The re-check after a block looks at MempoolRecheckPerBlockMax transactions, continuing in arrival
-/// order where the last one stopped (D39): a proposer executes every candidate anyway and drops what
+/// The re-check after a block looks at up to MempoolRecheckPerBlockMax transactions for up to
+/// MempoolRecheckMsPerBlockMax, continuing in arrival order where the last one stopped (D39): a proposer executes every candidate anyway and drops what
 /// would be refused, so the re-check only tells waiting clients sooner and frees room.
 /// </summary>
 public sealed class Mempool
@@ -31,6 +31,7 @@ public sealed class Mempool
     private readonly int _perSignerMax;
     private readonly int _blockTransactionsMax;
     private readonly int _recheckPerBlockMax;
+    private readonly TimeSpan _recheckBudget;
     private readonly LinkedList<Pending> _order = new();
     private readonly Dictionary<string, LinkedListNode<Pending>> _byId = [];
     private readonly Dictionary<string, int> _countBySigner = [];
@@ -51,6 +52,7 @@ public sealed class Mempool
         _perSignerMax = options.Value.MempoolTransactionsPerSignerMax;
         _blockTransactionsMax = Math.Min(options.Value.BlockTransactionsMax, Blocks.TransactionsPerBlockMax);
         _recheckPerBlockMax = options.Value.MempoolRecheckPerBlockMax;
+        _recheckBudget = TimeSpan.FromMilliseconds(options.Value.MempoolRecheckMsPerBlockMax);
         chain.Committed += OnCommitted;
     }
 
@@ -242,13 +244,27 @@ public sealed class Mempool
     private void RecheckRemaining()
     {
         var context = _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var started = _clock.GetTimestamp();
+        long last = 0;
         foreach (var pending in NextToRecheck())
         {
+            // A time budget as well as a count: one scenario chunk of 600 records costs as much as hundreds of transfers.
+            if (last != 0 && _clock.GetElapsedTime(started) >= _recheckBudget)
+            {
+                break;
+            }
+
+            last = pending.Arrival;
             var receipt = _chain.Machine.Check(_chain.State, context, pending.Envelope);
             if (receipt.Code != RejectionCode.Unspecified)
             {
                 Drop(pending.TransactionId, receipt);
             }
+        }
+
+        lock (_gate)
+        {
+            _recheckedThrough = last;
         }
     }
 
@@ -262,9 +278,7 @@ public sealed class Mempool
         {
             var after = _order.Where(p => p.Arrival > _recheckedThrough);
             var wrapped = _order.Where(p => p.Arrival <= _recheckedThrough);
-            var next = after.Concat(wrapped).Take(_recheckPerBlockMax).ToList();
-            _recheckedThrough = next.Count == 0 ? 0 : next[^1].Arrival;
-            return next;
+            return after.Concat(wrapped).Take(_recheckPerBlockMax).ToList();
         }
     }
 

@@ -83,6 +83,10 @@ public sealed class NodeOptions
     [Range(1, 1_000_000)]
     public int MempoolRecheckPerBlockMax { get; set; } = 500;
 
+    /// <summary>How long the re-check after a block may take; at least one transaction is checked (D39).</summary>
+    [Range(1, 60_000)]
+    public int MempoolRecheckMsPerBlockMax { get; set; } = 50;
+
     /// <summary>The most transactions this node puts in a block it proposes; the core's own bound is Blocks.TransactionsPerBlockMax.</summary>
     [Range(1, 10_000)]
     public int BlockTransactionsMax { get; set; } = 10_000;

@@ -136,6 +136,27 @@ public sealed class MempoolLimitTests : IDisposable
     }
 
     [Fact]
+    public void The_recheck_after_a_block_stops_when_its_time_is_spent_and_goes_on_there_next_block()
+    {
+        // Every reading of the mempool's clock moves it 30 ms on; the budget of 50 ms allows two re-checks.
+        var mempool = Mempool(new NodeOptions { MempoolTransactionsPerSignerMax = 100, MempoolTransactionsMax = 100, BlockTransactionsMax = 1, MempoolRecheckMsPerBlockMax = 50 }, new SteppingClock(TimeSpan.FromMilliseconds(30)));
+        var first = Methodology("M-1");
+        var twin = Methodology("M-1");
+        foreach (var envelope in new[] { first, Registration("org-1"), Registration("org-2"), twin })
+        {
+            Admitted(mempool.Admit(envelope));
+        }
+
+        CommitWhatWaits(mempool);
+        Assert.Equal(3, mempool.Count);
+        Assert.Null(_tracker.RefusalOf(IdOf(twin)));
+
+        CommitWhatWaits(mempool);
+        Assert.Equal(1, mempool.Count);
+        Assert.NotNull(_tracker.RefusalOf(IdOf(twin)));
+    }
+
+    [Fact]
     public void Round_robin_keeps_each_signers_order_and_takes_signers_by_their_oldest_transaction()
     {
         var arrival = new[] { "a", "a", "a", "b", "c", "a", "c", "b" }.Select((signer, i) => Pending(signer, i)).ToList();
@@ -160,10 +181,22 @@ public sealed class MempoolLimitTests : IDisposable
 
     private Envelope Registration(string id) => _ledger.Sign(TestLedger.Operator, Bodies.Register(id, TestKeys.For(id), Role.Trader));
 
-    private NodeMempool Mempool(NodeOptions options)
+    private NodeMempool Mempool(NodeOptions options, TimeProvider? clock = null)
     {
         _tracker = new TransactionTracker(_chain);
-        return new(_chain, _tracker, new ManualClock(), new NodeMetrics(new TestMeters()), Options.Create(options));
+        return new(_chain, _tracker, clock ?? new ManualClock(), new NodeMetrics(new TestMeters()), Options.Create(options));
+    }
+
+    /// <summary>A clock whose timestamp advances by step at every reading.</summary>
+    private sealed class SteppingClock(TimeSpan step) : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
+
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(1_767_571_200_000);
     }
 
     private string IdOf(Envelope envelope) => Convert.ToHexStringLower(SignBytes.TransactionId(_chain.Machine.Parameters.Hash, envelope));
