@@ -41,6 +41,8 @@ public sealed class NodeApplication(NodeChain chain, Mempool.Mempool mempool, Ti
             mempool.Drop(receipt.TransactionId.ToByteArray(), receipt);
         }
 
+        // The proposer's own proposal comes back to it for the prevote's validity check: it was just executed.
+        Remember(head, block);
         return block.Block;
     }
 

@@ -13,17 +13,21 @@ using NodeMempool = Ledger.Node.Mempool.Mempool;
 
 namespace Ledger.Integration.Tests.Throughput;
 
-/// <summary>A BFT proposer stops filling its block when its build budget is spent (D39); what it leaves waits for the next block.</summary>
+/// <summary>
+/// A BFT proposer stops filling its block when its build budget is spent (D39); what it leaves waits for the
+/// next block. Its own proposal, coming back for the prevote's validity check, is not executed again.
+/// </summary>
 public sealed class ProposalBudgetTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "ledger-budget-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly TestLedger _ledger = new();
     private readonly NodeChain _chain;
     private readonly NodeMempool _mempool;
+    private readonly CountingCache _cache = new();
 
     public ProposalBudgetTests()
     {
-        _chain = new NodeChain(RocksDbChainStore.Open(_directory), _ledger.Genesis, new SignatureCache(capacity: 1_000));
+        _chain = new NodeChain(RocksDbChainStore.Open(_directory), _ledger.Genesis, _cache);
         _mempool = new NodeMempool(_chain, new TransactionTracker(_chain), new ManualClock(), new NodeMetrics(new TestMeters()), Options.Create(new NodeOptions()));
         for (var i = 0; i < 10; i++)
         {
@@ -53,6 +57,23 @@ public sealed class ProposalBudgetTests : IDisposable
         Assert.Equal(10, application.ProposeBlock(1, 0).Transactions.Count);
     }
 
+    [Fact]
+    public void The_proposers_own_block_is_valid_without_executing_it_again()
+    {
+        var application = new NodeApplication(_chain, _mempool, new SteppingClock(TimeSpan.Zero), TestLedger.ValidatorIds[0], TimeSpan.FromSeconds(10));
+        var block = application.ProposeBlock(1, 0);
+        var lookups = _cache.Lookups;
+
+        Assert.True(application.IsValid(block));
+        Assert.Equal(lookups, _cache.Lookups);
+
+        // Another block at the same height (one transaction fewer) is executed: its signatures are looked up.
+        var other = block.Clone();
+        other.Transactions.RemoveAt(other.Transactions.Count - 1);
+        _ = application.IsValid(other);
+        Assert.True(_cache.Lookups > lookups);
+    }
+
     public void Dispose()
     {
         _chain.Dispose();
@@ -69,6 +90,23 @@ public sealed class ProposalBudgetTests : IDisposable
         public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
 
         public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(1_764_547_300_000);
+    }
+
+    /// <summary>The node's cache, counting lookups: a block's execution looks up each of its signatures.</summary>
+    private sealed class CountingCache : Ledger.Core.Execution.ISignatureCache
+    {
+        private readonly SignatureCache _inner = new(capacity: 1_000);
+        private int _lookups;
+
+        public int Lookups => Volatile.Read(ref _lookups);
+
+        public bool Contains(ReadOnlySpan<byte> key)
+        {
+            Interlocked.Increment(ref _lookups);
+            return _inner.Contains(key);
+        }
+
+        public void Add(ReadOnlySpan<byte> key) => _inner.Add(key);
     }
 
     private sealed class TestMeters : IMeterFactory
