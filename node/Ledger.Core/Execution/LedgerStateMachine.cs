@@ -102,6 +102,18 @@ public sealed class LedgerStateMachine
         public BlockExecution Seal(IReadOnlyList<Receipt> receipts) => _machine.Seal(_overlay, _previousRoot, receipts);
     }
 
+    /// <summary>
+    /// What the envelope's own checks say now (chain, expiry, encoding, signers, signatures, nonce), without
+    /// running its handler or changing anything: the admission of a transaction a peer passed on, which that
+    /// peer's admission executed in full. Whatever the handler would refuse is left out by the proposer.
+    /// </summary>
+    public Receipt CheckEnvelope(IStateView state, BlockContext block, Envelope envelope)
+    {
+        var transactionId = SignBytes.TransactionId(_parameters.Hash, envelope);
+        var verified = _verifier.Verify(new LedgerState(new StateOverlay(state)), block, envelope, transactionId);
+        return ToReceipt(transactionId, verified.Outcome);
+    }
+
     /// <summary>What applying envelope now would say, without changing anything: the mempool's admission check.</summary>
     public Receipt Check(IStateView state, BlockContext block, Envelope envelope) =>
         Apply(new StateOverlay(state), block, envelope);

@@ -79,10 +79,10 @@ public sealed class Mempool
     /// <summary>Raised for each transaction a client submitted and this node admitted, so peers can hear of it.</summary>
     public event Action<Envelope>? AdmittedFromClient;
 
-    /// <summary>Admits a client's transaction and passes it on to the peers.</summary>
+    /// <summary>Admits a client's transaction, executed against the committed state, and passes it on to the peers.</summary>
     public SubmitReply Admit(Envelope envelope)
     {
-        var reply = AdmitFromPeer(envelope);
+        var reply = Admit(envelope, execute: true);
         // Only a client's submission counts as a refusal here: a peer's copy was counted where it was submitted.
         _metrics.Rejected(reply.Code);
         if (reply.Code == RejectionCode.Unspecified && reply.Message.Length == 0)
@@ -93,8 +93,15 @@ public sealed class Mempool
         return reply;
     }
 
-    /// <summary>Admits a transaction a peer passed on; it is not passed on again.</summary>
-    public SubmitReply AdmitFromPeer(Envelope envelope)
+    /// <summary>
+    /// Admits a transaction a peer passed on; it is not passed on again. Its envelope is checked in full here
+    /// (signatures, nonce, expiry: what block validation needs cached) but its handler is not run (D39): the peer's
+    /// admission ran it, and a proposer leaves out whatever would be refused. For a scenario chunk the handler is
+    /// most of the cost, and every validator paid it once more for each chunk another had admitted.
+    /// </summary>
+    public SubmitReply AdmitFromPeer(Envelope envelope) => Admit(envelope, execute: false);
+
+    private SubmitReply Admit(Envelope envelope, bool execute)
     {
         var transactionId = SignBytes.TransactionId(_chain.Machine.Parameters.Hash, envelope);
         var id = Convert.ToHexStringLower(transactionId);
@@ -109,7 +116,8 @@ public sealed class Mempool
             return Reply(transactionId, RejectionCode.MempoolSignerFull, full);
         }
 
-        var receipt = _chain.Machine.Check(_chain.State, _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds()), envelope);
+        var context = _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var receipt = execute ? _chain.Machine.Check(_chain.State, context, envelope) : _chain.Machine.CheckEnvelope(_chain.State, context, envelope);
         if (receipt.Code != RejectionCode.Unspecified)
         {
             return Reply(transactionId, receipt.Code, receipt.Message);

@@ -157,6 +157,34 @@ public sealed class MempoolLimitTests : IDisposable
     }
 
     [Fact]
+    public void A_peers_transaction_is_admitted_on_its_envelope_checks_and_the_proposer_leaves_out_what_its_handler_refuses()
+    {
+        var mempool = Mempool(new NodeOptions { MempoolTransactionsPerSignerMax = 100, MempoolTransactionsMax = 100 });
+        Admitted(mempool.Admit(Methodology("M-1")));
+        CommitWhatWaits(mempool);
+
+        // A client's duplicate is refused by its handler at once; a peer's is admitted on its envelope alone.
+        Assert.Equal(RejectionCode.MethodologyExists, mempool.Admit(Methodology("M-1")).Code);
+        var fromPeer = Methodology("M-1");
+        Admitted(mempool.AdmitFromPeer(fromPeer));
+
+        // Envelope checks still hold for a peer's transaction: a damaged signature is refused.
+        var forged = Methodology("M-2");
+        var signature = forged.Signatures[0].Value.ToByteArray();
+        signature[0] ^= 1;
+        forged.Signatures[0].Value = ByteString.CopyFrom(signature);
+        Assert.Equal(RejectionCode.BadSignature, mempool.AdmitFromPeer(forged).Code);
+
+        // The proposer executes the peer's duplicate, leaves it out and drops it with its refusal.
+        var head = _chain.Head;
+        var (block, leftOut) = Blocks.Propose(_chain.Machine, _chain.State, head, mempool.BlockCandidates().Select(c => c.Envelope), _ledger.Genesis.GenesisTimeMs + 2_000, TestLedger.ValidatorIds[0], _chain.Store.GetCertificate(head.Height));
+        Assert.Empty(block.Block.Transactions);
+        var (envelope, receipt) = Assert.Single(leftOut);
+        Assert.Equal(fromPeer, envelope);
+        Assert.Equal(RejectionCode.MethodologyExists, receipt.Code);
+    }
+
+    [Fact]
     public void Round_robin_keeps_each_signers_order_and_takes_signers_by_their_oldest_transaction()
     {
         var arrival = new[] { "a", "a", "a", "b", "c", "a", "c", "b" }.Select((signer, i) => Pending(signer, i)).ToList();
