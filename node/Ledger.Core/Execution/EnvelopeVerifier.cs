@@ -19,7 +19,11 @@ public sealed class EnvelopeVerifier
 
     public sealed record Result(Outcome Outcome, TransactionBody? Body, ParticipantRecord? Signer, IReadOnlyList<ParticipantRecord> CoSigners);
 
-    public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] transactionId)
+    public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] transactionId) =>
+        Verify(state, block, envelope, SignBytes.For(envelope), transactionId);
+
+    /// <param name="signBytes"><see cref="SignBytes.For"/> of envelope, when the caller has built them already.</param>
+    public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] signBytes, byte[] transactionId)
     {
         if (CheckFrame(block, envelope) is { } badFrame)
         {
@@ -31,8 +35,8 @@ public sealed class EnvelopeVerifier
             return Refused(Outcome.Reject(RejectionCode.Malformed, "body is not a canonically encoded TransactionBody of a known kind"));
         }
 
-        var signBytes = new SignedMessage(SignBytes.For(envelope), transactionId);
-        if (CheckSignatures(state, envelope, body, signBytes, out var signers) is { } badSignature)
+        var signed = new SignedMessage(signBytes, transactionId);
+        if (CheckSignatures(state, envelope, body, signed, out var signers) is { } badSignature)
         {
             return Refused(badSignature);
         }

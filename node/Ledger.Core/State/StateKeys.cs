@@ -162,9 +162,16 @@ public static class StateKeys
     public static byte[] Dedup(ReadOnlySpan<byte> dedupKey)
     {
         var key = new byte[1 + dedupKey.Length];
-        key[0] = DedupTable;
-        dedupKey.CopyTo(key.AsSpan(1));
+        WriteDedup(dedupKey, key);
         return key;
+    }
+
+    /// <summary>Writes <see cref="Dedup"/>'s key into destination, which is 1 + dedupKey.Length bytes.</summary>
+    public static void WriteDedup(ReadOnlySpan<byte> dedupKey, Span<byte> destination)
+    {
+        Invariant.Require(destination.Length == 1 + dedupKey.Length, "a dedup key is its table byte and the key");
+        destination[0] = DedupTable;
+        dedupKey.CopyTo(destination[1..]);
     }
 
     /// <summary>0x13 ‖ company ‖ 0x00 ‖ user id (32 bytes) ‖ batch id: a user's custody records sort together.</summary>

@@ -1,8 +1,13 @@
 using System.Buffers.Binary;
 using System.Text;
 using FsCheck.Xunit;
+using Google.Protobuf;
 using Ledger.Core.Crypto;
+using Ledger.Core.Execution;
+using Ledger.Core.Protocol;
+using Ledger.Core.Scenarios;
 using Ledger.Core.State;
+using Ledger.Testing;
 
 namespace Ledger.Core.Tests.Properties;
 
@@ -87,6 +92,109 @@ public class FastPathProperties
         var long1 = Enumerable.Repeat(pad, pad * 8).Concat(first ?? []).ToArray();
         return Incremental(first ?? [], second ?? []).AsSpan().SequenceEqual(Sha256Hash.Instance.Hash(first ?? [], second ?? []))
             && Incremental(long1, second ?? []).AsSpan().SequenceEqual(Sha256Hash.Instance.Hash(long1, second ?? []));
+    }
+
+    [Property(MaxTest = 300)]
+    public bool The_state_root_is_the_canonical_writers_digest((byte[] Key, byte[]? Value)[] changes, byte[] previous, bool sm3)
+    {
+        var hash = sm3 ? (INetworkHash)Sm3Hash.Instance : Sha256Hash.Instance;
+        var root = SHA256(previous ?? []);
+        var writes = new WriteSet();
+        foreach (var (key, value) in changes ?? [])
+        {
+            if (value is null)
+            {
+                writes.Delete(key ?? []);
+            }
+            else
+            {
+                writes.Put(key ?? [], value);
+            }
+        }
+
+        // The root's own key is left out of the digest.
+        writes.Put(StateKeys.StateRoot, root);
+        return StateCommitment.Next(hash, root, writes).AsSpan().SequenceEqual(OldNext(hash, root, writes));
+    }
+
+    [Property(MaxTest = 300)]
+    public bool Records_are_taken_by_user_as_grouping_then_ordering_took_them(byte[] users)
+    {
+        // Few distinct users (one byte each), so that users repeat within a chunk.
+        var records = (users ?? []).Select((user, i) => new BehaviourRecord { UserId = ByteString.CopyFrom([(byte)(user % 7)]), Quantity = (ulong)i }).ToList();
+        var fast = BehaviourHandler.ByUser(records).Select(i => records[i].Quantity);
+        var old = records.GroupBy(r => r.UserId).OrderBy(g => g.Key.ToByteArray(), ByteKeyComparer.Instance).SelectMany(g => g).Select(r => r.Quantity);
+        return fast.SequenceEqual(old);
+    }
+
+    [Property(MaxTest = 100)]
+    public bool The_memo_returns_what_was_computed_and_stays_bounded(byte[][] ids)
+    {
+        var memo = new TransactionMemo(capacity: 8);
+        foreach (var id in ids ?? [])
+        {
+            var key = SHA256(id ?? []);
+            var first = memo.GetOrAdd(key, () => SHA256(key));
+            var again = memo.GetOrAdd(key, () => throw new InvalidOperationException("held values are not computed again"));
+            if (!first.AsSpan().SequenceEqual(SHA256(key)) || !ReferenceEquals(first, again) || memo.Count > 8)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A chunk checked first (its records root memoised) and then applied gives the root and receipt of a chunk applied cold.</summary>
+    [Fact]
+    public void A_chunk_applied_after_its_check_gives_the_same_root_and_receipt()
+    {
+        var (warm, chunks) = ScenarioLedger();
+        var (cold, _) = ScenarioLedger();
+        foreach (var chunk in chunks)
+        {
+            Assert.Equal(RejectionCode.Unspecified, warm.Machine.Check(warm.Store, new BlockContext(warm.Height + 1, warm.TimeMs + 1_000), chunk).Code);
+        }
+
+        var warmReceipts = warm.ApplyBlock(chunks);
+        var coldReceipts = cold.ApplyBlock(chunks);
+        Assert.Equal(coldReceipts, warmReceipts);
+        Assert.Equal(Convert.ToHexString(cold.StateRoot), Convert.ToHexString(warm.StateRoot));
+    }
+
+    private static (TestLedger Ledger, Envelope[] Chunks) ScenarioLedger()
+    {
+        var ledger = new TestLedger();
+        ledger.ApproveScenario("S-1", "company-1");
+        var chunks = Enumerable.Range(0, 3).Select(c => ledger.Sign("company-1", Testing.Scenarios.Chunk("S-1", Testing.Scenarios.Day, (uint)c,
+            Enumerable.Range(c * 50, 50).Select(i => Testing.Scenarios.Record("company-1", i % 20, i % 3 == 0 ? "bike" : "metro", (ulong)(1 + (i % 4)), $"e-{i}"))))).ToArray();
+        return (ledger, chunks);
+    }
+
+    private static byte[] SHA256(byte[] data) => System.Security.Cryptography.SHA256.HashData(data);
+
+    /// <summary>StateCommitment.Next before D37, verbatim.</summary>
+    private static byte[] OldNext(INetworkHash hash, ReadOnlySpan<byte> previousRoot, WriteSet changes)
+    {
+        var entries = changes.Entries.Where(entry => !entry.Key.AsSpan().SequenceEqual(StateKeys.StateRoot)).ToList();
+        var writer = new CanonicalWriter(64 + (entries.Count * 64))
+            .Bytes(DomainTags.StateRoot)
+            .Fixed(previousRoot)
+            .UInt64((ulong)entries.Count);
+        foreach (var (key, value) in entries)
+        {
+            writer.Bytes(key);
+            if (value is null)
+            {
+                writer.Byte(0);
+            }
+            else
+            {
+                writer.Byte(1).Bytes(value);
+            }
+        }
+
+        return hash.Hash(writer.WrittenSpan);
     }
 
     private static byte[] Short(byte[]? key) => key is null ? [] : key.Take(2).ToArray();
