@@ -71,6 +71,53 @@ public class FastPathProperties
     }
 
     [Property(MaxTest = 300)]
+    public bool The_in_memory_store_reads_and_enumerates_as_the_sorted_map_it_replaced((byte[] Key, byte[]? Value)[][] blocks, byte[][] probes, byte[] prefix)
+    {
+        var fast = new InMemoryState();
+        var reference = new SortedDictionary<byte[], byte[]>(ByteKeyComparer.Instance);
+        foreach (var block in blocks ?? [])
+        {
+            var changes = new WriteSet();
+            foreach (var (key, value) in block ?? [])
+            {
+                if (value is null)
+                {
+                    changes.Delete(Short(key));
+                }
+                else
+                {
+                    changes.Put(Short(key), value);
+                }
+            }
+
+            fast.Apply(changes);
+            foreach (var (key, value) in changes.Entries)
+            {
+                if (value is null)
+                {
+                    reference.Remove(key);
+                }
+                else
+                {
+                    reference[key] = value;
+                }
+            }
+
+            var same = fast.Count == reference.Count
+                && fast.Entries.Zip(reference).All(p => p.First.Key.AsSpan().SequenceEqual(p.Second.Key) && p.First.Value.AsSpan().SequenceEqual(p.Second.Value));
+            if (!same)
+            {
+                return false;
+            }
+        }
+
+        var start = (prefix ?? []).Take(1).ToArray();
+        return (probes ?? []).Select(Short).All(probe => Same(fast.Get(probe), reference.GetValueOrDefault(probe)))
+            && fast.WithPrefix(start).Select(e => Convert.ToHexString(e.Key))
+                .SequenceEqual(reference.Where(e => e.Key.AsSpan().StartsWith(start)).Select(e => Convert.ToHexString(e.Key)));
+    }
+
+    [Property(MaxTest = 300)]
     public bool Keys_are_the_bytes_the_old_composition_gave(string first, string second, byte[] userId, ulong nonce)
     {
         first ??= "";
