@@ -12,6 +12,8 @@ public sealed class Sha256Hash : INetworkHash
     {
     }
 
+    private const int JoinedOnStackBytesMax = 1024;
+
     public HashAlgorithm Algorithm => HashAlgorithm.Sha256;
 
     public int HashBytes => 32;
@@ -20,6 +22,16 @@ public sealed class Sha256Hash : INetworkHash
 
     public byte[] Hash(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {
+        // Short inputs (Merkle leaves and nodes) are joined on the stack and hashed in one call:
+        // the same digest as hashing the two parts in turn, without an incremental hash object each.
+        if (first.Length + second.Length <= JoinedOnStackBytesMax)
+        {
+            Span<byte> joined = stackalloc byte[first.Length + second.Length];
+            first.CopyTo(joined);
+            second.CopyTo(joined[first.Length..]);
+            return System.Security.Cryptography.SHA256.HashData(joined);
+        }
+
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(
             System.Security.Cryptography.HashAlgorithmName.SHA256);
         hash.AppendData(first);

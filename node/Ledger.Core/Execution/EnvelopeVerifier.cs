@@ -1,3 +1,4 @@
+using System.Buffers;
 using Google.Protobuf;
 using Ledger.Core.Crypto;
 using Ledger.Core.Protocol;
@@ -19,7 +20,11 @@ public sealed class EnvelopeVerifier
 
     public sealed record Result(Outcome Outcome, TransactionBody? Body, ParticipantRecord? Signer, IReadOnlyList<ParticipantRecord> CoSigners);
 
-    public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] transactionId)
+    public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] transactionId) =>
+        Verify(state, block, envelope, SignBytes.For(envelope), transactionId);
+
+    /// <param name="signBytes"><see cref="SignBytes.For"/> of envelope, when the caller has built them already.</param>
+    public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] signBytes, byte[] transactionId)
     {
         if (CheckFrame(block, envelope) is { } badFrame)
         {
@@ -31,8 +36,8 @@ public sealed class EnvelopeVerifier
             return Refused(Outcome.Reject(RejectionCode.Malformed, "body is not a canonically encoded TransactionBody of a known kind"));
         }
 
-        var signBytes = new SignedMessage(SignBytes.For(envelope), transactionId);
-        if (CheckSignatures(state, envelope, body, signBytes, out var signers) is { } badSignature)
+        var signed = new SignedMessage(signBytes, transactionId);
+        if (CheckSignatures(state, envelope, body, signed, out var signers) is { } badSignature)
         {
             return Refused(badSignature);
         }
@@ -220,7 +225,7 @@ public sealed class EnvelopeVerifier
         try
         {
             var body = StrictParser.ParseFrom(bytes);
-            return body.KindCase != TransactionBody.KindOneofCase.None && body.ToByteString().Equals(bytes) ? body : null;
+            return body.KindCase != TransactionBody.KindOneofCase.None && EncodesAs(body, bytes.Span) ? body : null;
         }
         catch (InvalidProtocolBufferException)
         {
@@ -228,9 +233,45 @@ public sealed class EnvelopeVerifier
         }
     }
 
+    /// <summary>Whether message's encoding is exactly bytes (as message.ToByteString().Equals(bytes), without keeping the encoding).</summary>
+    private static bool EncodesAs(IMessage message, ReadOnlySpan<byte> bytes)
+    {
+        var size = message.CalculateSize();
+        if (size != bytes.Length)
+        {
+            return false;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var encoded = buffer.AsSpan(0, size);
+            message.WriteTo(encoded);
+            return encoded.SequenceEqual(bytes);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Unknown fields would be hashed into the block's transactions root by one implementation and dropped by another.</summary>
-    private static bool HasUnknownFields(Envelope envelope) =>
-        EnvelopeStrictParser.ParseFrom(envelope.ToByteString()).CalculateSize() != envelope.CalculateSize();
+    private static bool HasUnknownFields(Envelope envelope)
+    {
+        // Re-read without unknown fields and compare sizes; encoded into a pooled buffer rather than a new array.
+        var size = envelope.CalculateSize();
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var encoded = buffer.AsSpan(0, size);
+            envelope.WriteTo(encoded);
+            return EnvelopeStrictParser.ParseFrom(encoded).CalculateSize() != size;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     private static readonly MessageParser<Envelope> EnvelopeStrictParser = Envelope.Parser.WithDiscardUnknownFields(true);
 

@@ -22,6 +22,7 @@ public sealed class LedgerStateMachine
 {
     private readonly ChainParameters _parameters;
     private readonly EnvelopeVerifier _verifier;
+    private readonly TransactionMemo _memo = new();
 
     public LedgerStateMachine(ChainParameters parameters, ISignatureCache? signatureCache = null)
     {
@@ -120,9 +121,11 @@ public sealed class LedgerStateMachine
 
     private Receipt Apply(StateOverlay overlay, BlockContext block, Envelope envelope)
     {
-        var transactionId = SignBytes.TransactionId(_parameters.Hash, envelope);
+        // The sign bytes are built once: they give the id and are what the signatures cover.
+        var signBytes = SignBytes.For(envelope);
+        var transactionId = _parameters.Hash.Hash(signBytes);
         var state = new LedgerState(overlay);
-        var verified = _verifier.Verify(state, block, envelope, transactionId);
+        var verified = _verifier.Verify(state, block, envelope, signBytes, transactionId);
         if (!verified.Outcome.IsCommitted)
         {
             return ToReceipt(transactionId, verified.Outcome);
@@ -137,6 +140,7 @@ public sealed class LedgerStateMachine
             TransactionId = transactionId,
             Signer = verified.Signer!,
             CoSigners = verified.CoSigners,
+            Memo = _memo,
         };
         var outcome = Dispatch(context, verified.Body!);
         if (outcome.IsCommitted)

@@ -25,6 +25,9 @@ public sealed class TransactionContext
     /// <summary>Co-signers whose signatures verified, as registered at this point (not including the primary signer).</summary>
     public required IReadOnlyList<ParticipantRecord> CoSigners { get; init; }
 
+    /// <summary>Body-derived values already computed for this transaction id (see <see cref="TransactionMemo"/>); none for a one-off execution.</summary>
+    public TransactionMemo? Memo { get; init; }
+
     /// <summary>Today in China Standard Time, from the block time: the day the measures' deadlines and notices count in.</summary>
     public uint Today => Calendar.WorkingDays.ChinaDay(Block.TimeMs);
 

@@ -67,13 +67,12 @@ public static class BehaviourHandler
             return overflow;
         }
 
-        var use = new DedupUse { ScenarioId = tx.ScenarioId, Day = tx.Day };
-        foreach (var record in tx.Records)
-        {
-            ctx.State.PutDedupUse(record.DedupKey.Span, use);
-        }
+        ctx.State.PutDedupUses(tx.Records.Select(record => record.DedupKey), new DedupUse { ScenarioId = tx.ScenarioId, Day = tx.Day });
 
-        var chunkRoot = DayRoots.Chunk(ctx.Hash, tx.Records);
+        // The root depends on the records alone, so the node's repeated executions of this chunk compute it once.
+        var chunkRoot = ctx.Memo is { } memo
+            ? memo.GetOrAdd(ctx.TransactionId, () => DayRoots.Chunk(ctx.Hash, tx.Records))
+            : DayRoots.Chunk(ctx.Hash, tx.Records);
         ctx.State.PutBehaviourChunk(tx.ScenarioId, tx.Day, tx.ChunkIndex, new BehaviourChunkRecord
         {
             RecordsRoot = ByteString.CopyFrom(chunkRoot),
@@ -94,22 +93,33 @@ public static class BehaviourHandler
     /// <summary>Adds the chunk to each user's custody record: one read and one write per user, not per record.</summary>
     private static Outcome? Accumulate(TransactionContext ctx, SubmitBehaviourBatch tx, ScenarioDayRecord day, string batchId, IReadOnlyDictionary<string, EmissionFactor> factors, ulong capGrams)
     {
-        // Grouped by user; the sort by bytes keeps everything that follows independent of hashing order.
-        var users = tx.Records.GroupBy(record => record.UserId).OrderBy(group => group.Key.ToByteArray(), ByteKeyComparer.Instance);
-        foreach (var user in users)
+        // Grouped by user in user id byte order, each user's records in chunk order: everything that
+        // follows is independent of hashing order.
+        var records = tx.Records;
+        var order = ByUser(records);
+        for (var start = 0; start < order.Length;)
         {
-            var custody = ctx.State.GetCustody(day.Company, user.Key.Span, batchId);
+            var userId = records[order[start]].UserId;
+            var end = start + 1;
+            while (end < order.Length && records[order[end]].UserId.Span.SequenceEqual(userId.Span))
+            {
+                end++;
+            }
+
+            var custody = ctx.State.GetCustody(day.Company, userId.Span, batchId);
             if (custody is null)
             {
-                custody = new CustodyRecord { Company = day.Company, UserId = user.Key, BatchId = batchId, ScenarioId = day.ScenarioId, Day = day.Day };
+                custody = new CustodyRecord { Company = day.Company, UserId = userId, BatchId = batchId, ScenarioId = day.ScenarioId, Day = day.Day };
                 day.Users = checked(day.Users + 1);
             }
 
             var before = custody.Grams;
-            foreach (var record in user)
+            for (var i = start; i < end; i++)
             {
-                Reductions.Add(custody.Quantities, record.ActivityType, record.Quantity);
+                Reductions.Add(custody.Quantities, records[order[i]].ActivityType, records[order[i]].Quantity);
             }
+
+            start = end;
 
             if (Reductions.Grams(custody.Quantities, factors, capGrams) is not { } after || checked(day.Grams - before + after) > Limits.GramsPerBatchMax)
             {
@@ -124,6 +134,23 @@ public static class BehaviourHandler
         }
 
         return null;
+    }
+
+    /// <summary>Record indices sorted by user id bytes, then by position: a user's records are adjacent and in chunk order.</summary>
+    internal static int[] ByUser(IReadOnlyList<BehaviourRecord> records)
+    {
+        var order = new int[records.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (x, y) =>
+        {
+            var byUser = records[x].UserId.Span.SequenceCompareTo(records[y].UserId.Span);
+            return byUser != 0 ? byUser : x.CompareTo(y);
+        });
+        return order;
     }
 
     private static Outcome? RequireOpenChunk(TransactionContext ctx, SubmitBehaviourBatch tx, ScenarioDayRecord day)

@@ -87,9 +87,30 @@ public sealed class LedgerState
     public void PutBehaviourChunk(string scenarioId, uint day, uint chunkIndex, BehaviourChunkRecord record) =>
         Write(StateKeys.BehaviourChunk(scenarioId, day, chunkIndex), record);
 
-    public DedupUse? GetDedupUse(ReadOnlySpan<byte> dedupKey) => Read(StateKeys.Dedup(dedupKey), DedupUse.Parser);
+    public DedupUse? GetDedupUse(ReadOnlySpan<byte> dedupKey)
+    {
+        // Read once per behaviour record: the key is built on the stack (dedup keys are 32 bytes).
+        if (dedupKey.Length > DedupKeyOnStackBytesMax)
+        {
+            return Read(StateKeys.Dedup(dedupKey), DedupUse.Parser);
+        }
+
+        Span<byte> key = stackalloc byte[1 + dedupKey.Length];
+        StateKeys.WriteDedup(dedupKey, key);
+        return Read(key, DedupUse.Parser);
+    }
 
     public void PutDedupUse(ReadOnlySpan<byte> dedupKey, DedupUse use) => Write(StateKeys.Dedup(dedupKey), use);
+
+    /// <summary>The same use under each key; encoded once, since a chunk writes one use for each of its records.</summary>
+    public void PutDedupUses(IEnumerable<ByteString> dedupKeys, DedupUse use)
+    {
+        var encoded = use.ToByteArray();
+        foreach (var dedupKey in dedupKeys)
+        {
+            _overlay.Put(StateKeys.Dedup(dedupKey.Span), encoded);
+        }
+    }
 
     public CustodyRecord? GetCustody(string company, ReadOnlySpan<byte> userId, string batchId) =>
         Read(StateKeys.Custody(company, userId, batchId), CustodyRecord.Parser);
@@ -137,7 +158,9 @@ public sealed class LedgerState
 
     public void DeletePendingExclusions(string projectId) => _overlay.Delete(StateKeys.PendingExclusions(projectId));
 
-    private T? Read<T>(byte[] key, MessageParser<T> parser)
+    private const int DedupKeyOnStackBytesMax = 64;
+
+    private T? Read<T>(ReadOnlySpan<byte> key, MessageParser<T> parser)
         where T : class, IMessage<T>
     {
         var bytes = _overlay.Get(key);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using Ledger.Core.Crypto;
 
 namespace Ledger.Core.State;
@@ -15,24 +17,61 @@ public static class StateCommitment
     public static byte[] Next(INetworkHash hash, ReadOnlySpan<byte> previousRoot, WriteSet changes)
     {
         Invariant.Require(previousRoot.Length == 32, "a state root is 32 bytes");
-        var entries = changes.Entries.Where(entry => !entry.Key.AsSpan().SequenceEqual(StateKeys.StateRoot)).ToList();
-        var writer = new CanonicalWriter(64 + (entries.Count * 64))
-            .Bytes(DomainTags.StateRoot)
-            .Fixed(previousRoot)
-            .UInt64((ulong)entries.Count);
-        foreach (var (key, value) in entries)
+        // The layout of CanonicalWriter: Bytes(tag) ‖ Fixed(previous root) ‖ UInt64(count) ‖ per change
+        // Bytes(key) ‖ 0, or Bytes(key) ‖ 1 ‖ Bytes(value). Written into one buffer of the exact size,
+        // since a block of scenario chunks changes tens of thousands of keys.
+        var tag = DomainTags.StateRoot;
+        var count = 0UL;
+        var length = 4L + tag.Length + previousRoot.Length + sizeof(ulong);
+        foreach (var (key, value) in changes.Entries)
         {
-            writer.Bytes(key);
-            if (value is null)
+            if (!IsRootKey(key))
             {
-                writer.Byte(0);
-            }
-            else
-            {
-                writer.Byte(1).Bytes(value);
+                count++;
+                length += 4L + key.Length + 1 + (value is null ? 0 : 4L + value.Length);
             }
         }
 
-        return hash.Hash(writer.WrittenSpan);
+        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)length));
+        try
+        {
+            var span = buffer.AsSpan(0, (int)length);
+            var offset = WriteBytes(span, 0, tag);
+            previousRoot.CopyTo(span[offset..]);
+            offset += previousRoot.Length;
+            BinaryPrimitives.WriteUInt64BigEndian(span[offset..], count);
+            offset += sizeof(ulong);
+            foreach (var (key, value) in changes.Entries)
+            {
+                if (IsRootKey(key))
+                {
+                    continue;
+                }
+
+                offset = WriteBytes(span, offset, key);
+                span[offset++] = value is null ? (byte)0 : (byte)1;
+                if (value is not null)
+                {
+                    offset = WriteBytes(span, offset, value);
+                }
+            }
+
+            Invariant.Require(offset == span.Length, "the state root's input is exactly the size counted");
+            return hash.Hash(span);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static bool IsRootKey(byte[] key) => key.AsSpan().SequenceEqual(StateKeys.StateRoot);
+
+    /// <summary>u32 length ‖ bytes, as CanonicalWriter.Bytes; returns the offset after them.</summary>
+    private static int WriteBytes(Span<byte> destination, int offset, ReadOnlySpan<byte> value)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(destination[offset..], checked((uint)value.Length));
+        value.CopyTo(destination[(offset + 4)..]);
+        return offset + 4 + value.Length;
     }
 }

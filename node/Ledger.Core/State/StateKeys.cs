@@ -162,18 +162,29 @@ public static class StateKeys
     public static byte[] Dedup(ReadOnlySpan<byte> dedupKey)
     {
         var key = new byte[1 + dedupKey.Length];
-        key[0] = DedupTable;
-        dedupKey.CopyTo(key.AsSpan(1));
+        WriteDedup(dedupKey, key);
         return key;
+    }
+
+    /// <summary>Writes <see cref="Dedup"/>'s key into destination, which is 1 + dedupKey.Length bytes.</summary>
+    public static void WriteDedup(ReadOnlySpan<byte> dedupKey, Span<byte> destination)
+    {
+        Invariant.Require(destination.Length == 1 + dedupKey.Length, "a dedup key is its table byte and the key");
+        destination[0] = DedupTable;
+        dedupKey.CopyTo(destination[1..]);
     }
 
     /// <summary>0x13 ‖ company ‖ 0x00 ‖ user id (32 bytes) ‖ batch id: a user's custody records sort together.</summary>
     public static byte[] Custody(string company, ReadOnlySpan<byte> userId, string batchId)
     {
-        var prefix = CustodyUser(company, userId);
-        var key = new byte[prefix.Length + Encoding.UTF8.GetByteCount(batchId)];
-        prefix.CopyTo(key, 0);
-        Encoding.UTF8.GetBytes(batchId, key.AsSpan(prefix.Length));
+        // CustodyUser(company, userId) ‖ batch id, built in one array.
+        var companyLength = Encoding.UTF8.GetByteCount(company);
+        var prefixLength = 1 + companyLength + 1 + userId.Length;
+        var key = new byte[prefixLength + Encoding.UTF8.GetByteCount(batchId)];
+        key[0] = CustodyTable;
+        Encoding.UTF8.GetBytes(company, key.AsSpan(1));
+        userId.CopyTo(key.AsSpan(2 + companyLength));
+        Encoding.UTF8.GetBytes(batchId, key.AsSpan(prefixLength));
         return key;
     }
 
@@ -189,10 +200,11 @@ public static class StateKeys
 
     public static byte[] Nonce(string signer, ulong nonce)
     {
-        var prefix = Compose(NonceTable, signer);
-        var key = new byte[prefix.Length + 1 + sizeof(ulong)];
-        prefix.CopyTo(key, 0);
-        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(prefix.Length + 1), nonce);
+        var signerLength = Encoding.UTF8.GetByteCount(signer);
+        var key = new byte[1 + signerLength + 1 + sizeof(ulong)];
+        key[0] = NonceTable;
+        Encoding.UTF8.GetBytes(signer, key.AsSpan(1));
+        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(2 + signerLength), nonce);
         return key;
     }
 
@@ -214,22 +226,23 @@ public static class StateKeys
         return key;
     }
 
-    private static byte[] Compose(byte table, params string[] parts)
+    private static byte[] Compose(byte table, string id)
     {
-        var length = 1 + parts.Sum(part => Encoding.UTF8.GetByteCount(part)) + parts.Length - 1;
-        var key = new byte[length];
+        var key = new byte[1 + Encoding.UTF8.GetByteCount(id)];
         key[0] = table;
-        var offset = 1;
-        for (var i = 0; i < parts.Length; i++)
-        {
-            if (i > 0)
-            {
-                key[offset++] = 0x00;
-            }
+        Encoding.UTF8.GetBytes(id, key.AsSpan(1));
+        return key;
+    }
 
-            offset += Encoding.UTF8.GetBytes(parts[i], key.AsSpan(offset));
-        }
-
+    /// <summary>table ‖ first ‖ 0x00 ‖ second.</summary>
+    private static byte[] Compose(byte table, string first, string second)
+    {
+        var firstLength = Encoding.UTF8.GetByteCount(first);
+        var key = new byte[1 + firstLength + 1 + Encoding.UTF8.GetByteCount(second)];
+        key[0] = table;
+        Encoding.UTF8.GetBytes(first, key.AsSpan(1));
+        key[1 + firstLength] = 0x00;
+        Encoding.UTF8.GetBytes(second, key.AsSpan(2 + firstLength));
         return key;
     }
 }
