@@ -37,6 +37,13 @@ public sealed class NodeOptions
     /// </summary>
     public string AdminListenUrl { get; set; } = "";
 
+    /// <summary>
+    /// An extra listener for the public portal over plain HTTP/1.1, e.g. http://127.0.0.1:8101; empty for none. Must be a
+    /// loopback address. With TLS the portal is also on ListenUrl (D36); with the development plaintext flag the
+    /// client API's port speaks HTTP/2 only, so browsers reach the portal here.
+    /// </summary>
+    public string PortalListenUrl { get; set; } = "";
+
     /// <summary>The RocksDB directory.</summary>
     [Required]
     public string DataDirectory { get; set; } = "";
