@@ -28,7 +28,7 @@ public sealed partial class BrowserTests(PortalNetwork network)
         await page.GotoAsync("/");
         Assert.Equal("鄂尔多斯碳普惠公示平台", await page.Locator("main h1").InnerTextAsync());
         Assert.Equal(network.Node.Genesis.ChainId, await page.Locator("dt:has-text('链标识') + dd").InnerTextAsync());
-        await Screenshot(page, "home");
+        await Screenshot("/", "home");
 
         await page.GotoAsync("/?lang=en");
         Assert.Equal("Ordos Carbon Inclusive Public Disclosure", await page.Locator("main h1").InnerTextAsync());
@@ -36,7 +36,7 @@ public sealed partial class BrowserTests(PortalNetwork network)
         await page.GotoAsync("/status");
         Assert.Equal(4, await page.Locator("section.status tbody tr").CountAsync());
         Assert.Equal("Chain status", await page.Locator("main h2").First.InnerTextAsync());
-        await Screenshot(page, "status");
+        await Screenshot("/status", "status");
 
         await page.GotoAsync("/methodologies");
         await Expect(page.Locator("tr:has-text('M-PV')")).ToContainTextAsync("local");
@@ -55,7 +55,7 @@ public sealed partial class BrowserTests(PortalNetwork network)
         await Expect(page.Locator("main")).ToContainTextAsync("CNY");
         await page.GotoAsync("/cancellations");
         await Expect(page.Locator("main")).ToContainTextAsync(PortalNetwork.Beneficiary);
-        await Screenshot(page, "cancellations");
+        await Screenshot("/cancellations", "cancellations");
 
         // The project in its public notice: its window, the days left, how to object; its hostile title is text.
         await page.GotoAsync("/projects/PV-9?lang=zh");
@@ -65,7 +65,7 @@ public sealed partial class BrowserTests(PortalNetwork network)
         await Expect(page.Locator("dt:has-text('名称') + dd")).ToHaveTextAsync(PortalNetwork.HostileTitle);
         Assert.Null(await page.EvaluateAsync<int?>("() => window.__pwned ?? null"));
         Assert.Equal(0, await page.Locator("main script, main img").CountAsync());
-        await Screenshot(page, "project-notice");
+        await Screenshot("/projects/PV-9", "project-notice");
         await page.GotoAsync("/projects/PV-9?lang=en");
         await Expect(page.Locator("#notice")).ToContainTextAsync("To object");
         await Expect(page.Locator("#notice .left")).ToContainTextAsync("notice period complete");
@@ -124,7 +124,7 @@ public sealed partial class BrowserTests(PortalNetwork network)
         await using var context = await network.ContextAsync("zh-CN");
         var page = await context.NewPageAsync();
         await page.GotoAsync("/cancellations/" + network.CancellationId);
-        await Screenshot(page, "certificate");
+        await Screenshot("/cancellations/" + network.CancellationId, "certificate");
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#certificate-download").ClickAsync());
         var file = Path.Combine(network.Directory, "downloaded-" + download.SuggestedFilename);
         await download.SaveAsAsync(file);
@@ -221,15 +221,21 @@ public sealed partial class BrowserTests(PortalNetwork network)
         await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
     }
 
-    private static async Task Screenshot(IPage page, string name)
+    /// <summary>With LEDGER_PORTAL_SCREENSHOTS=DIR, the page at path in English (the docs' language) as DIR/name.png.</summary>
+    private async Task Screenshot(string path, string name)
     {
         var directory = Environment.GetEnvironmentVariable("LEDGER_PORTAL_SCREENSHOTS");
-        if (!string.IsNullOrEmpty(directory))
+        if (string.IsNullOrEmpty(directory))
         {
-            System.IO.Directory.CreateDirectory(directory);
-            await page.SetViewportSizeAsync(1200, 800);
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });
+            return;
         }
+
+        System.IO.Directory.CreateDirectory(directory);
+        await using var context = await network.ContextAsync("en-GB");
+        var page = await context.NewPageAsync();
+        await page.SetViewportSizeAsync(1200, 800);
+        await page.GotoAsync(path + (path.Contains('?') ? "&" : "?") + "lang=en");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });
     }
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);

@@ -213,7 +213,8 @@ public sealed class PortalHtml(string language)
         }
         else
         {
-            html.Append("<p class=\"note\">").Append(E(c.InCustody ? T("cert.custody") : T("cert.notyet"))).Append("</p>");
+            var why = c.Status != "approved" ? "cert.notyet" : c.InCustody ? "cert.custody" : "cert.private";
+            html.Append("<p class=\"note\">").Append(E(T(why))).Append("</p>");
         }
 
         return html.ToString();

@@ -80,11 +80,11 @@ public sealed class PortalReader : IDisposable
     /// <summary>
     /// The certificate of an approved cancellation, assembled as `ledger cert get` assembles it, from this
     /// node's committed blocks; null when there is none to give. A custody cancellation's certificate carries
-    /// the user's pseudonymous id, so the portal never serves it (§28).
+    /// the user's pseudonymous id, and a holder that may be a person is not named, so the portal serves neither (§28).
     /// </summary>
     public CancellationCertificate? Certificate(string id)
     {
-        if (!Limits.IsValidId(id) || _view.GetCancellation(id) is not { Status: CancellationStatus.Approved } record || !record.CustodyUserId.IsEmpty
+        if (!Limits.IsValidId(id) || _view.GetCancellation(id) is not { } record || !PublicViews.IsCertificatePublic(record, Party(record.Holder))
             || !IsHexId(id) || _snapshot.FindTransaction(Convert.FromHexString(id)) is not { } request)
         {
             return null;

@@ -62,14 +62,25 @@ public static class PublicViews
         b.BatchId, b.ProjectId, b.MethodologyId, Day(b.MonitoringPeriod?.FirstDay), Day(b.MonitoringPeriod?.LastDay), b.VerifierId, b.IssuedHeight,
         b.IssuedGrams, b.TradableGrams, b.RetiredGrams, b.VoidedGrams, b.Records, b.Custodian);
 
-    /// <summary>A cancellation without its custody user id (§28): only whether it was a custody one.</summary>
+    /// <summary>
+    /// A cancellation without its custody user id (§28): only whether it was a custody one. Its certificate is
+    /// published only when it names no pseudonymous user and its holder is named (see IsCertificatePublic).
+    /// </summary>
     public static CancellationView Of(CancellationRecord c, Func<string, string> publicParty)
     {
-        var custody = !c.CustodyUserId.IsEmpty;
+        var holder = publicParty(c.Holder);
+        var usingEntity = c.UsingEntity.Length == 0 || c.UsingEntity == c.Holder ? holder : c.UsingEntity;
         return new(
-            c.CancellationId, c.BatchId, c.AmountGrams, publicParty(c.Holder), c.Beneficiary, c.Purpose, c.UsingEntity.Length == 0 ? publicParty(c.Holder) : c.UsingEntity,
-            Status(c.Status), c.RequestedHeight, c.DecidedHeight, c.DecidedBy, c.SerialRange, custody, c.Status == CancellationStatus.Approved && !custody);
+            c.CancellationId, c.BatchId, c.AmountGrams, holder, c.Beneficiary, c.Purpose, usingEntity,
+            Status(c.Status), c.RequestedHeight, c.DecidedHeight, c.DecidedBy, c.SerialRange, !c.CustodyUserId.IsEmpty, IsCertificatePublic(c, holder));
     }
+
+    /// <summary>
+    /// An approved cancellation's certificate is served to anyone when it carries no pseudonymous user id
+    /// (custody cancellations do) and its holder is an organisation that is named (the holder is in the file).
+    /// </summary>
+    public static bool IsCertificatePublic(CancellationRecord c, string publicHolder) =>
+        c.Status == CancellationStatus.Approved && c.CustodyUserId.IsEmpty && publicHolder != UnnamedParty;
 
     /// <summary>
     /// Organisations are public (§26); a participant whose only role is TRADER may be a natural person
@@ -79,13 +90,13 @@ public static class PublicViews
         participant is not null && participant.Roles.Count > 0 && participant.Roles.All(r => r == Role.Trader) ? UnnamedParty : participantId;
 
     /// <summary>
-    /// Working days of the notice still to run on today: the working days after today up to and
-    /// including the last notice day, plus today when it is one (it has not ended). 0 once today is past it.
+    /// §10: working days of the notice still to run on today. A notice counts the full working days after
+    /// its start day up to its last day; today counts while it has not ended. 0 once today is past the last day.
     /// </summary>
-    public static uint WorkingDaysLeft(uint today, uint lastDay, ICalendarLookup calendars)
+    public static uint WorkingDaysLeft(uint startDay, uint today, uint lastDay, ICalendarLookup calendars)
     {
         var left = 0u;
-        for (var day = today; day <= lastDay; day++)
+        for (var day = Math.Max(today, startDay + 1); day <= lastDay; day++)
         {
             if (WorkingDays.IsWorkingDay(day, calendars))
             {
@@ -97,7 +108,7 @@ public static class PublicViews
     }
 
     public static NoticeView Notice(uint startDay, uint lastDay, uint workingDays, uint today, ICalendarLookup calendars) =>
-        new(Day(startDay), Day(lastDay), workingDays, WorkingDaysLeft(today, lastDay, calendars), WorkingDays.NoticeHasElapsed(startDay, today, workingDays, calendars), Day(today));
+        new(Day(startDay), Day(lastDay), workingDays, WorkingDaysLeft(startDay, today, lastDay, calendars), WorkingDays.NoticeHasElapsed(startDay, today, workingDays, calendars), Day(today));
 
     public static string Day(uint? day) => day is null ? "" : WorkingDays.Date(day.Value).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
