@@ -78,7 +78,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     });
     if (metricsListen is not null)
     {
-        // Prometheus scrapes over HTTP/1.1; the client API's port speaks HTTP/2 only.
+        // Prometheus scrapes over plain HTTP/1.1, on a port of its own (the client API may be TLS or HTTP/2 only).
         kestrel.Listen(IPAddress.Parse(metricsListen.Host), metricsListen.Port, endpoint => endpoint.Protocols = HttpProtocols.Http1);
     }
 

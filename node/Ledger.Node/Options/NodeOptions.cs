@@ -20,7 +20,7 @@ public sealed class NodeOptions
 
     /// <summary>
     /// Where Prometheus scrapes /metrics over HTTP/1.1, e.g. http://127.0.0.1:9101; empty for no metrics endpoint.
-    /// A second listener, because the client API's port speaks HTTP/2 only.
+    /// A second listener in plain HTTP, apart from the client API (TLS, or HTTP/2 only in development plaintext).
     /// </summary>
     public string MetricsListenUrl { get; set; } = "";
 
