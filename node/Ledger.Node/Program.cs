@@ -136,7 +136,8 @@ builder.Services.AddSingleton<IConsensusEngine>(sp => sp.GetRequiredService<Node
     : sp.GetRequiredService<BftConsensus>());
 builder.Services.AddHostedService<ConsensusHost>();
 builder.Services.AddSingleton<BackupMaker>();
-builder.Services.AddSingleton<Ledger.Node.Portal.PortalEvents>();
+builder.Services.AddSingleton<PortalEvents>();
+builder.Services.AddSingleton<PortalAggregates>();
 if (admin is not null)
 {
     builder.Services.AddSingleton(admin);

@@ -171,6 +171,17 @@ public sealed class RenderingTests(CommittedChain story) : IClassFixture<Committ
     }
 
     [Fact]
+    public void Totals_and_trading_statistics_are_computed_once_per_height()
+    {
+        var aggregates = new PortalAggregates();
+        using var first = story.Reader();
+        using var second = story.Reader();
+        Assert.Same(aggregates.Totals(first), aggregates.Totals(second));
+        Assert.Same(aggregates.Trading(first), aggregates.Trading(second));
+        Assert.Equal(1UL, aggregates.Trading(first).Trades); // the one transfer, to the trader
+    }
+
+    [Fact]
     public void Encoding_covers_attributes_and_text()
     {
         Assert.Equal("&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;", PortalHtml.E("<a href=\"x\" onclick='y'>&"));

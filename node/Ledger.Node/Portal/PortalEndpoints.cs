@@ -28,8 +28,8 @@ public static class PortalEndpoints
         app.MapGet("/events", (HttpContext context, PortalEvents events) => ports.Contains(context.Connection.LocalPort) ? events.Stream(context) : NotHere(context));
         app.MapGet("/cancellations/{id}/certificate", (HttpContext context, NodeChain chain, string id) => ports.Contains(context.Connection.LocalPort) ? Certificate(context, chain, id) : NotHere(context));
         app.MapGet("/api/cancellations/{id}/certificate", (HttpContext context, NodeChain chain, string id) => ports.Contains(context.Connection.LocalPort) ? Certificate(context, chain, id) : NotHere(context));
-        app.MapGet("/{**path}", (HttpContext context, NodeChain chain, Microsoft.Extensions.Options.IOptions<Options.NodeOptions> options, string? path) =>
-            ports.Contains(context.Connection.LocalPort) ? Page(context, chain, options.Value.NodeId, path ?? "") : NotHere(context));
+        app.MapGet("/{**path}", (HttpContext context, NodeChain chain, PortalAggregates aggregates, Microsoft.Extensions.Options.IOptions<Options.NodeOptions> options, string? path) =>
+            ports.Contains(context.Connection.LocalPort) ? Page(context, chain, aggregates, options.Value.NodeId, path ?? "") : NotHere(context));
     }
 
     private static Task NotHere(HttpContext context)
@@ -38,7 +38,7 @@ public static class PortalEndpoints
         return Task.CompletedTask;
     }
 
-    private static async Task Page(HttpContext context, NodeChain chain, string nodeId, string path)
+    private static async Task Page(HttpContext context, NodeChain chain, PortalAggregates aggregates, string nodeId, string path)
     {
         var request = context.Request;
         var json = path.StartsWith("api/", StringComparison.Ordinal) || path == "api";
@@ -56,7 +56,7 @@ public static class PortalEndpoints
         try
         {
             using var reader = new PortalReader(chain);
-            page = PortalRoutes.Resolve(route.TrimEnd('/'), request.Query, reader, html, nodeId);
+            page = PortalRoutes.Resolve(route.TrimEnd('/'), request.Query, reader, html, nodeId, aggregates);
         }
         catch (PortalRequestException refusal)
         {

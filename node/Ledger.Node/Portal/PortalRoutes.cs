@@ -6,14 +6,15 @@ namespace Ledger.Node.Portal;
 /// <summary>Which page a path is, and its model and HTML from one reader. Bad input throws PortalRequestException.</summary>
 public static class PortalRoutes
 {
-    public static PortalPage Resolve(string route, IQueryCollection query, PortalReader reader, PortalHtml html, string nodeId)
+    public static PortalPage Resolve(string route, IQueryCollection query, PortalReader reader, PortalHtml html, string nodeId, PortalAggregates? aggregates = null)
     {
+        aggregates ??= new PortalAggregates();
         var height = reader.Head.Height;
         var segments = route.Split('/', StringSplitOptions.RemoveEmptyEntries);
         switch (segments)
         {
             case []:
-                var home = new HomeView(reader.Status(nodeId), reader.Totals(PortalLimits.AggregateRowsMax), reader.InNotice(PortalLimits.HomeNoticeRowsMax, PortalLimits.PageScanRowsMax));
+                var home = new HomeView(reader.Status(nodeId), aggregates.Totals(reader), reader.InNotice(PortalLimits.HomeNoticeRowsMax, PortalLimits.PageScanRowsMax));
                 return new PortalPage(200, home, html.T("nav.home"), html.Home(home), height);
             case ["status"]:
                 var status = reader.Status(nodeId);
@@ -49,7 +50,7 @@ public static class PortalRoutes
                 var transaction = reader.Transaction(id) ?? throw NotFound($"no committed transaction {id}");
                 return new PortalPage(200, transaction, html.T("tx.title"), html.Transaction(transaction), height);
             case ["trading"]:
-                var trading = reader.Trading(PortalLimits.AggregateRowsMax);
+                var trading = aggregates.Trading(reader);
                 return new PortalPage(200, trading, html.T("nav.trading"), html.Trading(trading), height);
             case ["search"]:
                 return Search(query["q"].ToString().Trim(), reader, html, height);
