@@ -214,11 +214,14 @@ public sealed partial class BrowserTests(PortalNetwork network)
         }
     }
 
+    /// <summary>Types into the search form and submits it, returning once the result page (always another URL here) has loaded.</summary>
     private static async Task Search(IPage page, string query)
     {
+        await page.WaitForLoadStateAsync(LoadState.Load);
         await page.Locator("form.search input[name=q]").FillAsync(query);
+        var before = page.Url;
         await page.Locator("form.search button").ClickAsync();
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        await page.WaitForURLAsync(url => url != before, new PageWaitForURLOptions { WaitUntil = WaitUntilState.Load });
     }
 
     /// <summary>With LEDGER_PORTAL_SCREENSHOTS=DIR, the page at path in English (the docs' language) as DIR/name.png.</summary>

@@ -98,8 +98,15 @@ public sealed class PortalNetwork : IAsyncLifetime
     }
 
     /// <summary>A browser context that trusts the test CA's certificates (IgnoreHTTPSErrors) and speaks the given locale.</summary>
-    public Task<IBrowserContext> ContextAsync(string locale = "zh-CN") =>
-        Browser!.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true, BaseURL = Node.Url.ToString(), Locale = locale, AcceptDownloads = true });
+    public async Task<IBrowserContext> ContextAsync(string locale = "zh-CN")
+    {
+        var context = await Browser!.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true, BaseURL = Node.Url.ToString(), Locale = locale, AcceptDownloads = true });
+        // Generous waits on a shared, loaded machine: the tests wait for conditions and never assert speed.
+        context.SetDefaultTimeout(60_000);
+        context.SetDefaultNavigationTimeout(60_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
+        return context;
+    }
 
     public LedgerClient Client() => Participants.Client(Node);
 

@@ -118,6 +118,7 @@ public sealed class RenderingTests(CommittedChain story) : IClassFixture<Committ
 
         Assert.Contains("公示期", Render("projects/PV-9", "zh"), StringComparison.Ordinal);
         Assert.Contains("To object", Render("projects/PV-9", "en"), StringComparison.Ordinal);
+        Assert.Contains("development rules: 0 working days", Render("projects/PV-9", "en"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,6 +13,9 @@ public sealed class PortalHtml(string language)
 {
     private readonly FrozenDictionary<string, string> _text = PortalText.For(language);
 
+    /// <summary>§10: "not less than 5 working days"; a genesis asking fewer has development rules.</summary>
+    public const uint MeasuresNoticeWorkingDays = 5;
+
     public string Language { get; } = language;
 
     public static string E(string? value) => WebUtility.HtmlEncode(value ?? "");
@@ -134,7 +137,13 @@ public sealed class PortalHtml(string language)
             html.Append("<section class=\"notice\" id=\"notice\"><h2>").Append(E(T("col.notice"))).Append("</h2><p>")
                 .Append(E(T("notice.window", notice.FirstDay, notice.LastDay, notice.WorkingDays))).Append("</p><p class=\"left\">")
                 .Append(E(notice.Elapsed ? T("notice.ended") : T("notice.left", notice.WorkingDaysLeft))).Append("</p><p class=\"note\">")
-                .Append(E(T("notice.clock", notice.Today))).Append("</p><p>").Append(E(T("notice.objection"))).Append("</p></section>");
+                .Append(E(T("notice.clock", notice.Today))).Append("</p>");
+            if (notice.WorkingDays < MeasuresNoticeWorkingDays)
+            {
+                html.Append("<p class=\"note\" id=\"development-rules\">").Append(E(T("notice.development", notice.WorkingDays))).Append("</p>");
+            }
+
+            html.Append("<p>").Append(E(T("notice.objection"))).Append("</p></section>");
         }
 
         return html.ToString();
