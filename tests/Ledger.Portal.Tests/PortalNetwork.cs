@@ -68,25 +68,39 @@ public sealed class PortalNetwork : IAsyncLifetime
         }
 
         System.IO.Directory.CreateDirectory(_directory);
-        Nodes = await NodeProcess.StartNetworkAsync(4, tls: true);
-        await File.WriteAllTextAsync(GenesisFile, JsonFormatter.Default.Format(Node.Genesis));
-        await CommitStoryAsync();
-        Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ChromiumArgs });
+        try
+        {
+            Nodes = await NodeProcess.StartNetworkAsync(4, tls: true);
+            await File.WriteAllTextAsync(GenesisFile, JsonFormatter.Default.Format(Node.Genesis));
+            await CommitStoryAsync();
+            Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+            Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ChromiumArgs });
+        }
+        catch
+        {
+            // The tests never get the fixture: stop what was started here.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
     {
+        // Safe to call twice (after a failed start, and by xUnit).
         if (Browser is not null)
         {
             await Browser.DisposeAsync();
+            Browser = null;
         }
 
         Playwright?.Dispose();
+        Playwright = null;
         foreach (var node in Nodes)
         {
             await node.DisposeAsync();
         }
+
+        Nodes = [];
 
         try
         {
