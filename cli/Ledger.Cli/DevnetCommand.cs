@@ -25,7 +25,11 @@ public static class DevnetCommand
         return command;
     }
 
-    private sealed record NodeFile(string Path, string NodeId, Uri Url);
+    private sealed record NodeFile(string Path, string NodeId, Uri Url, string PortalListenUrl)
+    {
+        /// <summary>Where a browser opens the node's public portal (D36): its https client port, or its PortalListenUrl.</summary>
+        public string PortalUrl => PortalListenUrl.Length > 0 ? PortalListenUrl.TrimEnd('/') + "/" : $"https://{Url.Authority}/";
+    }
 
     private static async Task<int> Run(DirectoryInfo dataRoot, DirectoryInfo? network, CancellationToken cancellation)
     {
@@ -50,7 +54,7 @@ public static class DevnetCommand
             Console.WriteLine($"devnet running: {nodes.Count} node(s), data under {dataRoot.FullName}");
             foreach (var node in nodes)
             {
-                Console.WriteLine($"  {node.NodeId,-20} {node.Url}");
+                Console.WriteLine($"  {node.NodeId,-20} {node.Url}  portal {node.PortalUrl}");
             }
 
             Console.WriteLine($"network CA: {ca.FullName} (give it as --ca FILE or ${NodeConnection.CaVariable})");
@@ -72,7 +76,8 @@ public static class DevnetCommand
     {
         using var json = JsonDocument.Parse(File.ReadAllText(file.FullName));
         var node = json.RootElement.GetProperty("Node");
-        return new NodeFile(file.FullName, node.GetProperty("NodeId").GetString()!, new Uri(node.GetProperty("ListenUrl").GetString()!));
+        var portal = node.TryGetProperty("PortalListenUrl", out var portalUrl) ? portalUrl.GetString() ?? "" : "";
+        return new NodeFile(file.FullName, node.GetProperty("NodeId").GetString()!, new Uri(node.GetProperty("ListenUrl").GetString()!), portal);
     }
 
     private static Process Start(NodeFile node, DirectoryInfo dataRoot, string tls)

@@ -8,6 +8,7 @@ using Ledger.Node.Mempool;
 using Ledger.Node.Observability;
 using Ledger.Node.Options;
 using Ledger.Node.Peers;
+using Ledger.Node.Portal;
 using Ledger.Node.Services;
 using Ledger.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,6 +34,7 @@ NodeFile.ResolvePaths(options, Path.GetDirectoryName(nodeFile)!);
 var listen = new Uri(options.ListenUrl);
 Uri? metricsListen = options.MetricsListenUrl.Length == 0 ? null : new Uri(options.MetricsListenUrl);
 var admin = AdminEndpoint.Parse(options.AdminListenUrl);
+var portalListen = AdminEndpoint.Parse(options.PortalListenUrl, "Node:PortalListenUrl", "the portal's plain-HTTP listener");
 var transport = TransportOrExit(options, nodeFile);
 
 // One line per event, UTC timestamps; request-level noise only when asked for in the node file's Logging section.
@@ -61,7 +63,8 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.Limits.MaxRequestBodySize = options.MessageBytesMax;
     kestrel.Listen(IPAddress.Parse(listen.Host), listen.Port, endpoint =>
     {
-        endpoint.Protocols = HttpProtocols.Http2;
+        // Over TLS, ALPN gives gRPC clients h2 and browsers the portal over h1 or h2 (D36); h2c cannot share a port with h1.
+        endpoint.Protocols = transport.Certificate is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
         if (transport.Certificate is { } certificate)
         {
             // Client certificates are asked for but optional (API clients have none); PeerAuthenticator judges them per peer call.
@@ -75,13 +78,18 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     });
     if (metricsListen is not null)
     {
-        // Prometheus scrapes over HTTP/1.1; the client API's port speaks HTTP/2 only.
+        // Prometheus scrapes over plain HTTP/1.1, on a port of its own (the client API may be TLS or HTTP/2 only).
         kestrel.Listen(IPAddress.Parse(metricsListen.Host), metricsListen.Port, endpoint => endpoint.Protocols = HttpProtocols.Http1);
     }
 
     if (admin is not null)
     {
         kestrel.Listen(admin.Address, admin.Port, endpoint => endpoint.Protocols = HttpProtocols.Http2);
+    }
+
+    if (portalListen is not null)
+    {
+        kestrel.Listen(portalListen.Address, portalListen.Port, endpoint => endpoint.Protocols = HttpProtocols.Http1);
     }
 });
 builder.Services.AddGrpc(grpc =>
@@ -128,6 +136,8 @@ builder.Services.AddSingleton<IConsensusEngine>(sp => sp.GetRequiredService<Node
     : sp.GetRequiredService<BftConsensus>());
 builder.Services.AddHostedService<ConsensusHost>();
 builder.Services.AddSingleton<BackupMaker>();
+builder.Services.AddSingleton<PortalEvents>();
+builder.Services.AddSingleton<PortalAggregates>();
 if (admin is not null)
 {
     builder.Services.AddSingleton(admin);
@@ -142,6 +152,19 @@ if (admin is not null)
 {
     app.MapGrpcService<AdminService>();
 }
+// The public portal (D36): on the client API's port when it speaks TLS, and on PortalListenUrl when set.
+var portalPorts = new HashSet<int>();
+if (transport.Certificate is not null)
+{
+    portalPorts.Add(listen.Port);
+}
+
+if (portalListen is not null)
+{
+    portalPorts.Add(portalListen.Port);
+}
+
+app.MapPortal(portalPorts);
 if (metricsListen is not null)
 {
     // /metrics on the metrics endpoint only.
@@ -164,6 +187,11 @@ app.Lifetime.ApplicationStarted.Register(() =>
         GenesisHash.Format(GenesisHash.Compute(chain.Genesis)),
         address,
         chain.Head.Height);
+    if (portalPorts.Count > 0)
+    {
+        app.Logger.LogInformation("Public portal at {PortalUrls}", string.Join(" and ", PortalUrls(transport, listen, portalListen)));
+    }
+
     if (transport.Certificate is { } served)
     {
         app.Logger.LogInformation("TLS with certificate {Subject} until {NotAfter:u}; peers need a certificate from {CaFile} naming a current validator", served.Subject, served.NotAfter.ToUniversalTime(), options.Tls.CaFile);
@@ -183,6 +211,19 @@ app.Lifetime.ApplicationStarted.Register(() =>
 });
 app.Lifetime.ApplicationStopped.Register(chain.Dispose);
 app.Run();
+
+static IEnumerable<string> PortalUrls(PeerTransport transport, Uri listen, AdminEndpoint? portalListen)
+{
+    if (transport.Certificate is not null)
+    {
+        yield return $"https://{listen.Authority}/";
+    }
+
+    if (portalListen is not null)
+    {
+        yield return $"http://{new IPEndPoint(portalListen.Address, portalListen.Port)}/";
+    }
+}
 
 // Without certificates and without the development flag the node does not start (D28).
 static PeerTransport TransportOrExit(NodeOptions options, string nodeFile)

@@ -20,7 +20,10 @@ public sealed class AdminEndpoint
     public int Port { get; }
 
     /// <summary>Null for an empty setting; throws, naming the field, for anything but http://&lt;loopback IP&gt;:&lt;port&gt;.</summary>
-    public static AdminEndpoint? Parse(string url)
+    public static AdminEndpoint? Parse(string url) => Parse(url, "Node:AdminListenUrl", "the admin service (backups)");
+
+    /// <summary>The same rule for another loopback-only listener (the portal's plain-HTTP one), naming its field and what it serves.</summary>
+    public static AdminEndpoint? Parse(string url, string field, string serves)
     {
         if (string.IsNullOrEmpty(url))
         {
@@ -30,12 +33,12 @@ public sealed class AdminEndpoint
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.IsDefaultPort
             || !IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address))
         {
-            throw new InvalidOperationException($"Node:AdminListenUrl '{url}' is not http://<IP address>:<port>");
+            throw new InvalidOperationException($"{field} '{url}' is not http://<IP address>:<port>");
         }
 
         if (!IPAddress.IsLoopback(address))
         {
-            throw new InvalidOperationException($"Node:AdminListenUrl '{url}' is not a loopback address (127.0.0.1 or [::1]); the admin service (backups) must never be reachable from other machines");
+            throw new InvalidOperationException($"{field} '{url}' is not a loopback address (127.0.0.1 or [::1]); {serves} must never be reachable from other machines");
         }
 
         return new AdminEndpoint(address, uri.Port);

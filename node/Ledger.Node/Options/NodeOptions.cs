@@ -20,7 +20,7 @@ public sealed class NodeOptions
 
     /// <summary>
     /// Where Prometheus scrapes /metrics over HTTP/1.1, e.g. http://127.0.0.1:9101; empty for no metrics endpoint.
-    /// A second listener, because the client API's port speaks HTTP/2 only.
+    /// A second listener in plain HTTP, apart from the client API (TLS, or HTTP/2 only in development plaintext).
     /// </summary>
     public string MetricsListenUrl { get; set; } = "";
 
@@ -36,6 +36,13 @@ public sealed class NodeOptions
     /// Must be a loopback address: the node refuses to start otherwise.
     /// </summary>
     public string AdminListenUrl { get; set; } = "";
+
+    /// <summary>
+    /// An extra listener for the public portal over plain HTTP/1.1, e.g. http://127.0.0.1:8101; empty for none. Must be a
+    /// loopback address. With TLS the portal is also on ListenUrl (D36); with the development plaintext flag the
+    /// client API's port speaks HTTP/2 only, so browsers reach the portal here.
+    /// </summary>
+    public string PortalListenUrl { get; set; } = "";
 
     /// <summary>The RocksDB directory.</summary>
     [Required]
