@@ -67,36 +67,27 @@ public static class ConsensusLogFormat
     }
 }
 
-/// <summary>CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as RocksDB and CometBFT's WAL use.</summary>
+/// <summary>
+/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as RocksDB and CometBFT's WAL use: eight bytes at a
+/// time with the processor's CRC-32C instruction where it has one (<see cref="System.Numerics.BitOperations.Crc32C(uint, ulong)"/>).
+/// Byte-at-a-time from a table took 13 % of a validator's CPU logging 2 MiB scenario proposals.
+/// </summary>
 public static class Crc32C
 {
-    private static readonly uint[] Table = BuildTable();
-
     public static uint Compute(ReadOnlySpan<byte> data)
     {
         var crc = 0xFFFFFFFFu;
+        while (data.Length >= sizeof(ulong))
+        {
+            crc = System.Numerics.BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
+            data = data[sizeof(ulong)..];
+        }
+
         foreach (var b in data)
         {
-            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+            crc = System.Numerics.BitOperations.Crc32C(crc, b);
         }
 
         return ~crc;
-    }
-
-    private static uint[] BuildTable()
-    {
-        var table = new uint[256];
-        for (var i = 0u; i < 256; i++)
-        {
-            var entry = i;
-            for (var bit = 0; bit < 8; bit++)
-            {
-                entry = (entry & 1) != 0 ? (entry >> 1) ^ 0x82F63B78u : entry >> 1;
-            }
-
-            table[i] = entry;
-        }
-
-        return table;
     }
 }

@@ -97,12 +97,21 @@ internal sealed class RocksDbHandle : IDisposable
 
     private static DbOptions Options() => new DbOptions().SetParanoidChecks(true);
 
+    /// <summary>
+    /// A full Bloom filter (10 bits a key, ≈ 1 % false positives) in every table file: most reads that find
+    /// nothing — a record's dedup key, an unused nonce, a transaction id not yet committed — are answered
+    /// without reading a data block. Older table files without filters are read as before.
+    /// </summary>
+    private static ColumnFamilyOptions FamilyOptions() =>
+        new ColumnFamilyOptions().SetBlockBasedTableFactory(
+            new BlockBasedTableOptions().SetFilterPolicy(BloomFilterPolicy.Create(10, false)).SetWholeKeyFiltering(true));
+
     private static RocksColumnFamilies Families(IEnumerable<string> names)
     {
         var families = new RocksColumnFamilies();
         foreach (var name in names)
         {
-            families.Add(name, new ColumnFamilyOptions());
+            families.Add(name, FamilyOptions());
         }
 
         return families;
