@@ -39,6 +39,9 @@ public static class VerifyCommand
         /// <summary>What the replay checked (zero when nothing was replayed).</summary>
         public VerifyPipeline.Counts Counts { get; init; } = new(0, 0, 0, 0);
 
+        /// <summary>How the replay spent its time (re-executing, waiting for blocks and their checks ahead).</summary>
+        public VerifyPipeline.Timings Timings { get; init; } = new(0, 0);
+
         public int ExitCode => Verified ? VerifiedExitCode : FailedExitCode;
     }
 
@@ -77,8 +80,8 @@ public static class VerifyCommand
         var head = store.Head!.Height;
         var (outcome, replayed) = await ReplayAsync(genesis ?? stored, genesis is not null, head, StoredBlocks(store, head), progress, cancellation);
         // A missing block makes the store catch up to retry; then its state may be past the replayed head and is not compared.
-        // The replayed state is a sorted map: its entries come in key order, as the store's scan does.
-        if (!outcome.Verified || store.Head!.Height != head || OrderedStateDifference(replayed.Result.State.Entries, store.Scan([])) is not { } difference)
+        // The store's scan comes in key order; the replayed state is compared with it by lookups, unsorted.
+        if (!outcome.Verified || store.Head!.Height != head || Describe(replayed.Result.State.FirstDifference(store.Scan([]))) is not { } difference)
         {
             return outcome with { Seconds = Seconds(clock) };
         }
@@ -93,43 +96,29 @@ public static class VerifyCommand
     /// The first key where a node's stored state and the replayed one differ, or null when they are equal.
     /// The state root commits write sets, not the stored table, so a table edited on disk needs this check.
     /// </summary>
-    public static string? StoredStateDifference(IEnumerable<KeyValuePair<byte[], byte[]>> replayed, IEnumerable<KeyValuePair<byte[], byte[]>> stored) =>
-        OrderedStateDifference(replayed.OrderBy(e => e.Key, Ledger.Core.State.ByteKeyComparer.Instance), stored);
-
-    /// <summary>
-    /// <see cref="StoredStateDifference"/> for replayed entries already in ascending key order (the replay's
-    /// sorted map), so 1,000,000 entries are not sorted again; an entry out of order stops with an exception.
-    /// </summary>
-    internal static string? OrderedStateDifference(IEnumerable<KeyValuePair<byte[], byte[]>> replayed, IEnumerable<KeyValuePair<byte[], byte[]>> stored)
+    public static string? StoredStateDifference(IEnumerable<KeyValuePair<byte[], byte[]>> replayed, IEnumerable<KeyValuePair<byte[], byte[]>> stored)
     {
         var comparer = Ledger.Core.State.ByteKeyComparer.Instance;
-        using var expected = replayed.GetEnumerator();
+        using var expected = replayed.OrderBy(e => e.Key, comparer).GetEnumerator();
         using var actual = stored.GetEnumerator();
         var hasExpected = expected.MoveNext();
         var hasActual = actual.MoveNext();
-        byte[]? previous = null;
         while (hasExpected || hasActual)
         {
-            if (hasExpected && previous is not null && comparer.Compare(previous, expected.Current.Key) >= 0)
-            {
-                throw new InvalidOperationException("the replayed state entries are not in ascending key order");
-            }
-
-            previous = hasExpected ? expected.Current.Key : previous;
             var order = !hasActual ? -1 : !hasExpected ? 1 : comparer.Compare(expected.Current.Key, actual.Current.Key);
             if (order < 0)
             {
-                return $"{DescribeKey(expected.Current.Key)} is missing from the stored state";
+                return Describe((expected.Current.Key, ReplayedState.DifferenceKind.Missing));
             }
 
             if (order > 0)
             {
-                return $"{DescribeKey(actual.Current.Key)} is stored but no transaction wrote it";
+                return Describe((actual.Current.Key, ReplayedState.DifferenceKind.Unexpected));
             }
 
             if (!expected.Current.Value.AsSpan().SequenceEqual(actual.Current.Value))
             {
-                return $"{DescribeKey(actual.Current.Key)} holds another value than re-execution gives";
+                return Describe((actual.Current.Key, ReplayedState.DifferenceKind.OtherValue));
             }
 
             hasExpected = expected.MoveNext();
@@ -138,6 +127,15 @@ public static class VerifyCommand
 
         return null;
     }
+
+    /// <summary>What a state difference means for the auditor, naming the key; null for none.</summary>
+    internal static string? Describe((byte[] Key, ReplayedState.DifferenceKind Kind)? difference) => difference switch
+    {
+        null => null,
+        ({ } key, ReplayedState.DifferenceKind.Missing) => $"{DescribeKey(key)} is missing from the stored state",
+        ({ } key, ReplayedState.DifferenceKind.Unexpected) => $"{DescribeKey(key)} is stored but no transaction wrote it",
+        ({ } key, _) => $"{DescribeKey(key)} holds another value than re-execution gives",
+    };
 
     /// <summary>"batch ORD-P-…", "balance trader-1/ORD-P-…": the table and the ids of a state key.</summary>
     private static string DescribeKey(byte[] key)
@@ -199,7 +197,7 @@ public static class VerifyCommand
     {
         var clock = Stopwatch.StartNew();
         var run = await VerifyPipeline.RunAsync(genesis, head, blocks, progress, cancellation);
-        var outcome = ToOutcome(run.Replay, run.Unreadable ?? run.Replay.FirstFailure, clock.Elapsed, genesisSupplied) with { Counts = run.Counts };
+        var outcome = ToOutcome(run.Replay, run.Unreadable ?? run.Replay.FirstFailure, clock.Elapsed, genesisSupplied) with { Counts = run.Counts, Timings = run.Timings };
         return (outcome, run.Replay);
     }
 
@@ -309,6 +307,8 @@ public static class VerifyCommand
                 signatures = outcome.Counts.Signatures,
                 signaturesVerifiedAhead = outcome.Counts.SignaturesVerifiedAhead,
                 certificateSignatures = outcome.Counts.CertificateSignatures,
+                replaySeconds = outcome.Timings.ReplaySeconds,
+                replayWaitSeconds = outcome.Timings.WaitSeconds,
             }));
             return;
         }

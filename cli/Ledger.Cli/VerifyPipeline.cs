@@ -35,7 +35,10 @@ public static class VerifyPipeline
     /// <summary>What the replay checked: transactions, participant signatures (and how many of them were found verified ahead), certificate votes.</summary>
     public sealed record Counts(long Transactions, long Signatures, long SignaturesVerifiedAhead, long CertificateSignatures);
 
-    public sealed record Run(ChainVerifier.Replay Replay, ChainVerifier.Failure? Unreadable, Counts Counts);
+    /// <summary>Where the replay's time went: re-executing blocks, and waiting for blocks to be read or their checks ahead to finish.</summary>
+    public sealed record Timings(double ReplaySeconds, double WaitSeconds);
+
+    public sealed record Run(ChainVerifier.Replay Replay, ChainVerifier.Failure? Unreadable, Counts Counts, Timings Timings);
 
     /// <summary>
     /// Replays blocks 1, 2, … from genesis until the first failure or the end of blocks; a source that ends
@@ -50,7 +53,7 @@ public static class VerifyPipeline
         var replay = ChainVerifier.Start(genesis, signatures);
         var hash = genesis.HashAlgorithm is HashAlgorithm.Sha256 or HashAlgorithm.Sm3 ? NetworkHashes.For(genesis.HashAlgorithm) : null;
         ChainVerifier.Failure? unreadable = null;
-        long transactions = 0, votes = 0;
+        long transactions = 0, votes = 0, replaying = 0, waiting = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         using var checkers = new Checkers(hash, workers > 0 ? workers : Environment.ProcessorCount, stop.Token);
         var ahead = System.Threading.Channels.Channel.CreateBounded<AheadBlock>(
@@ -59,12 +62,18 @@ public static class VerifyPipeline
         var reader = Task.Run(() => ReadAheadAsync(blocks, replay, checkers, budget, ahead.Writer, stop.Token), CancellationToken.None);
         try
         {
+            var waited = System.Diagnostics.Stopwatch.GetTimestamp();
             await foreach (var block in ahead.Reader.ReadAllAsync(cancellation))
             {
                 await block.Checked;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                waiting += started - waited;
                 budget.Give(block.Transactions);
                 signatures.Current = block.Verified;
-                if (replay.FirstFailure is not null || replay.Add(block.Stored) is not null)
+                var failed = replay.FirstFailure is not null || replay.Add(block.Stored) is not null;
+                waited = System.Diagnostics.Stopwatch.GetTimestamp();
+                replaying += waited - started;
+                if (failed)
                 {
                     break;
                 }
@@ -93,7 +102,9 @@ public static class VerifyPipeline
             replay.Add(null);
         }
 
-        return new Run(replay, unreadable, new Counts(transactions, signatures.Looked, signatures.Found, votes));
+        var timings = new Timings(
+            Math.Round((double)replaying / System.Diagnostics.Stopwatch.Frequency, 3), Math.Round((double)waiting / System.Diagnostics.Stopwatch.Frequency, 3));
+        return new Run(replay, unreadable, new Counts(transactions, signatures.Looked, signatures.Found, votes), timings);
     }
 
     /// <summary>

@@ -1,6 +1,10 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Ledger.Core.Chain;
 using Ledger.Core.Execution;
 using Ledger.Core.Protocol;
+using Ledger.Core.State;
 using Ledger.Testing;
 
 namespace Ledger.Core.Tests.Chain;
@@ -63,6 +67,44 @@ public sealed class ChainVerifierTests
 
         Assert.Equal(21UL, failure!.Height);
         Assert.Equal(0, failure.TransactionIndex);
+    }
+
+    [Property(MaxTest = 300)]
+    public Property The_replayed_state_holds_what_the_sorted_in_memory_state_holds()
+    {
+        // Keys from a small alphabet so that writes overwrite and delete each other; null deletes.
+        var key = Gen.Choose(0, 30).Select(k => new byte[] { (byte)(k / 6), (byte)k });
+        var value = Gen.Choose(0, 4).Select(v => v == 0 ? null : new byte[] { (byte)v });
+        var writeSet = Gen.Zip(key, value).ListOf();
+        return Prop.ForAll(Arb.From(writeSet.ListOf()), blocks =>
+        {
+            var sorted = new InMemoryState();
+            var replayed = new ReplayedState();
+            foreach (var block in blocks)
+            {
+                var changes = new WriteSet();
+                foreach (var (k, v) in block)
+                {
+                    if (v is null)
+                    {
+                        changes.Delete(k);
+                    }
+                    else
+                    {
+                        changes.Put(k, v);
+                    }
+                }
+
+                sorted.Apply(changes);
+                replayed.Apply(changes);
+            }
+
+            var sameEntries = sorted.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + Convert.ToHexString(e.Value))
+                .SequenceEqual(replayed.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + Convert.ToHexString(e.Value)));
+            var sameReads = Enumerable.Range(0, 31).Select(k => new byte[] { (byte)(k / 6), (byte)k })
+                .All(k => (sorted.Get(k) is { } a ? Convert.ToHexString(a) : "-") == (replayed.Get(k) is { } b ? Convert.ToHexString(b) : "-"));
+            return (sameEntries && sameReads && sorted.Count == replayed.Count && replayed.FirstDifference(sorted.Entries) is null).Label($"{blocks.Count} write sets");
+        });
     }
 
     private static TestChain Filings()
