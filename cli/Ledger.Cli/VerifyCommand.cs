@@ -36,6 +36,12 @@ public static class VerifyCommand
         bool Verified, ulong Heights, ulong? FailedHeight, string? Problem, int? TransactionIndex, string? TransactionId,
         string HeadHash, string StateRoot, double Seconds, bool GenesisSupplied)
     {
+        /// <summary>What the replay checked (zero when nothing was replayed).</summary>
+        public VerifyPipeline.Counts Counts { get; init; } = new(0, 0, 0, 0);
+
+        /// <summary>How the replay spent its time (re-executing, waiting for blocks and their checks ahead).</summary>
+        public VerifyPipeline.Timings Timings { get; init; } = new(0, 0);
+
         public int ExitCode => Verified ? VerifiedExitCode : FailedExitCode;
     }
 
@@ -60,6 +66,7 @@ public static class VerifyCommand
     /// <summary>Verifies a data directory; genesis null means "trust the one stored there", which the outcome records.</summary>
     public static async Task<Outcome> VerifyDataAsync(string directory, Genesis? genesis, Action<ulong, ulong>? progress = null, CancellationToken cancellation = default)
     {
+        var clock = Stopwatch.StartNew();
         using var store = RocksDbChainStore.OpenReadOnly(directory);
         var stored = store.Genesis ?? throw new IOException($"the data directory {directory} holds no genesis: it is not a node's data directory");
         if (genesis is not null && !genesis.Equals(stored))
@@ -73,14 +80,17 @@ public static class VerifyCommand
         var head = store.Head!.Height;
         var (outcome, replayed) = await ReplayAsync(genesis ?? stored, genesis is not null, head, StoredBlocks(store, head), progress, cancellation);
         // A missing block makes the store catch up to retry; then its state may be past the replayed head and is not compared.
-        if (!outcome.Verified || store.Head!.Height != head || StoredStateDifference(replayed.Result.State.Entries, store.Scan([])) is not { } difference)
+        // The store's scan comes in key order; the replayed state is compared with it by lookups, unsorted.
+        if (!outcome.Verified || store.Head!.Height != head || Describe(replayed.Result.State.FirstDifference(store.Scan([]))) is not { } difference)
         {
-            return outcome;
+            return outcome with { Seconds = Seconds(clock) };
         }
 
         // Every block verified, yet the node's state is not what they imply: the node would answer queries wrongly.
-        return outcome with { Verified = false, FailedHeight = head, Problem = "stored state differs from re-execution: " + difference };
+        return outcome with { Verified = false, FailedHeight = head, Problem = "stored state differs from re-execution: " + difference, Seconds = Seconds(clock) };
     }
+
+    private static double Seconds(Stopwatch clock) => Math.Round(clock.Elapsed.TotalSeconds, 3);
 
     /// <summary>
     /// The first key where a node's stored state and the replayed one differ, or null when they are equal.
@@ -98,17 +108,17 @@ public static class VerifyCommand
             var order = !hasActual ? -1 : !hasExpected ? 1 : comparer.Compare(expected.Current.Key, actual.Current.Key);
             if (order < 0)
             {
-                return $"{DescribeKey(expected.Current.Key)} is missing from the stored state";
+                return Describe((expected.Current.Key, ReplayedState.DifferenceKind.Missing));
             }
 
             if (order > 0)
             {
-                return $"{DescribeKey(actual.Current.Key)} is stored but no transaction wrote it";
+                return Describe((actual.Current.Key, ReplayedState.DifferenceKind.Unexpected));
             }
 
             if (!expected.Current.Value.AsSpan().SequenceEqual(actual.Current.Value))
             {
-                return $"{DescribeKey(actual.Current.Key)} holds another value than re-execution gives";
+                return Describe((actual.Current.Key, ReplayedState.DifferenceKind.OtherValue));
             }
 
             hasExpected = expected.MoveNext();
@@ -117,6 +127,15 @@ public static class VerifyCommand
 
         return null;
     }
+
+    /// <summary>What a state difference means for the auditor, naming the key; null for none.</summary>
+    internal static string? Describe((byte[] Key, ReplayedState.DifferenceKind Kind)? difference) => difference switch
+    {
+        null => null,
+        ({ } key, ReplayedState.DifferenceKind.Missing) => $"{DescribeKey(key)} is missing from the stored state",
+        ({ } key, ReplayedState.DifferenceKind.Unexpected) => $"{DescribeKey(key)} is stored but no transaction wrote it",
+        ({ } key, _) => $"{DescribeKey(key)} holds another value than re-execution gives",
+    };
 
     /// <summary>"batch ORD-P-…", "balance trader-1/ORD-P-…": the table and the ids of a state key.</summary>
     private static string DescribeKey(byte[] key)
@@ -172,91 +191,14 @@ public static class VerifyCommand
         return UsageExitCode;
     }
 
-    /// <summary>How many blocks are read and signature-checked ahead of the replay.</summary>
-    private const int BlocksAhead = 8;
-
-    /// <summary>
-    /// Feeds blocks to one replay; a source that ends before the head leaves the next height missing.
-    /// A pipeline: one task reads and parses blocks and starts checking their signatures on the thread
-    /// pool (every core) up to <see cref="BlocksAhead"/> blocks ahead, while the sequential replay
-    /// re-executes each block once its signatures are checked and so finds them in the cache.
-    /// The replay still checks everything itself: a signature the cache lacks is verified there.
-    /// </summary>
+    /// <summary>Feeds blocks to one replay through <see cref="VerifyPipeline"/>; a source that ends before the head leaves the next height missing.</summary>
     private static async Task<(Outcome Outcome, ChainVerifier.Replay Replay)> ReplayAsync(
         Genesis genesis, bool genesisSupplied, ulong head, IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> blocks, Action<ulong, ulong>? progress, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
-        var signatures = new Ledger.Node.Mempool.SignatureCache(capacity: 1_000_000);
-        var replay = ChainVerifier.Start(genesis, signatures);
-        var hash = genesis.HashAlgorithm is HashAlgorithm.Sha256 or HashAlgorithm.Sm3 ? Ledger.Core.Crypto.NetworkHashes.For(genesis.HashAlgorithm) : null;
-        ChainVerifier.Failure? unreadable = null;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var ahead = System.Threading.Channels.Channel.CreateBounded<((Block Block, CommitCertificate? Certificate)? Stored, Task Signatures)>(
-            new System.Threading.Channels.BoundedChannelOptions(BlocksAhead) { SingleReader = true, SingleWriter = true });
-        var reader = Task.Run(() => ReadAheadAsync(blocks, replay, hash, signatures, ahead.Writer, stop.Token), CancellationToken.None);
-        try
-        {
-            await foreach (var (stored, checking) in ahead.Reader.ReadAllAsync(cancellation))
-            {
-                await checking;
-                if (replay.FirstFailure is not null || replay.Add(stored) is not null)
-                {
-                    break;
-                }
-
-                progress?.Invoke(replay.Head.Height, head);
-            }
-        }
-        catch (StorageCorruptionException exception)
-        {
-            // A stored block whose bytes no longer parse was altered on disk: a failure of the chain, not of the tool.
-            unreadable = new ChainVerifier.Failure(replay.Head.Height + 1, "block unreadable: " + exception.Message);
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await reader;
-        }
-
-        cancellation.ThrowIfCancellationRequested();
-        if (replay.FirstFailure is null && unreadable is null && replay.Head.Height < head)
-        {
-            replay.Add(null);
-        }
-
-        return (ToOutcome(replay, unreadable ?? replay.FirstFailure, clock.Elapsed, genesisSupplied), replay);
-    }
-
-    /// <summary>
-    /// Reads blocks in order into writer, each with the task checking its signatures against the replay's
-    /// latest state (a key registered in a block not yet replayed misses, and the replay verifies it itself).
-    /// An exception from the source ends the channel with it, after the blocks read before it.
-    /// </summary>
-    private static async Task ReadAheadAsync(
-        IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> blocks, ChainVerifier.Replay replay, Ledger.Core.Crypto.INetworkHash? hash,
-        Ledger.Node.Mempool.SignatureCache signatures, System.Threading.Channels.ChannelWriter<((Block Block, CommitCertificate? Certificate)? Stored, Task Signatures)> writer, CancellationToken stop)
-    {
-        Exception? error = null;
-        try
-        {
-            await foreach (var stored in blocks.WithCancellation(stop))
-            {
-                var checking = stored is { } found && hash is not null
-                    ? Task.Run(() => Parallel.ForEach(found.Block.Transactions, envelope => Ledger.Core.Execution.EnvelopeVerifier.Warm(replay.State, hash, envelope, signatures)), CancellationToken.None)
-                    : Task.CompletedTask;
-                await writer.WriteAsync((stored, checking), stop);
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // The replay stopped reading (a failure, or the caller cancelled).
-        }
-        catch (Exception exception)
-        {
-            error = exception;
-        }
-
-        writer.TryComplete(error);
+        var run = await VerifyPipeline.RunAsync(genesis, head, blocks, progress, cancellation);
+        var outcome = ToOutcome(run.Replay, run.Unreadable ?? run.Replay.FirstFailure, clock.Elapsed, genesisSupplied) with { Counts = run.Counts, Timings = run.Timings };
+        return (outcome, run.Replay);
     }
 
     private static async IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> StoredBlocks(RocksDbChainStore store, ulong head)
@@ -361,6 +303,12 @@ public static class VerifyCommand
                 stateRoot = outcome.StateRoot,
                 seconds = outcome.Seconds,
                 genesisSupplied = outcome.GenesisSupplied,
+                transactions = outcome.Counts.Transactions,
+                signatures = outcome.Counts.Signatures,
+                signaturesVerifiedAhead = outcome.Counts.SignaturesVerifiedAhead,
+                certificateSignatures = outcome.Counts.CertificateSignatures,
+                replaySeconds = outcome.Timings.ReplaySeconds,
+                replayWaitSeconds = outcome.Timings.WaitSeconds,
             }));
             return;
         }
@@ -375,7 +323,7 @@ public static class VerifyCommand
 
     private static string Verified(Outcome outcome) => string.Create(
         CultureInfo.InvariantCulture,
-        $"verified: {outcome.Heights} blocks in {outcome.Seconds:F1} s; head {outcome.HeadHash}, state root {outcome.StateRoot}");
+        $"verified: {outcome.Heights} blocks ({outcome.Counts.Transactions} transactions, {outcome.Counts.Signatures} signatures, {outcome.Counts.CertificateSignatures} certificate signatures) in {outcome.Seconds:F1} s; head {outcome.HeadHash}, state root {outcome.StateRoot}");
 
     private static string Failed(Outcome outcome)
     {

@@ -20,7 +20,7 @@ public static class ChainVerifier
             : $"block {Height}: {Reason}";
     }
 
-    public sealed record Result(ulong HeightsVerified, Failure? FirstFailure, InMemoryState State, ChainHead Head)
+    public sealed record Result(ulong HeightsVerified, Failure? FirstFailure, ReplayedState State, ChainHead Head)
     {
         public bool Verified => FirstFailure is null;
 
@@ -53,7 +53,7 @@ public static class ChainVerifier
     public sealed class Replay
     {
         private readonly LedgerStateMachine? _machine;
-        private readonly InMemoryState _state = new();
+        private readonly ReplayedState _state = new();
         private readonly GatedStateView _shared;
         private ChainHead _head;
 
@@ -120,7 +120,7 @@ public static class ChainVerifier
         }
 
         /// <summary>Reads and writes of the replay's state under one lock; the replay's own reads need none (it is the only writer).</summary>
-        private sealed class GatedStateView(InMemoryState state) : IStateView
+        private sealed class GatedStateView(ReplayedState state) : IStateView
         {
             private readonly Lock _gate = new();
 

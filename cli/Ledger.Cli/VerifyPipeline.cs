@@ -1,0 +1,389 @@
+using System.Collections.Concurrent;
+using Ledger.Core.Chain;
+using Ledger.Core.Crypto;
+using Ledger.Core.Execution;
+using Ledger.Core.Protocol;
+using Ledger.Core.State;
+
+namespace Ledger.Cli;
+
+/// <summary>
+/// The pipeline of `ledger verify` (D35, D38). One task reads blocks; a fixed set of worker threads,
+/// one per core, checks each block's participant signatures in chunks ahead of the replay (up to
+/// <see cref="TransactionsAheadMax"/> transactions); the sequential replay (<see cref="ChainVerifier"/>, the Ledger.Core
+/// the nodes run) re-executes a block once its checks are done and finds their results in that block's
+/// own set of verified signatures, read without a lock.
+/// The replay still decides everything: a signature the set lacks (a bad one, or one under a key
+/// registered or rotated in a block the replay had not reached when it was checked ahead) is verified by
+/// the replay itself; a hit means exactly this (transaction id, key, signature) verified. Every
+/// transactions root, certificate and state root is checked by the replay, as before.
+/// </summary>
+public static class VerifyPipeline
+{
+    /// <summary>
+    /// How many transactions are read and signature-checked ahead of the replay: 8 blocks of 2,000, or 128 of
+    /// the 128 a busy solo node commits per block. A block larger than this still goes, alone.
+    /// </summary>
+    public const int TransactionsAheadMax = 16_384;
+
+    /// <summary>How many blocks at most are read ahead (empty blocks cost the budget nothing).</summary>
+    public const int BlocksAheadMax = 256;
+
+    /// <summary>Envelopes a worker checks per work item: large enough to make handing out work cheap, small enough to share a block across the cores.</summary>
+    public const int EnvelopesPerChunk = 64;
+
+    /// <summary>What the replay checked: transactions, participant signatures (and how many of them were found verified ahead), certificate votes.</summary>
+    public sealed record Counts(long Transactions, long Signatures, long SignaturesVerifiedAhead, long CertificateSignatures);
+
+    /// <summary>Where the replay's time went: re-executing blocks, and waiting for blocks to be read or their checks ahead to finish.</summary>
+    public sealed record Timings(double ReplaySeconds, double WaitSeconds);
+
+    public sealed record Run(ChainVerifier.Replay Replay, ChainVerifier.Failure? Unreadable, Counts Counts, Timings Timings);
+
+    /// <summary>
+    /// Replays blocks 1, 2, … from genesis until the first failure or the end of blocks; a source that ends
+    /// before head leaves the next height missing. An exception from the source after the blocks read before it
+    /// is rethrown, except <see cref="Ledger.Storage.StorageCorruptionException"/>: a block altered on disk, a failure of the chain.
+    /// </summary>
+    public static async Task<Run> RunAsync(
+        Genesis genesis, ulong head, IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> blocks,
+        Action<ulong, ulong>? progress, CancellationToken cancellation, int workers = 0)
+    {
+        var signatures = new ReplaySignatures();
+        var replay = ChainVerifier.Start(genesis, signatures);
+        var hash = genesis.HashAlgorithm is HashAlgorithm.Sha256 or HashAlgorithm.Sm3 ? NetworkHashes.For(genesis.HashAlgorithm) : null;
+        ChainVerifier.Failure? unreadable = null;
+        long transactions = 0, votes = 0, replaying = 0, waiting = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var checkers = new Checkers(hash, workers > 0 ? workers : Environment.ProcessorCount, stop.Token);
+        var ahead = System.Threading.Channels.Channel.CreateBounded<AheadBlock>(
+            new System.Threading.Channels.BoundedChannelOptions(BlocksAheadMax) { SingleReader = true, SingleWriter = true });
+        using var budget = new Budget();
+        var reader = Task.Run(() => ReadAheadAsync(blocks, replay, checkers, budget, ahead.Writer, stop.Token), CancellationToken.None);
+        try
+        {
+            var waited = System.Diagnostics.Stopwatch.GetTimestamp();
+            await foreach (var block in ahead.Reader.ReadAllAsync(cancellation))
+            {
+                await block.Checked;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                waiting += started - waited;
+                budget.Give(block.Transactions);
+                signatures.Current = block.Verified;
+                var failed = replay.FirstFailure is not null || replay.Add(block.Stored) is not null;
+                waited = System.Diagnostics.Stopwatch.GetTimestamp();
+                replaying += waited - started;
+                if (failed)
+                {
+                    break;
+                }
+
+                var (stored, certificate) = block.Stored!.Value;
+                transactions += stored.Transactions.Count;
+                votes += (certificate?.Signatures.Count ?? 0) + (stored.LastCommit?.Signatures.Count ?? 0);
+                progress?.Invoke(replay.Head.Height, head);
+            }
+        }
+        catch (Ledger.Storage.StorageCorruptionException exception)
+        {
+            // A stored block whose bytes no longer parse was altered on disk: a failure of the chain, not of the tool.
+            unreadable = new ChainVerifier.Failure(replay.Head.Height + 1, "block unreadable: " + exception.Message);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await reader;
+            checkers.Complete();
+        }
+
+        cancellation.ThrowIfCancellationRequested();
+        if (replay.FirstFailure is null && unreadable is null && replay.Head.Height < head)
+        {
+            replay.Add(null);
+        }
+
+        var timings = new Timings(
+            Math.Round((double)replaying / System.Diagnostics.Stopwatch.Frequency, 3), Math.Round((double)waiting / System.Diagnostics.Stopwatch.Frequency, 3));
+        return new Run(replay, unreadable, new Counts(transactions, signatures.Looked, signatures.Found, votes), timings);
+    }
+
+    /// <summary>
+    /// Reads blocks in order into writer, each with its signature checks handed to the workers against the
+    /// replay's latest state (read once per signer and block). An exception from the source ends the
+    /// channel with it, after the blocks read before it.
+    /// </summary>
+    private static async Task ReadAheadAsync(
+        IAsyncEnumerable<(Block Block, CommitCertificate? Certificate)?> blocks, ChainVerifier.Replay replay, Checkers checkers, Budget budget,
+        System.Threading.Channels.ChannelWriter<AheadBlock> writer, CancellationToken stop)
+    {
+        Exception? error = null;
+        try
+        {
+            await foreach (var stored in blocks.WithCancellation(stop))
+            {
+                var block = new AheadBlock(stored);
+                await budget.TakeAsync(block.Transactions, stop);
+                checkers.Check(block, replay.State);
+                await writer.WriteAsync(block, stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The replay stopped reading (a failure, or the caller cancelled).
+        }
+        catch (Exception exception)
+        {
+            error = exception;
+        }
+
+        writer.TryComplete(error);
+    }
+
+    /// <summary>A block read ahead: what was stored, its verified signatures, and when its checks are done.</summary>
+    private sealed class AheadBlock((Block Block, CommitCertificate? Certificate)? stored)
+    {
+        private readonly TaskCompletionSource _checked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _chunksLeft;
+
+        public (Block Block, CommitCertificate? Certificate)? Stored { get; } = stored;
+
+        public int Transactions => Stored?.Block.Transactions.Count ?? 0;
+
+        public VerifiedSignatures Verified { get; } = new();
+
+        public Task Checked => _checked.Task;
+
+        public void Expect(int chunks)
+        {
+            _chunksLeft = chunks;
+            if (chunks == 0)
+            {
+                _checked.TrySetResult();
+            }
+        }
+
+        public void ChunkDone()
+        {
+            if (Interlocked.Decrement(ref _chunksLeft) == 0)
+            {
+                _checked.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Transactions read ahead and not yet replayed, at most <see cref="TransactionsAheadMax"/> (or one larger block alone).</summary>
+    private sealed class Budget : IDisposable
+    {
+        private readonly SemaphoreSlim _freed = new(0);
+        private int _ahead;
+
+        public async Task TakeAsync(int transactions, CancellationToken stop)
+        {
+            while (Volatile.Read(ref _ahead) > 0 && Volatile.Read(ref _ahead) + transactions > TransactionsAheadMax)
+            {
+                await _freed.WaitAsync(stop);
+            }
+
+            Interlocked.Add(ref _ahead, transactions);
+        }
+
+        public void Give(int transactions)
+        {
+            Interlocked.Add(ref _ahead, -transactions);
+            if (_freed.CurrentCount == 0)
+            {
+                _freed.Release();
+            }
+        }
+
+        public void Dispose() => _freed.Dispose();
+    }
+
+    private sealed record Chunk(AheadBlock Block, IStateView Keys, int Start, int Count);
+
+    /// <summary>
+    /// A fixed set of worker threads (not the thread pool: a blocked pool thread makes the pool add threads,
+    /// and twenty threads on two cores fought over one lock in D35's profile). The queue holds at most the
+    /// chunks of <see cref="TransactionsAheadMax"/> transactions (or of one larger block): the reader waits for the replay beyond that.
+    /// </summary>
+    private sealed class Checkers : IDisposable
+    {
+        private readonly BlockingCollection<Chunk> _work = new(new ConcurrentQueue<Chunk>());
+        private readonly INetworkHash? _hash;
+        private readonly CancellationToken _stop;
+        private readonly Thread[] _threads;
+
+        public Checkers(INetworkHash? hash, int workers, CancellationToken stop)
+        {
+            _hash = hash;
+            _stop = stop;
+            _threads = [.. Enumerable.Range(0, workers).Select(i => new Thread(Work) { IsBackground = true, Name = $"verify-signatures-{i}" })];
+            foreach (var thread in _threads)
+            {
+                thread.Start();
+            }
+        }
+
+        public void Check(AheadBlock block, IStateView state)
+        {
+            if (block.Stored is not { } stored || _hash is null)
+            {
+                block.Expect(0);
+                return;
+            }
+
+            var envelopes = stored.Block.Transactions;
+            var chunks = (envelopes.Count + EnvelopesPerChunk - 1) / EnvelopesPerChunk;
+            block.Expect(chunks);
+            var keys = new SignerKeys(state);
+            for (var start = 0; start < envelopes.Count; start += EnvelopesPerChunk)
+            {
+                _work.Add(new Chunk(block, keys, start, Math.Min(EnvelopesPerChunk, envelopes.Count - start)));
+            }
+        }
+
+        public void Complete()
+        {
+            if (!_work.IsAddingCompleted)
+            {
+                _work.CompleteAdding();
+            }
+
+            foreach (var thread in _threads)
+            {
+                thread.Join();
+            }
+        }
+
+        public void Dispose()
+        {
+            Complete();
+            _work.Dispose();
+        }
+
+        private void Work()
+        {
+            foreach (var chunk in _work.GetConsumingEnumerable())
+            {
+                if (!_stop.IsCancellationRequested)
+                {
+                    var envelopes = chunk.Block.Stored!.Value.Block.Transactions;
+                    for (var i = chunk.Start; i < chunk.Start + chunk.Count; i++)
+                    {
+                        try
+                        {
+                            EnvelopeVerifier.Warm(chunk.Keys, _hash!, envelopes[i], chunk.Block.Verified);
+                        }
+                        catch (Exception exception) when (exception is not OutOfMemoryException)
+                        {
+                            // Checking ahead only saves the replay work: whatever this envelope holds, the replay
+                            // re-executes it and finds, or refuses, its signatures itself.
+                        }
+                    }
+                }
+
+                chunk.Block.ChunkDone();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The replay's state as the workers of one block read it: each key once, under the replay's lock,
+    /// then from here. Bounded by the distinct state keys one block's signers need.
+    /// A key read before the replay applied an earlier block may be stale; then the replay finds no
+    /// verified signature under its own key and verifies the signature itself.
+    /// </summary>
+    private sealed class SignerKeys(IStateView state) : IStateView
+    {
+        private readonly ConcurrentDictionary<byte[], byte[]?> _read = new(ByteArrays.Instance);
+
+        public byte[]? Get(ReadOnlySpan<byte> key)
+        {
+            var lookup = _read.GetAlternateLookup<ReadOnlySpan<byte>>();
+            if (lookup.TryGetValue(key, out var value))
+            {
+                return value;
+            }
+
+            value = state.Get(key);
+            lookup.TryAdd(key, value);
+            return value;
+        }
+    }
+
+    /// <summary>The replay's signature cache: the verified set of the block being replayed, and what the replay looked up.</summary>
+    private sealed class ReplaySignatures : ISignatureCache
+    {
+        public VerifiedSignatures Current { get; set; } = new();
+
+        /// <summary>Signatures the replay checked (each participant signature, and each proof of possession, once per valid block).</summary>
+        public long Looked { get; private set; }
+
+        /// <summary>Of those, the ones found verified ahead.</summary>
+        public long Found { get; private set; }
+
+        public bool Contains(ReadOnlySpan<byte> key)
+        {
+            Looked++;
+            var found = Current.Contains(key);
+            Found += found ? 1 : 0;
+            return found;
+        }
+
+        public void Add(ReadOnlySpan<byte> key) => Current.Add(key);
+    }
+}
+
+/// <summary>
+/// The (transaction id, key, signature) triples of one block that verified (<see cref="EnvelopeVerifier.SignatureCacheKey"/>):
+/// added by the workers, then read by the replay without a lock. Compared byte for byte, so a hit
+/// is exactly the triple that verified; the hash code only picks the bucket. Bounded by one block's
+/// signatures (<see cref="EntriesMax"/>).
+/// </summary>
+public sealed class VerifiedSignatures : ISignatureCache
+{
+    public const int EntriesMax = Blocks.TransactionsPerBlockMax * Ledger.Core.Limits.SignaturesPerEnvelopeMax;
+
+    private readonly ConcurrentDictionary<byte[], byte> _verified = new(ByteArrays.Instance);
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public bool Contains(ReadOnlySpan<byte> key) => _verified.GetAlternateLookup<ReadOnlySpan<byte>>().ContainsKey(key);
+
+    /// <summary>Past <see cref="EntriesMax"/> (a block over the limits, which the replay refuses) nothing more is kept: the replay verifies the rest itself.</summary>
+    public void Add(ReadOnlySpan<byte> key)
+    {
+        if (Interlocked.Increment(ref _count) > EntriesMax)
+        {
+            Interlocked.Decrement(ref _count);
+            return;
+        }
+
+        if (!_verified.GetAlternateLookup<ReadOnlySpan<byte>>().TryAdd(key, 0))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
+}
+
+/// <summary>Byte arrays compared by content, looked up by span without copying.</summary>
+internal sealed class ByteArrays : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+{
+    public static readonly ByteArrays Instance = new();
+
+    public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+    public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
+
+    public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+    public int GetHashCode(ReadOnlySpan<byte> alternate)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(alternate);
+        return hash.ToHashCode();
+    }
+
+    public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
+}

@@ -1,0 +1,129 @@
+using Ledger.Core.State;
+
+namespace Ledger.Core.Chain;
+
+/// <summary>
+/// The auditor's replayed state (D38): a hash map, so each read and write of re-execution is one lookup
+/// instead of a walk down a sorted tree of millions of keys, and a read copies no key. Nothing is ever
+/// enumerated in the map's order: <see cref="Entries"/> sorts, and <see cref="FirstDifference"/> compares with
+/// a sorted stored table in lookups, reporting the first difference in key order as a merge of the two would.
+/// </summary>
+public sealed class ReplayedState : IStateStore
+{
+    private readonly Dictionary<byte[], Entry> _entries = new(SpanKeys.Instance);
+    private readonly Dictionary<byte[], Entry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+
+    public ReplayedState()
+    {
+        _lookup = _entries.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    public int Count => _entries.Count;
+
+    /// <summary>Every entry in ascending key order (sorted on each call).</summary>
+    public IEnumerable<KeyValuePair<byte[], byte[]>> Entries =>
+        _entries.Select(e => new KeyValuePair<byte[], byte[]>(e.Key, e.Value.Value)).OrderBy(e => e.Key, ByteKeyComparer.Instance);
+
+    public byte[]? Get(ReadOnlySpan<byte> key) => _lookup.TryGetValue(key, out var entry) ? entry.Value : null;
+
+    public void Apply(WriteSet changes)
+    {
+        foreach (var (key, value) in changes.Entries)
+        {
+            if (value is null)
+            {
+                _entries.Remove(key);
+            }
+            else if (_entries.TryGetValue(key, out var entry))
+            {
+                entry.Value = value;
+            }
+            else
+            {
+                _entries[key] = new Entry(value);
+            }
+        }
+    }
+
+    /// <summary>How this state differs from a stored table read in ascending key order.</summary>
+    public enum DifferenceKind
+    {
+        /// <summary>The key is in this state, not in the stored table.</summary>
+        Missing,
+
+        /// <summary>The key is stored, and not in this state.</summary>
+        Unexpected,
+
+        /// <summary>Both hold the key with different values.</summary>
+        OtherValue,
+    }
+
+    /// <summary>
+    /// The first key, in ascending order, where stored (which must come in ascending key order, as a RocksDB
+    /// scan does) and this state differ; null when they hold the same entries. The same answer as a merge of
+    /// both sorted lists, without sorting this state: one lookup per stored entry, then one pass for the
+    /// smallest key never stored.
+    /// </summary>
+    public (byte[] Key, DifferenceKind Kind)? FirstDifference(IEnumerable<KeyValuePair<byte[], byte[]>> stored)
+    {
+        var round = unchecked(++_round);
+        (byte[] Key, DifferenceKind Kind)? first = null;
+        byte[]? previous = null;
+        foreach (var (key, value) in stored)
+        {
+            Invariant.Require(previous is null || ByteKeyComparer.Instance.Compare(previous, key) < 0, "the stored table comes in ascending key order");
+            previous = key;
+            if (!_lookup.TryGetValue(key, out var entry))
+            {
+                first ??= (key, DifferenceKind.Unexpected);
+                continue;
+            }
+
+            entry.SeenInRound = round;
+            if (first is null && !entry.Value.AsSpan().SequenceEqual(value))
+            {
+                first = (key, DifferenceKind.OtherValue);
+            }
+        }
+
+        foreach (var (key, entry) in _entries)
+        {
+            if (entry.SeenInRound != round && (first is not { } found || ByteKeyComparer.Instance.Compare(key, found.Key) < 0))
+            {
+                first = (key, DifferenceKind.Missing);
+            }
+        }
+
+        return first;
+    }
+
+    private long _round;
+
+    private sealed class Entry(byte[] value)
+    {
+        public byte[] Value { get; set; } = value;
+
+        public long SeenInRound { get; set; }
+    }
+
+    /// <summary>Keys compared by content, looked up by span without copying.</summary>
+    private sealed class SpanKeys : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static readonly SpanKeys Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(alternate);
+            return hash.ToHashCode();
+        }
+
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
+    }
+}
