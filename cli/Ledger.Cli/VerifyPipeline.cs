@@ -295,7 +295,7 @@ public static class VerifyPipeline
     /// </summary>
     private sealed class SignerKeys(IStateView state) : IStateView
     {
-        private readonly ConcurrentDictionary<byte[], byte[]?> _read = new(ByteArrays.Instance);
+        private readonly ConcurrentDictionary<byte[], byte[]?> _read = new(Ledger.Core.State.ByteKeyComparer.Instance);
 
         public byte[]? Get(ReadOnlySpan<byte> key)
         {
@@ -344,7 +344,7 @@ public sealed class VerifiedSignatures : ISignatureCache
 {
     public const int EntriesMax = Blocks.TransactionsPerBlockMax * Ledger.Core.Limits.SignaturesPerEnvelopeMax;
 
-    private readonly ConcurrentDictionary<byte[], byte> _verified = new(ByteArrays.Instance);
+    private readonly ConcurrentDictionary<byte[], byte> _verified = new(Ledger.Core.State.ByteKeyComparer.Instance);
     private int _count;
 
     public int Count => Volatile.Read(ref _count);
@@ -365,25 +365,4 @@ public sealed class VerifiedSignatures : ISignatureCache
             Interlocked.Decrement(ref _count);
         }
     }
-}
-
-/// <summary>Byte arrays compared by content, looked up by span without copying.</summary>
-internal sealed class ByteArrays : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-{
-    public static readonly ByteArrays Instance = new();
-
-    public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-    public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
-
-    public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-
-    public int GetHashCode(ReadOnlySpan<byte> alternate)
-    {
-        var hash = new HashCode();
-        hash.AddBytes(alternate);
-        return hash.ToHashCode();
-    }
-
-    public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
 }

@@ -10,7 +10,7 @@ namespace Ledger.Core.Chain;
 /// </summary>
 public sealed class ReplayedState : IStateStore
 {
-    private readonly Dictionary<byte[], Entry> _entries = new(SpanKeys.Instance);
+    private readonly Dictionary<byte[], Entry> _entries = new(ByteKeyComparer.Instance);
     private readonly Dictionary<byte[], Entry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
 
     public ReplayedState()
@@ -104,26 +104,5 @@ public sealed class ReplayedState : IStateStore
         public byte[] Value { get; set; } = value;
 
         public long SeenInRound { get; set; }
-    }
-
-    /// <summary>Keys compared by content, looked up by span without copying.</summary>
-    private sealed class SpanKeys : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-    {
-        public static readonly SpanKeys Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
-
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-
-        public int GetHashCode(ReadOnlySpan<byte> alternate)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(alternate);
-            return hash.ToHashCode();
-        }
-
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }

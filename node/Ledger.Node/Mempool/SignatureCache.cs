@@ -1,18 +1,19 @@
 using System.Collections.Concurrent;
 using Ledger.Core.Execution;
+using Ledger.Core.State;
 
 namespace Ledger.Node.Mempool;
 
 /// <summary>
 /// A bounded, thread-safe set of verified signatures; the oldest go first when it is full.
-/// Keys are compared byte for byte (no digest, so a hit is exactly the triple that verified), in a
+/// Keys are compared byte for byte (ByteKeyComparer; no digest, so a hit is exactly the triple that verified), in a
 /// concurrent set: admission on many threads, block execution and the verify pipeline read it without
 /// queuing behind one lock.
 /// </summary>
 public sealed class SignatureCache : ISignatureCache
 {
     private readonly int _capacity;
-    private readonly ConcurrentDictionary<byte[], byte> _keys = new(ByteArrayComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], byte> _keys = new(ByteKeyComparer.Instance);
     private readonly ConcurrentQueue<byte[]> _order = new();
 
     public SignatureCache(int capacity)
@@ -40,26 +41,5 @@ public sealed class SignatureCache : ISignatureCache
         {
             _keys.TryRemove(oldest, out _);
         }
-    }
-
-    /// <summary>Byte-wise equality, usable with a span for lookups that allocate nothing.</summary>
-    private sealed class ByteArrayComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-    {
-        public static readonly ByteArrayComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x is not null && y is not null && x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] key) => GetHashCode((ReadOnlySpan<byte>)key);
-
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-
-        public int GetHashCode(ReadOnlySpan<byte> alternate)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(alternate);
-            return hash.ToHashCode();
-        }
-
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }
