@@ -127,11 +127,22 @@ public sealed partial class LedgerClient : IAsyncDisposable, IDisposable
         return refresh.WaitAsync(cancellationToken);
     }
 
-    /// <summary>GetStatus that gives up after timeout, so a shared call that hangs cannot hold every later caller.</summary>
+    /// <summary>
+    /// GetStatus with a gRPC deadline, so a shared call that hangs cannot hold every later caller; its expiry is
+    /// DEADLINE_EXCEEDED (a <see cref="LedgerClientException"/>), never a cancellation no caller asked for.
+    /// </summary>
     private async Task<NodeStatus> StatusWithinAsync(TimeSpan timeout)
     {
-        using var deadline = new CancellationTokenSource(timeout);
-        return await GetStatusAsync(deadline.Token).ConfigureAwait(false);
+        try
+        {
+            var status = await _stub.GetStatusAsync(new GetStatusRequest(), new CallOptions(deadline: DateTime.UtcNow.Add(timeout))).ResponseAsync.ConfigureAwait(false);
+            Remember(status);
+            return status;
+        }
+        catch (RpcException exception)
+        {
+            throw Translate(exception, CancellationToken.None);
+        }
     }
 
     private void Remember(NodeStatus status)

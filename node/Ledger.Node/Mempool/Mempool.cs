@@ -57,7 +57,8 @@ public sealed class Mempool
     }
 
     /// <summary>A waiting transaction; Signer is the envelope's primary signer, whose share of the mempool it takes; Arrival numbers admissions from 1.</summary>
-    public sealed record Pending(string Id, byte[] TransactionId, Envelope Envelope, string Signer, int Bytes, long Arrival = 0);
+    /// <remarks>FromClient: a client submitted it to this node, which ran its handler; a peer's copy was only checked on its envelope (D39).</remarks>
+    public sealed record Pending(string Id, byte[] TransactionId, Envelope Envelope, string Signer, int Bytes, long Arrival = 0, bool FromClient = false);
 
     public int Count
     {
@@ -105,8 +106,19 @@ public sealed class Mempool
     {
         var transactionId = SignBytes.TransactionId(_chain.Machine.Parameters.Hash, envelope);
         var id = Convert.ToHexStringLower(transactionId);
-        if (Contains(id))
+        if (Find(id) is { } waiting)
         {
+            // A client's copy of what a peer passed on: run its handler here once, so a refusal is told now, not at a timeout.
+            if (execute && !waiting.FromClient)
+            {
+                var check = _chain.Machine.Check(_chain.State, _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds()), envelope);
+                if (check.Code != RejectionCode.Unspecified)
+                {
+                    Drop(transactionId, check);
+                    return Reply(transactionId, check.Code, check.Message);
+                }
+            }
+
             return Reply(transactionId, RejectionCode.Unspecified, "already waiting in the mempool");
         }
 
@@ -144,7 +156,7 @@ public sealed class Mempool
 
             if (!_byId.ContainsKey(id))
             {
-                _byId[id] = _order.AddLast(new Pending(id, transactionId, envelope, envelope.Signer, bytes, ++_arrivals));
+                _byId[id] = _order.AddLast(new Pending(id, transactionId, envelope, envelope.Signer, bytes, ++_arrivals, FromClient: execute));
                 _countBySigner[envelope.Signer] = _countBySigner.GetValueOrDefault(envelope.Signer) + 1;
                 _bytes += bytes;
             }
@@ -229,12 +241,26 @@ public sealed class Mempool
         return taken;
     }
 
-    /// <summary>Takes out what a proposer found would be refused, and tells whoever waits for it.</summary>
+    /// <summary>
+    /// Takes out what a proposer found would be refused, and tells whoever waits for it. The refusal is counted
+    /// only where a client submitted the transaction, as at admission (a peer's copy is counted at that peer).
+    /// </summary>
     public void Drop(byte[] transactionId, Receipt receipt)
     {
-        Remove(Convert.ToHexStringLower(transactionId));
-        _metrics.Rejected(receipt.Code);
+        if (Remove(Convert.ToHexStringLower(transactionId)) is { FromClient: true })
+        {
+            _metrics.Rejected(receipt.Code);
+        }
+
         _tracker.Refused(transactionId, receipt);
+    }
+
+    private Pending? Find(string id)
+    {
+        lock (_gate)
+        {
+            return _byId.TryGetValue(id, out var node) ? node.Value : null;
+        }
     }
 
     private void OnCommitted(ExecutedBlock block)
@@ -290,24 +316,28 @@ public sealed class Mempool
         }
     }
 
-    private void Remove(string id)
+    private Pending? Remove(string id)
     {
         lock (_gate)
         {
-            if (_byId.Remove(id, out var node))
+            if (!_byId.Remove(id, out var node))
             {
-                _order.Remove(node);
-                _bytes -= node.Value.Bytes;
-                var left = _countBySigner[node.Value.Signer] - 1;
-                if (left == 0)
-                {
-                    _countBySigner.Remove(node.Value.Signer);
-                }
-                else
-                {
-                    _countBySigner[node.Value.Signer] = left;
-                }
+                return null;
             }
+
+            _order.Remove(node);
+            _bytes -= node.Value.Bytes;
+            var left = _countBySigner[node.Value.Signer] - 1;
+            if (left == 0)
+            {
+                _countBySigner.Remove(node.Value.Signer);
+            }
+            else
+            {
+                _countBySigner[node.Value.Signer] = left;
+            }
+
+            return node.Value;
         }
     }
 

@@ -168,6 +168,13 @@ public sealed class MempoolLimitTests : IDisposable
         var fromPeer = Methodology("M-1");
         Admitted(mempool.AdmitFromPeer(fromPeer));
 
+        // The same envelope from a client here: its handler runs now, the client hears the refusal, and it leaves the mempool.
+        var again = mempool.Admit(fromPeer);
+        Assert.Equal(RejectionCode.MethodologyExists, again.Code);
+        Assert.Equal(0, mempool.Count);
+        Assert.Equal(RejectionCode.MethodologyExists, _tracker.RefusalOf(IdOf(fromPeer))!.Code);
+        Admitted(mempool.AdmitFromPeer(fromPeer));
+
         // Envelope checks still hold for a peer's transaction: a damaged signature is refused.
         var forged = Methodology("M-2");
         var signature = forged.Signatures[0].Value.ToByteArray();
