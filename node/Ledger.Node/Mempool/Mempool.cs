@@ -167,13 +167,7 @@ public sealed class Mempool
         return Reply(transactionId, RejectionCode.Unspecified, "");
     }
 
-    public bool Contains(string id)
-    {
-        lock (_gate)
-        {
-            return _byId.ContainsKey(id);
-        }
-    }
+    public bool Contains(string id) => Find(id) is not null;
 
     /// <summary>Whether the signer may add another transaction now (below its per-signer cap).</summary>
     public bool HasRoomFor(string signer) => SignerFull(signer) is null;

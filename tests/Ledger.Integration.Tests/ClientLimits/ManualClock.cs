@@ -13,3 +13,15 @@ public sealed class ManualClock : TimeProvider
 
     public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
 }
+
+/// <summary>A TimeProvider whose timestamp advances by step at every reading (to spend a time budget without sleeping); its wall time stands at now.</summary>
+public sealed class SteppingClock(TimeSpan step, DateTimeOffset now) : TimeProvider
+{
+    private long _ticks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
+
+    public override DateTimeOffset GetUtcNow() => now;
+}

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Google.Protobuf;
 using Ledger.Core.Chain;
 using Ledger.Core.Execution;
@@ -139,7 +138,7 @@ public sealed class MempoolLimitTests : IDisposable
     public void The_recheck_after_a_block_stops_when_its_time_is_spent_and_goes_on_there_next_block()
     {
         // Every reading of the mempool's clock moves it 30 ms on; the budget of 50 ms allows two re-checks.
-        var mempool = Mempool(new NodeOptions { MempoolTransactionsPerSignerMax = 100, MempoolTransactionsMax = 100, BlockTransactionsMax = 1, MempoolRecheckMsPerBlockMax = 50 }, new SteppingClock(TimeSpan.FromMilliseconds(30)));
+        var mempool = Mempool(new NodeOptions { MempoolTransactionsPerSignerMax = 100, MempoolTransactionsMax = 100, BlockTransactionsMax = 1, MempoolRecheckMsPerBlockMax = 50 }, new SteppingClock(TimeSpan.FromMilliseconds(30), DateTimeOffset.FromUnixTimeMilliseconds(1_767_571_200_000)));
         var first = Methodology("M-1");
         var twin = Methodology("M-1");
         foreach (var envelope in new[] { first, Registration("org-1"), Registration("org-2"), twin })
@@ -222,18 +221,6 @@ public sealed class MempoolLimitTests : IDisposable
         return new(_chain, _tracker, clock ?? new ManualClock(), new NodeMetrics(new TestMeters()), Options.Create(options));
     }
 
-    /// <summary>A clock whose timestamp advances by step at every reading.</summary>
-    private sealed class SteppingClock(TimeSpan step) : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
-
-        public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(1_767_571_200_000);
-    }
-
     private string IdOf(Envelope envelope) => Convert.ToHexStringLower(SignBytes.TransactionId(_chain.Machine.Parameters.Hash, envelope));
 
     /// <summary>Commits what the proposer takes, as a solo validator would.</summary>
@@ -250,14 +237,5 @@ public sealed class MempoolLimitTests : IDisposable
         }
 
         _chain.Commit(block, certificate);
-    }
-
-    private sealed class TestMeters : IMeterFactory
-    {
-        public Meter Create(MeterOptions options) => new(options);
-
-        public void Dispose()
-        {
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using Ledger.Core.Protocol;
 using Ledger.Integration.Tests.ClientLimits;
 using Ledger.Node.Chain;
@@ -25,6 +24,9 @@ public sealed class ProposalBudgetTests : IDisposable
     private readonly NodeMempool _mempool;
     private readonly CountingCache _cache = new();
 
+    /// <summary>The proposers' wall time: 100 s after the test genesis.</summary>
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(1_764_547_300_000);
+
     public ProposalBudgetTests()
     {
         _chain = new NodeChain(RocksDbChainStore.Open(_directory), _ledger.Genesis, _cache);
@@ -40,7 +42,7 @@ public sealed class ProposalBudgetTests : IDisposable
     public void A_proposer_whose_budget_runs_out_proposes_what_it_has_executed_so_far()
     {
         // Every reading of the clock moves it 100 ms on: the budget of 250 ms lets two transactions in.
-        var application = new NodeApplication(_chain, _mempool, new SteppingClock(TimeSpan.FromMilliseconds(100)), TestLedger.ValidatorIds[0], TimeSpan.FromMilliseconds(250));
+        var application = new NodeApplication(_chain, _mempool, new SteppingClock(TimeSpan.FromMilliseconds(100), Now), TestLedger.ValidatorIds[0], TimeSpan.FromMilliseconds(250));
 
         var block = application.ProposeBlock(1, 0);
 
@@ -52,7 +54,7 @@ public sealed class ProposalBudgetTests : IDisposable
     [Fact]
     public void A_proposer_within_its_budget_takes_every_candidate()
     {
-        var application = new NodeApplication(_chain, _mempool, new SteppingClock(TimeSpan.Zero), TestLedger.ValidatorIds[0], TimeSpan.FromMilliseconds(250));
+        var application = new NodeApplication(_chain, _mempool, new SteppingClock(TimeSpan.Zero, Now), TestLedger.ValidatorIds[0], TimeSpan.FromMilliseconds(250));
 
         Assert.Equal(10, application.ProposeBlock(1, 0).Transactions.Count);
     }
@@ -60,7 +62,7 @@ public sealed class ProposalBudgetTests : IDisposable
     [Fact]
     public void The_proposers_own_block_is_valid_without_executing_it_again()
     {
-        var application = new NodeApplication(_chain, _mempool, new SteppingClock(TimeSpan.Zero), TestLedger.ValidatorIds[0], TimeSpan.FromSeconds(10));
+        var application = new NodeApplication(_chain, _mempool, new SteppingClock(TimeSpan.Zero, Now), TestLedger.ValidatorIds[0], TimeSpan.FromSeconds(10));
         var block = application.ProposeBlock(1, 0);
         var lookups = _cache.Lookups;
 
@@ -80,18 +82,6 @@ public sealed class ProposalBudgetTests : IDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    /// <summary>A clock whose timestamp advances by step at every reading.</summary>
-    private sealed class SteppingClock(TimeSpan step) : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Add(ref _ticks, step.Ticks);
-
-        public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(1_764_547_300_000);
-    }
-
     /// <summary>The node's cache, counting lookups: a block's execution looks up each of its signatures.</summary>
     private sealed class CountingCache : Ledger.Core.Execution.ISignatureCache
     {
@@ -107,14 +97,5 @@ public sealed class ProposalBudgetTests : IDisposable
         }
 
         public void Add(ReadOnlySpan<byte> key) => _inner.Add(key);
-    }
-
-    private sealed class TestMeters : IMeterFactory
-    {
-        public Meter Create(MeterOptions options) => new(options);
-
-        public void Dispose()
-        {
-        }
     }
 }
