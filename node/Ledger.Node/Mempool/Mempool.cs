@@ -108,6 +108,13 @@ public sealed class Mempool
         var id = Convert.ToHexStringLower(transactionId);
         if (Find(id) is { } waiting)
         {
+            // Committed, and the commit's removal from the mempool has not run yet: a client told of the commit
+            // (the tracker hears of it first) may send it again at once, and must hear it is a replay.
+            if (_chain.Store.FindTransaction(transactionId) is not null)
+            {
+                return Reply(transactionId, RejectionCode.NonceReused, "this transaction is already committed");
+            }
+
             // A client's copy of what a peer passed on: run its handler here once, so a refusal is told now, not at a timeout.
             if (execute && !waiting.FromClient)
             {
