@@ -43,8 +43,8 @@ public static class CertCommand
 
         var status = await client.GetStatusAsync(cancellation);
         var request = await client.GetTransactionAsync(cancellationId, cancellation) ?? throw new IOException($"the node does not serve the request transaction {cancellationId}");
-        var requestBlock = await CommittedAsync(client, request.Height, status, cancellation);
-        var approvalBlock = await CommittedAsync(client, record.DecidedHeight, status, cancellation);
+        var requestBlock = await CommittedAsync(client, request.Height, cancellation);
+        var approvalBlock = await CommittedAsync(client, record.DecidedHeight, cancellation);
         var approvalIndex = ApprovalIndex(approvalBlock, cancellationId);
         return CancellationCertificates.Build(status.HashAlgorithm, record, requestBlock, (int)request.Index, approvalBlock, approvalIndex);
     }
@@ -161,10 +161,15 @@ public static class CertCommand
         return problems.Count == 0 ? ValidExitCode : InvalidExitCode;
     }
 
-    private static async Task<CancellationCertificates.CommittedBlock> CommittedAsync(LedgerClient client, ulong height, NodeStatus status, CancellationToken cancellation)
+    /// <summary>
+    /// The block at height with the validators in force at that height (D43), not the node's current set:
+    /// after a validator change, today's set no longer hashes to an older block's header.
+    /// </summary>
+    private static async Task<CancellationCertificates.CommittedBlock> CommittedAsync(LedgerClient client, ulong height, CancellationToken cancellation)
     {
         var reply = await client.GetBlockAsync(height, cancellation) ?? throw new IOException($"the node does not serve block {height}");
-        return new CancellationCertificates.CommittedBlock(reply.Block, reply.Receipts, reply.Certificate, status.Validators);
+        var validators = await client.GetValidatorsAsync(height, cancellation) ?? throw new IOException($"the node does not serve the validators of height {height}");
+        return new CancellationCertificates.CommittedBlock(reply.Block, reply.Receipts, reply.Certificate, validators);
     }
 
     /// <summary>The committed approval of cancellationId in the block its record names as decided.</summary>

@@ -24,6 +24,17 @@ public sealed partial class LedgerClient
     public Task<BlockReply?> GetBlockAsync(ulong height, CancellationToken cancellationToken = default) =>
         FindAsync(o => _stub.GetBlockAsync(new GetBlockRequest { Height = height }, o), cancellationToken);
 
+    /// <summary>
+    /// The validators in force at a committed height (D43): the set that block's header hashes and its
+    /// certificate is signed by, ordered by id. Null above the head.
+    /// </summary>
+    public async Task<IReadOnlyList<Validator>?> GetValidatorsAsync(ulong height, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(height);
+        var reply = await FindAsync(o => _stub.GetValidatorsAsync(new GetValidatorsRequest { Height = height }, o), cancellationToken).ConfigureAwait(false);
+        return reply?.Validators;
+    }
+
     /// <summary>An account's balances, one per batch it holds or held; empty for an unknown account.</summary>
     public async Task<IReadOnlyList<BalanceRecord>> GetBalancesAsync(string account, CancellationToken cancellationToken = default)
     {

@@ -40,6 +40,12 @@ public static class StorageLimits
     /// <summary>How often a read-only store catches up to find a block below its head before it reports it missing.</summary>
     public const int ReadOnlyCatchUpAttemptsMax = 5;
 
+    /// <summary>
+    /// RocksDB's block cache per open directory, shared by its column families (D43): data, index and filter
+    /// blocks together. Index and filter blocks of level 0 are pinned in it and may push it a little past this.
+    /// </summary>
+    public const ulong BlockCacheBytesMax = 256UL * 1024 * 1024;
+
     /// <summary>A consensus record holds at most a proposal, i.e. a block.</summary>
     public const long ConsensusValueBytesMax = BlockBytesMax;
 }

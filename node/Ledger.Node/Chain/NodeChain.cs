@@ -14,6 +14,7 @@ namespace Ledger.Node.Chain;
 public sealed class NodeChain : IDisposable
 {
     private readonly RocksDbChainStore _store;
+    private readonly HeadSnapshots _heads;
     private readonly Lock _commitGate = new();
     private TaskCompletionSource _nextCommit = NewSignal();
     private volatile Tip _tip;
@@ -25,6 +26,7 @@ public sealed class NodeChain : IDisposable
         SignatureCache = signatureCache;
         Machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis), signatureCache);
         EnsureGenesis();
+        _heads = new HeadSnapshots(store);
         var head = store.Head ?? ChainHead.Genesis(genesis);
         _tip = new Tip(head, head.Height == 0 ? ByteString.CopyFrom(State.Get(StateKeys.StateRoot) ?? []) : store.GetBlock(head.Height)!.Header.StateRoot);
     }
@@ -61,7 +63,16 @@ public sealed class NodeChain : IDisposable
     public Task NextCommit => Volatile.Read(ref _nextCommit).Task;
 
     /// <summary>The context the next block's transactions are checked in: admission uses it too.</summary>
-    public BlockContext NextBlockContext(long nowMs) => new(Head.Height + 1, Math.Max(nowMs, Head.TimeMs + 1));
+    public BlockContext NextBlockContext(long nowMs) => NextBlockContext(Head, nowMs);
+
+    /// <summary>The context of the block after head.</summary>
+    public static BlockContext NextBlockContext(ChainHead head, long nowMs) => new(head.Height + 1, Math.Max(nowMs, head.TimeMs + 1));
+
+    /// <summary>
+    /// The last committed head and its state as one snapshot, for admission (D43): a Check's several reads
+    /// all see that head, never a block's write half-way. Dispose the lease when the Check is done.
+    /// </summary>
+    public HeadSnapshot AdmissionView() => _heads.Acquire();
 
     public void Commit(ExecutedBlock block, CommitCertificate certificate)
     {
@@ -69,13 +80,18 @@ public sealed class NodeChain : IDisposable
         {
             _store.CommitBlock(block, certificate);
             _tip = new Tip(new ChainHead(block.Block.Header.Height, block.HeaderHash, block.Block.Header.TimeMs), block.Block.Header.StateRoot);
+            _heads.Advance();
         }
 
         Committed?.Invoke(block);
         Interlocked.Exchange(ref _nextCommit, NewSignal()).TrySetResult();
     }
 
-    public void Dispose() => _store.Dispose();
+    public void Dispose()
+    {
+        _heads.Dispose();
+        _store.Dispose();
+    }
 
     private void EnsureGenesis()
     {

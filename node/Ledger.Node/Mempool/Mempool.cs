@@ -108,10 +108,18 @@ public sealed class Mempool
         var id = Convert.ToHexStringLower(transactionId);
         if (Find(id) is { } waiting)
         {
+            // Committed, and the commit's removal from the mempool has not run yet: a client told of the commit
+            // (the tracker hears of it first) may send it again at once, and must hear it is a replay.
+            if (_chain.Store.FindTransaction(transactionId) is not null)
+            {
+                return Reply(transactionId, RejectionCode.NonceReused, "this transaction is already committed");
+            }
+
             // A client's copy of what a peer passed on: run its handler here once, so a refusal is told now, not at a timeout.
             if (execute && !waiting.FromClient)
             {
-                var check = _chain.Machine.Check(_chain.State, _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds()), envelope);
+                using var view = _chain.AdmissionView();
+                var check = _chain.Machine.Check(view.State, Context(view), envelope);
                 if (check.Code != RejectionCode.Unspecified)
                 {
                     Drop(transactionId, check);
@@ -128,8 +136,7 @@ public sealed class Mempool
             return Reply(transactionId, RejectionCode.MempoolSignerFull, full);
         }
 
-        var context = _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds());
-        var receipt = execute ? _chain.Machine.Check(_chain.State, context, envelope) : _chain.Machine.CheckEnvelope(_chain.State, context, envelope);
+        var receipt = Check(envelope, execute);
         if (receipt.Code != RejectionCode.Unspecified)
         {
             return Reply(transactionId, receipt.Code, receipt.Message);
@@ -168,6 +175,17 @@ public sealed class Mempool
     }
 
     public bool Contains(string id) => Find(id) is not null;
+
+    /// <summary>The state machine's check against one committed head (D43), its handler run only when execute.</summary>
+    private Receipt Check(Envelope envelope, bool execute)
+    {
+        using var view = _chain.AdmissionView();
+        var context = Context(view);
+        return execute ? _chain.Machine.Check(view.State, context, envelope) : _chain.Machine.CheckEnvelope(view.State, context, envelope);
+    }
+
+    /// <summary>The next block's context after the view's head, at the mempool's clock.</summary>
+    private BlockContext Context(Storage.HeadSnapshot view) => NodeChain.NextBlockContext(view.Head, _clock.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>Whether the signer may add another transaction now (below its per-signer cap).</summary>
     public bool HasRoomFor(string signer) => SignerFull(signer) is null;
@@ -271,7 +289,8 @@ public sealed class Mempool
     /// <summary>Signatures are not verified again here: the signature cache remembers them.</summary>
     private void RecheckRemaining()
     {
-        var context = _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds());
+        using var view = _chain.AdmissionView();
+        var context = Context(view);
         var started = _clock.GetTimestamp();
         long last = 0;
         foreach (var pending in NextToRecheck())
@@ -283,7 +302,7 @@ public sealed class Mempool
             }
 
             last = pending.Arrival;
-            var receipt = _chain.Machine.Check(_chain.State, context, pending.Envelope);
+            var receipt = _chain.Machine.Check(view.State, context, pending.Envelope);
             if (receipt.Code != RejectionCode.Unspecified)
             {
                 Drop(pending.TransactionId, receipt);

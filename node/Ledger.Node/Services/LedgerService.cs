@@ -354,6 +354,28 @@ public sealed class LedgerService(
     public override Task<EvidenceList> ListEvidence(ListEvidenceRequest request, ServerCallContext context) =>
         Task.FromResult(Consensus.EvidenceStore.Read(chain.Store));
 
+    /// <summary>
+    /// D43: the validators of a committed height, from one snapshot with the head. They are the set the
+    /// block's header hashes and its certificate is signed by; a certificate needs them, not today's set.
+    /// </summary>
+    public override Task<GetValidatorsReply> GetValidators(GetValidatorsRequest request, ServerCallContext context)
+    {
+        if (request.Height == 0)
+        {
+            throw Invalid("height must be 1 or more: height 0 (genesis) has no block and no commit certificate");
+        }
+
+        using var snapshot = chain.Store.OpenSnapshot();
+        var head = snapshot.Head!.Height;
+        if (request.Height > head)
+        {
+            throw NotFound($"no block at height {request.Height}; the head is {head}");
+        }
+
+        var validators = Core.Chain.ValidatorSchedules.At(snapshot, request.Height).Validators;
+        return Task.FromResult(new GetValidatorsReply { Height = request.Height, Validators = { validators } });
+    }
+
     private BlockReply? BlockAt(ulong height)
     {
         var block = chain.Store.GetBlock(height);

@@ -191,6 +191,47 @@ public sealed class MempoolLimitTests : IDisposable
     }
 
     [Fact]
+    public void Admission_reads_one_committed_head_and_a_check_after_a_commit_reads_the_new_one()
+    {
+        var mempool = Mempool(new NodeOptions { MempoolTransactionsPerSignerMax = 100, MempoolTransactionsMax = 100 });
+        Admitted(mempool.Admit(Methodology("M-1")));
+        var filed = Ledger.Core.State.StateKeys.Methodology("M-1");
+        using (var before = _chain.AdmissionView())
+        {
+            CommitWhatWaits(mempool);
+            Assert.NotNull(_chain.State.Get(filed));
+            Assert.Equal(0UL, before.Head.Height);
+            Assert.Null(before.State.Get(filed));
+        }
+
+        using (var after = _chain.AdmissionView())
+        {
+            Assert.Equal(1UL, after.Head.Height);
+            Assert.NotNull(after.State.Get(filed));
+        }
+
+        Assert.Equal(RejectionCode.MethodologyExists, mempool.Admit(Methodology("M-1")).Code);
+    }
+
+    [Fact]
+    public void A_client_told_of_a_commit_before_the_mempool_forgot_the_transaction_gets_NONCE_REUSED_for_sending_it_again()
+    {
+        NodeMempool? mempool = null;
+        SubmitReply? replay = null;
+        var envelope = Methodology("M-1");
+
+        // Subscribed first, like the tracker that wakes SubmitAndWait: it runs before the mempool hears of the commit.
+        _chain.Committed += _ => replay ??= mempool!.Admit(envelope);
+        mempool = Mempool(new NodeOptions { MempoolTransactionsPerSignerMax = 100, MempoolTransactionsMax = 100 });
+        Admitted(mempool.Admit(envelope));
+        CommitWhatWaits(mempool);
+
+        Assert.NotNull(replay);
+        Assert.Equal(RejectionCode.NonceReused, replay!.Code);
+        Assert.Equal(0, mempool.Count);
+    }
+
+    [Fact]
     public void Round_robin_keeps_each_signers_order_and_takes_signers_by_their_oldest_transaction()
     {
         var arrival = new[] { "a", "a", "a", "b", "c", "a", "c", "b" }.Select((signer, i) => Pending(signer, i)).ToList();

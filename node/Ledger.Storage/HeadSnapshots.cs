@@ -1,0 +1,127 @@
+using Ledger.Core;
+using Ledger.Core.Chain;
+using Ledger.Core.State;
+
+namespace Ledger.Storage;
+
+/// <summary>
+/// One <see cref="ChainSnapshot"/> per committed head, shared by readers whose several state reads must all
+/// come from one head (the mempool's Check, D43): a live read could see a block's write half-way through a
+/// Check. The committer calls <see cref="Advance"/> after each commit; a reader takes a lease with
+/// <see cref="Acquire"/> and disposes it when done. A head's RocksDB snapshot is released once a later head
+/// has replaced it and its last lease is gone, so only heads still being read stay pinned.
+/// </summary>
+public sealed class HeadSnapshots : IDisposable
+{
+    private readonly RocksDbChainStore _store;
+    private Shared? _current;
+    private int _pinned;
+
+    /// <summary>Starts at the store's current head; the store must hold a genesis.</summary>
+    public HeadSnapshots(RocksDbChainStore store)
+    {
+        _store = store;
+        _current = new Shared(this, store.OpenSnapshot());
+    }
+
+    /// <summary>Test seam: RocksDB snapshots taken here and not yet released (the current head's and any still leased).</summary>
+    internal int PinnedCount => Volatile.Read(ref _pinned);
+
+    /// <summary>A lease on the latest head's snapshot; dispose it promptly.</summary>
+    public HeadSnapshot Acquire()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _current) ?? throw new ObjectDisposedException(nameof(HeadSnapshots));
+            // Fails only when Advance retired this one after the read above and its last lease went: take the next.
+            if (current.TryHold())
+            {
+                return new HeadSnapshot(current);
+            }
+        }
+    }
+
+    /// <summary>After a commit: new leases see the new head; leases already taken keep the head they had.</summary>
+    public void Advance()
+    {
+        var next = new Shared(this, _store.OpenSnapshot());
+        var previous = Interlocked.Exchange(ref _current, next);
+        if (previous is null)
+        {
+            // Disposed meanwhile: nobody will release the new one.
+            next.Release();
+            throw new ObjectDisposedException(nameof(HeadSnapshots));
+        }
+
+        previous.Release();
+    }
+
+    public void Dispose() => Interlocked.Exchange(ref _current, null)?.Release();
+
+    /// <summary>A snapshot with a count of holds: one for being the current head, one per lease.</summary>
+    internal sealed class Shared
+    {
+        private readonly HeadSnapshots _owner;
+        private int _holds = 1;
+
+        public Shared(HeadSnapshots owner, ChainSnapshot snapshot)
+        {
+            _owner = owner;
+            Snapshot = snapshot;
+            Head = snapshot.Head ?? throw new InvalidOperationException("the store holds no genesis yet");
+            Interlocked.Increment(ref owner._pinned);
+        }
+
+        public ChainSnapshot Snapshot { get; }
+
+        public ChainHead Head { get; }
+
+        /// <summary>True while somebody else still holds it (it is then not yet released).</summary>
+        public bool TryHold()
+        {
+            var holds = Volatile.Read(ref _holds);
+            while (holds > 0)
+            {
+                var seen = Interlocked.CompareExchange(ref _holds, holds + 1, holds);
+                if (seen == holds)
+                {
+                    return true;
+                }
+
+                holds = seen;
+            }
+
+            return false;
+        }
+
+        public void Release()
+        {
+            var left = Interlocked.Decrement(ref _holds);
+            Invariant.Require(left >= 0, "a head snapshot is released once per hold");
+            if (left == 0)
+            {
+                Snapshot.Dispose();
+                Interlocked.Decrement(ref _owner._pinned);
+            }
+        }
+    }
+}
+
+/// <summary>A lease on one committed head: its height and time, and the state exactly as that block left it.</summary>
+public sealed class HeadSnapshot : IDisposable
+{
+    private HeadSnapshots.Shared? _shared;
+
+    internal HeadSnapshot(HeadSnapshots.Shared shared)
+    {
+        _shared = shared;
+        Head = shared.Head;
+        State = shared.Snapshot;
+    }
+
+    public ChainHead Head { get; }
+
+    public IStateView State { get; }
+
+    public void Dispose() => Interlocked.Exchange(ref _shared, null)?.Release();
+}
