@@ -26,7 +26,6 @@ public sealed class RocksDbChainStore : IDisposable
 {
     private readonly RocksDbHandle _handle;
     private readonly ChainReader _live;
-    private readonly CommittedStateCache? _cache;
     private readonly Lock _writeGate = new();
     private Genesis? _genesis;
 
@@ -34,8 +33,6 @@ public sealed class RocksDbChainStore : IDisposable
     {
         _handle = handle;
         _live = new ChainReader(handle, new ReadOptions());
-        // A read-only store sees another process's writes (CatchUp), so only the writer may cache its state.
-        _cache = handle.IsReadOnly ? null : new CommittedStateCache(_live.State);
         CheckFormat();
     }
 
@@ -50,8 +47,8 @@ public sealed class RocksDbChainStore : IDisposable
     /// <summary>The genesis this directory was initialised with (a copy), or null before genesis.</summary>
     public Genesis? Genesis => LoadGenesis()?.Clone();
 
-    /// <summary>The committed state (through the read cache when writable, D40). Get returns null for a missing key.</summary>
-    public IStateView State => _cache ?? (IStateView)_live.State;
+    /// <summary>The committed state. Get returns null for a missing key.</summary>
+    public IStateView State => _live.State;
 
     /// <summary>Test seam: runs just before a commit's single Write; throwing from it is a crash before the write.</summary>
     internal Action<WriteBatch>? BeforeWrite { get; set; }
@@ -76,10 +73,7 @@ public sealed class RocksDbChainStore : IDisposable
         ThrowIfReadOnly();
         using var batch = new WriteBatch();
         _ = value is null ? batch.Delete(key, _handle.Family(ColumnFamilies.State)) : batch.Put(key, value, _handle.Family(ColumnFamilies.State));
-        lock (_writeGate)
-        {
-            WriteState(batch, [key]);
-        }
+        Write(batch);
     }
 
     /// <summary>Opens directory for writing, creating it and every column family if missing. One writer per directory.</summary>
@@ -134,7 +128,7 @@ public sealed class RocksDbChainStore : IDisposable
 
             CheckGenesisState(genesisState);
             using var batch = GenesisBatch(genesis, genesisState);
-            WriteState(batch, genesisState.Changes.Entries.Select(entry => entry.Key));
+            Write(batch);
         }
     }
 
@@ -151,7 +145,7 @@ public sealed class RocksDbChainStore : IDisposable
             Invariant.Require(head is not null && genesis is not null, "genesis is stored before the first block");
             var transactionIds = CheckFollows(head!, genesis!, block, certificate);
             using var batch = BlockBatch(block, certificate, transactionIds);
-            WriteState(batch, block.Execution.Changes.Entries.Select(entry => entry.Key));
+            Write(batch);
         }
     }
 
@@ -344,20 +338,6 @@ public sealed class RocksDbChainStore : IDisposable
         RocksDbState.AddTo(batch, _handle.Family(ColumnFamilies.State), executed.Execution.Changes);
         var head = new ChainHead(height, executed.HeaderHash, block.Header.TimeMs);
         return batch.Put(StorageKeys.Head, StorageKeys.HeadValue(head), _handle.Family(ColumnFamilies.Meta));
-    }
-
-    /// <summary>A write that changes state keys: the read cache forgets them, whether the write succeeds or throws.</summary>
-    private void WriteState(WriteBatch batch, IEnumerable<byte[]> stateKeys)
-    {
-        _cache?.BeginWrite();
-        try
-        {
-            Write(batch);
-        }
-        finally
-        {
-            _cache?.EndWrite(stateKeys);
-        }
     }
 
     private void Write(WriteBatch batch)

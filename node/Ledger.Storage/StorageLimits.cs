@@ -33,13 +33,6 @@ public static class StorageLimits
     /// <summary>The largest state record: a project with every issued period.</summary>
     public const int StateValueBytesMax = 16 * 1024 * 1024;
 
-    /// <summary>The committed-state read cache (D40): entries, bytes, and the largest value it keeps.</summary>
-    public const int StateCacheEntriesMax = 262_144;
-
-    public const long StateCacheBytesMax = 64L * 1024 * 1024;
-
-    public const int StateCacheValueBytesMax = 4 * 1024;
-
     public const int GenesisBytesMax = 16 * 1024 * 1024;
 
     public const int ConsensusKeyBytesMax = 1024;
