@@ -38,6 +38,7 @@ public sealed class Mempool
     private long _bytes;
     private long _arrivals;
     private long _recheckedThrough;
+    private Task _recheck = Task.CompletedTask;
     private readonly Lock _gate = new();
     private TaskCompletionSource _arrived = NewSignal();
 
@@ -257,6 +258,24 @@ public sealed class Mempool
         }
     }
 
+    /// <summary>Completes when the re-check started after the last block is done (tests wait for it).</summary>
+    public Task Rechecked
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _recheck;
+            }
+        }
+    }
+
+    /// <summary>
+    /// On the consensus thread, as part of the commit: the block's transactions leave, and the re-check of what is
+    /// left starts on a worker thread (D40), so the next height does not wait for it. One re-check at a time: when
+    /// the last one is still running the next block starts none, and the one after goes on where it stopped. A
+    /// re-check that failed (a bug, a broken disk) throws here, at the next commit, as it did when it ran inline.
+    /// </summary>
     private void OnCommitted(ExecutedBlock block)
     {
         foreach (var receipt in block.Execution.Receipts)
@@ -265,13 +284,33 @@ public sealed class Mempool
             Remove(Convert.ToHexStringLower(receipt.TransactionId.Span));
         }
 
-        RecheckRemaining();
+        lock (_gate)
+        {
+            if (!_recheck.IsCompleted)
+            {
+                return;
+            }
+
+            var previous = _recheck;
+            _recheck = Task.Run(RecheckRemaining);
+            previous.GetAwaiter().GetResult();
+        }
     }
 
-    /// <summary>Signatures are not verified again here: the signature cache remembers them.</summary>
+    /// <summary>
+    /// Against one snapshot of the committed state, so a block that commits meanwhile is not seen half-written;
+    /// a transaction that left the mempool meanwhile (committed, or dropped) is not refused again. Signatures are
+    /// not verified again here: the signature cache remembers them.
+    /// </summary>
     private void RecheckRemaining()
     {
-        var context = _chain.NextBlockContext(_clock.GetUtcNow().ToUnixTimeMilliseconds());
+        using var lease = _chain.LeaseSnapshot();
+        if (lease?.Snapshot.Head is not { } head)
+        {
+            return;
+        }
+
+        var context = new BlockContext(head.Height + 1, Math.Max(_clock.GetUtcNow().ToUnixTimeMilliseconds(), head.TimeMs + 1));
         var started = _clock.GetTimestamp();
         long last = 0;
         foreach (var pending in NextToRecheck())
@@ -283,10 +322,15 @@ public sealed class Mempool
             }
 
             last = pending.Arrival;
-            var receipt = _chain.Machine.Check(_chain.State, context, pending.Envelope);
-            if (receipt.Code != RejectionCode.Unspecified)
+            var receipt = _chain.Machine.Check(lease.Snapshot.State, context, pending.Envelope);
+            if (receipt.Code != RejectionCode.Unspecified && Remove(pending.Id) is { } dropped)
             {
-                Drop(pending.TransactionId, receipt);
+                if (dropped.FromClient)
+                {
+                    _metrics.Rejected(receipt.Code);
+                }
+
+                _tracker.Refused(pending.TransactionId, receipt);
             }
         }
 
