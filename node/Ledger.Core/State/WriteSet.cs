@@ -7,7 +7,7 @@ namespace Ledger.Core.State;
 /// <remarks>
 /// Reads and writes go to a hash map (a block's overlay holds tens of thousands of keys and is read
 /// for every key a transaction touches); the ascending order is made by sorting when
-/// <see cref="Entries"/> is asked for, and kept until the next change.
+/// <see cref="Entries"/> is asked for; a put or delete after that updates the sorted view, a merge drops it.
 /// </remarks>
 public sealed class WriteSet
 {
@@ -28,17 +28,9 @@ public sealed class WriteSet
 
     public bool TryGet(ReadOnlySpan<byte> key, out byte[]? value) => _bySpan.TryGetValue(key, out value);
 
-    public void Put(byte[] key, byte[] value)
-    {
-        _entries[key] = value;
-        _sorted = null;
-    }
+    public void Put(byte[] key, byte[] value) => Set(key, value);
 
-    public void Delete(byte[] key)
-    {
-        _entries[key] = null;
-        _sorted = null;
-    }
+    public void Delete(byte[] key) => Set(key, null);
 
     /// <summary>Later changes win: applies other on top of this.</summary>
     public void Merge(WriteSet other)
@@ -56,6 +48,45 @@ public sealed class WriteSet
         _sorted = null;
     }
 
+    /// <summary>
+    /// One change. A sorted view already made is kept, with the change put in its place (a new array,
+    /// so an enumeration in progress is not disturbed): a block's state root sorts its changes, then
+    /// adds the root's own key, and the commit enumerates them again without a second sort.
+    /// </summary>
+    private void Set(byte[] key, byte[]? value)
+    {
+        _entries[key] = value;
+        if (_sorted is not { } sorted)
+        {
+            return;
+        }
+
+        var index = Array.BinarySearch(sorted, new KeyValuePair<byte[], byte[]?>(key, null), EntryOrder.Instance);
+        KeyValuePair<byte[], byte[]?>[] next;
+        if (index >= 0)
+        {
+            next = (KeyValuePair<byte[], byte[]?>[])sorted.Clone();
+            next[index] = new(sorted[index].Key, value);
+        }
+        else
+        {
+            index = ~index;
+            next = new KeyValuePair<byte[], byte[]?>[sorted.Length + 1];
+            Array.Copy(sorted, next, index);
+            next[index] = new(key, value);
+            Array.Copy(sorted, index, next, index + 1, sorted.Length - index);
+        }
+
+        _sorted = next;
+    }
+
+    private sealed class EntryOrder : IComparer<KeyValuePair<byte[], byte[]?>>
+    {
+        public static readonly EntryOrder Instance = new();
+
+        public int Compare(KeyValuePair<byte[], byte[]?> x, KeyValuePair<byte[], byte[]?> y) => x.Key.AsSpan().SequenceCompareTo(y.Key);
+    }
+
     private KeyValuePair<byte[], byte[]?>[] Sorted()
     {
         if (_sorted is { } sorted)
@@ -64,7 +95,7 @@ public sealed class WriteSet
         }
 
         sorted = [.. _entries];
-        Array.Sort(sorted, static (x, y) => x.Key.AsSpan().SequenceCompareTo(y.Key));
+        Array.Sort(sorted, EntryOrder.Instance);
         _sorted = sorted;
         return sorted;
     }

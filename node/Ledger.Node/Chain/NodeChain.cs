@@ -16,6 +16,9 @@ public sealed class NodeChain : IDisposable
     private readonly RocksDbChainStore _store;
     private readonly HeadSnapshots _heads;
     private readonly Lock _commitGate = new();
+    private readonly object _readersGate = new(); // Monitor.Wait needs a monitor, not a Lock
+    private int _readers;
+    private bool _disposing;
     private TaskCompletionSource _nextCommit = NewSignal();
     private volatile Tip _tip;
 
@@ -87,10 +90,73 @@ public sealed class NodeChain : IDisposable
         Interlocked.Exchange(ref _nextCommit, NewSignal()).TrySetResult();
     }
 
+    /// <summary>
+    /// The committed head's shared snapshot (as <see cref="AdmissionView"/>) for a reader on a background thread
+    /// (the mempool's re-check, D40), or null once the chain is being disposed. Dispose the lease promptly;
+    /// disposing the chain waits for every open lease before it closes the store.
+    /// </summary>
+    public SnapshotLease? LeaseSnapshot()
+    {
+        lock (_readersGate)
+        {
+            if (_disposing)
+            {
+                return null;
+            }
+
+            _readers++;
+        }
+
+        try
+        {
+            return new SnapshotLease(this, _heads.Acquire());
+        }
+        catch
+        {
+            ReleaseReader();
+            throw;
+        }
+    }
+
     public void Dispose()
     {
+        lock (_readersGate)
+        {
+            _disposing = true;
+            while (_readers > 0)
+            {
+                Monitor.Wait(_readersGate);
+            }
+        }
+
         _heads.Dispose();
         _store.Dispose();
+    }
+
+    private void ReleaseReader()
+    {
+        lock (_readersGate)
+        {
+            _readers--;
+            Monitor.PulseAll(_readersGate);
+        }
+    }
+
+    /// <summary>A snapshot that keeps the store open until disposed.</summary>
+    public sealed class SnapshotLease(NodeChain chain, HeadSnapshot snapshot) : IDisposable
+    {
+        private int _disposed;
+
+        public HeadSnapshot Snapshot => snapshot;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                snapshot.Dispose();
+                chain.ReleaseReader();
+            }
+        }
     }
 
     private void EnsureGenesis()

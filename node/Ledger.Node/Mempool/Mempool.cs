@@ -38,6 +38,7 @@ public sealed class Mempool
     private long _bytes;
     private long _arrivals;
     private long _recheckedThrough;
+    private Task _recheck = Task.CompletedTask;
     private readonly Lock _gate = new();
     private TaskCompletionSource _arrived = NewSignal();
 
@@ -275,6 +276,24 @@ public sealed class Mempool
         }
     }
 
+    /// <summary>Completes when the re-check started after the last block is done (tests wait for it).</summary>
+    public Task Rechecked
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _recheck;
+            }
+        }
+    }
+
+    /// <summary>
+    /// On the consensus thread, as part of the commit: the block's transactions leave, and the re-check of what is
+    /// left starts on a worker thread (D40), so the next height does not wait for it. One re-check at a time: when
+    /// the last one is still running the next block starts none, and the one after goes on where it stopped. A
+    /// re-check that failed (a bug, a broken disk) throws here, at the next commit, as it did when it ran inline.
+    /// </summary>
     private void OnCommitted(ExecutedBlock block)
     {
         foreach (var receipt in block.Execution.Receipts)
@@ -283,13 +302,33 @@ public sealed class Mempool
             Remove(Convert.ToHexStringLower(receipt.TransactionId.Span));
         }
 
-        RecheckRemaining();
+        lock (_gate)
+        {
+            if (!_recheck.IsCompleted)
+            {
+                return;
+            }
+
+            var previous = _recheck;
+            _recheck = Task.Run(RecheckRemaining);
+            previous.GetAwaiter().GetResult();
+        }
     }
 
-    /// <summary>Signatures are not verified again here: the signature cache remembers them.</summary>
+    /// <summary>
+    /// Against one snapshot of the committed state, so a block that commits meanwhile is not seen half-written;
+    /// a transaction that left the mempool meanwhile (committed, or dropped) is not refused again. Signatures are
+    /// not verified again here: the signature cache remembers them.
+    /// </summary>
     private void RecheckRemaining()
     {
-        using var view = _chain.AdmissionView();
+        using var lease = _chain.LeaseSnapshot();
+        if (lease is null)
+        {
+            return;
+        }
+
+        var view = lease.Snapshot;
         var context = Context(view);
         var started = _clock.GetTimestamp();
         long last = 0;
@@ -303,9 +342,14 @@ public sealed class Mempool
 
             last = pending.Arrival;
             var receipt = _chain.Machine.Check(view.State, context, pending.Envelope);
-            if (receipt.Code != RejectionCode.Unspecified)
+            if (receipt.Code != RejectionCode.Unspecified && Remove(pending.Id) is { } dropped)
             {
-                Drop(pending.TransactionId, receipt);
+                if (dropped.FromClient)
+                {
+                    _metrics.Rejected(receipt.Code);
+                }
+
+                _tracker.Refused(pending.TransactionId, receipt);
             }
         }
 

@@ -59,7 +59,7 @@ public class FastPathProperties
                     break;
             }
 
-            // Reading between changes must see every change (the sorted view is rebuilt after each).
+            // Reading between changes must see every change (a put or delete updates the sorted view, a merge drops it).
             if (!SameEntries(fast, reference))
             {
                 return false;

@@ -278,5 +278,7 @@ public sealed class MempoolLimitTests : IDisposable
         }
 
         _chain.Commit(block, certificate);
+        // The re-check after a block runs on a worker thread (D40).
+        Assert.True(mempool.Rechecked.Wait(TimeSpan.FromSeconds(30)));
     }
 }
