@@ -54,7 +54,8 @@ public static class BlockHashing
 
     public static byte[] CanonicalReceipt(Receipt receipt)
     {
-        var writer = new CanonicalWriter(128)
+        // A transfer's receipt (two attributes, a 64-character trade id) is about 200 bytes: room for it without growing.
+        var writer = new CanonicalWriter(256)
             .Bytes(DomainTags.Receipt)
             .Fixed(receipt.TransactionId.Span)
             .UInt32((uint)receipt.Code)
