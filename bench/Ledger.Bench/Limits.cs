@@ -58,6 +58,35 @@ public static class Limits
         return limits;
     }
 
+    /// <summary>
+    /// CPU time of one Ed25519 verify (the ledger's suite) on one thread, in microseconds, from this process's CPU
+    /// time over <paramref name="duration"/>: unlike a rate, it barely moves when other processes share the cores.
+    /// </summary>
+    public static double Ed25519VerifyCpuMicroseconds(TimeSpan duration)
+    {
+        using var key = SigningKey.FromSeed(KeyAlgorithm.Ed25519, RandomNumberGenerator.GetBytes(32));
+        var publicKey = key.ToPublicKey().Key.ToByteArray();
+        var signature = key.Sign(Message);
+        Ed25519Suite.Instance.Verify(publicKey, Message, signature); // warm up
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpu = process.TotalProcessorTime;
+        long done = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            for (var i = 0; i < 16; i++)
+            {
+                Ed25519Suite.Instance.Verify(publicKey, Message, signature);
+            }
+
+            done += 16;
+        }
+
+        process.Refresh();
+        return (process.TotalProcessorTime - cpu).TotalMicroseconds / done;
+    }
+
     /// <summary>Signatures verified per second with the ledger's Ed25519 suite (NSec) on <paramref name="threads"/> threads.</summary>
     public static Limit Ed25519VerifyRate(TimeSpan duration, int threads)
     {

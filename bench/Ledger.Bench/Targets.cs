@@ -156,6 +156,7 @@ public static class Targets
         var after = Limits.Ed25519VerifyRate(options.Each, Environment.ProcessorCount);
         Print(after);
         var limit = (before.PerSecond + after.PerSecond) / 2;
+        var verifyCpu = Limits.Ed25519VerifyCpuMicroseconds(options.Each);
         // `seconds` is the whole verification inside the process (reading, replay, stored-state comparison);
         // the process's own start adds a little more, shown as wall time.
         var seconds = outcome.GetProperty("seconds").GetDouble();
@@ -168,6 +169,16 @@ public static class Targets
         Console.WriteLine($"figure: ledger verify over {replayed:N0} transactions: {signatures / seconds:N0} signatures/s ({replayed / seconds:N0} tx/s); " +
                           $"limit: Ed25519 verify on {Environment.ProcessorCount} cores {limit:N0}/s (before {before.PerSecond:N0}, after {after.PerSecond:N0}); " +
                           $"ratio in signatures {signatures / seconds / limit:0.000} (in transactions {replayed / seconds / limit:0.000})");
+        if (outcome.TryGetProperty("cpuSeconds", out var cpu) && cpu.GetDouble() > 0)
+        {
+            // CPU time moves less than wall time with the load: the share of the process's CPU that signature checks
+            // (at the CPU cost of one verify measured here) account for is the ratio two otherwise idle cores would give.
+            var signatureCpu = (signatures + votes) * verifyCpu / 1e6;
+            Console.WriteLine($"cpu: ledger verify used {cpu.GetDouble():0.0} s of CPU, {cpu.GetDouble() * 1e6 / Math.Max(1, signatures):0.0} µs per signature; " +
+                              $"one Ed25519 verify costs {verifyCpu:0.0} µs of CPU here, so signature checks are {signatureCpu:0.0} s, a share of {signatureCpu / cpu.GetDouble():0.000}; " +
+                              $"everything else {(cpu.GetDouble() - signatureCpu) * 1e6 / Math.Max(1, replayed):0.0} µs per transaction");
+        }
+
         return 0;
     }
 

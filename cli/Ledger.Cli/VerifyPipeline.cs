@@ -149,7 +149,8 @@ public static class VerifyPipeline
 
         public int Transactions => Stored?.Block.Transactions.Count ?? 0;
 
-        public VerifiedSignatures Verified { get; } = new();
+        /// <summary>Sized for the block's signatures up front, so the workers never wait for it to grow.</summary>
+        public VerifiedSignatures Verified { get; } = new(stored?.Block.Transactions.Sum(e => e.Signatures.Count) ?? 0);
 
         public Task Checked => _checked.Task;
 
@@ -199,7 +200,7 @@ public static class VerifyPipeline
         public void Dispose() => _freed.Dispose();
     }
 
-    private sealed record Chunk(AheadBlock Block, IStateView Keys, int Start, int Count);
+    private sealed record Chunk(AheadBlock Block, SignerKeys Keys, int Start, int Count);
 
     /// <summary>
     /// A fixed set of worker threads (not the thread pool: a blocked pool thread makes the pool add threads,
@@ -272,7 +273,7 @@ public static class VerifyPipeline
                     {
                         try
                         {
-                            EnvelopeVerifier.Warm(chunk.Keys, _hash!, envelopes[i], chunk.Block.Verified);
+                            EnvelopeVerifier.Warm(chunk.Keys.Get, _hash!, envelopes[i], chunk.Block.Verified);
                         }
                         catch (Exception exception) when (exception is not OutOfMemoryException)
                         {
@@ -288,26 +289,26 @@ public static class VerifyPipeline
     }
 
     /// <summary>
-    /// The replay's state as the workers of one block read it: each key once, under the replay's lock,
-    /// then from here. Bounded by the distinct state keys one block's signers need.
+    /// The signers' public keys as the workers of one block read them: each signer's record once, from the
+    /// replay's state under its lock, then its key from here. Bounded by the distinct signers of one block.
     /// A key read before the replay applied an earlier block may be stale; then the replay finds no
     /// verified signature under its own key and verifies the signature itself.
     /// </summary>
-    private sealed class SignerKeys(IStateView state) : IStateView
+    private sealed class SignerKeys(IStateView state)
     {
-        private readonly ConcurrentDictionary<byte[], byte[]?> _read = new(Ledger.Core.State.ByteKeyComparer.Instance);
+        private readonly ConcurrentDictionary<string, PublicKey?> _read = new(StringComparer.Ordinal);
+        private readonly LedgerState _participants = new(new StateOverlay(state));
 
-        public byte[]? Get(ReadOnlySpan<byte> key)
+        public PublicKey? Get(string participantId)
         {
-            var lookup = _read.GetAlternateLookup<ReadOnlySpan<byte>>();
-            if (lookup.TryGetValue(key, out var value))
+            if (_read.TryGetValue(participantId, out var key))
             {
-                return value;
+                return key;
             }
 
-            value = state.Get(key);
-            lookup.TryAdd(key, value);
-            return value;
+            key = _participants.GetParticipant(participantId)?.PublicKey;
+            _read.TryAdd(participantId, key);
+            return key;
         }
     }
 
@@ -344,12 +345,20 @@ public sealed class VerifiedSignatures : ISignatureCache
 {
     public const int EntriesMax = Blocks.TransactionsPerBlockMax * Ledger.Core.Limits.SignaturesPerEnvelopeMax;
 
-    private readonly ConcurrentDictionary<byte[], byte> _verified = new(Ledger.Core.State.ByteKeyComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], byte> _verified;
+    private readonly ConcurrentDictionary<byte[], byte>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
     private int _count;
+
+    /// <param name="capacity">How many signatures are expected (at most <see cref="EntriesMax"/> are reserved).</param>
+    public VerifiedSignatures(int capacity = 0)
+    {
+        _verified = new(Environment.ProcessorCount, Math.Clamp(capacity, 0, EntriesMax), Ledger.Core.State.ByteKeyComparer.Instance);
+        _bySpan = _verified.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
 
     public int Count => Volatile.Read(ref _count);
 
-    public bool Contains(ReadOnlySpan<byte> key) => _verified.GetAlternateLookup<ReadOnlySpan<byte>>().ContainsKey(key);
+    public bool Contains(ReadOnlySpan<byte> key) => _bySpan.ContainsKey(key);
 
     /// <summary>Past <see cref="EntriesMax"/> (a block over the limits, which the replay refuses) nothing more is kept: the replay verifies the rest itself.</summary>
     public void Add(ReadOnlySpan<byte> key)
@@ -360,7 +369,7 @@ public sealed class VerifiedSignatures : ISignatureCache
             return;
         }
 
-        if (!_verified.GetAlternateLookup<ReadOnlySpan<byte>>().TryAdd(key, 0))
+        if (!_bySpan.TryAdd(key, 0))
         {
             Interlocked.Decrement(ref _count);
         }

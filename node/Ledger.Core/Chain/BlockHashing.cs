@@ -31,14 +31,31 @@ public static class BlockHashing
 
     /// <summary>Over whole envelopes, signatures included, so a stored block cannot be altered in any byte.</summary>
     public static byte[] TransactionsRoot(INetworkHash hash, IReadOnlyList<Envelope> envelopes) =>
-        MerkleTree.Root(hash, envelopes.Select(e => e.ToByteArray()).ToList());
+        TransactionsRootOfEncoded(hash, Encoded(envelopes));
+
+    /// <summary>The same root from the envelopes' encodings (<see cref="Encoded"/>), for a caller that needs them too.</summary>
+    public static byte[] TransactionsRootOfEncoded(INetworkHash hash, IReadOnlyList<byte[]> encodedEnvelopes) =>
+        MerkleTree.Root(hash, encodedEnvelopes);
+
+    /// <summary>Each envelope's protobuf encoding, in order: what the transactions root hashes.</summary>
+    public static byte[][] Encoded(IReadOnlyList<Envelope> envelopes)
+    {
+        var encoded = new byte[envelopes.Count][];
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            encoded[i] = envelopes[i].ToByteArray();
+        }
+
+        return encoded;
+    }
 
     public static byte[] ReceiptsRoot(INetworkHash hash, IReadOnlyList<Receipt> receipts) =>
         MerkleTree.Root(hash, receipts.Select(CanonicalReceipt).ToList());
 
     public static byte[] CanonicalReceipt(Receipt receipt)
     {
-        var writer = new CanonicalWriter(128)
+        // A transfer's receipt (two attributes, a 64-character trade id) is about 200 bytes: room for it without growing.
+        var writer = new CanonicalWriter(256)
             .Bytes(DomainTags.Receipt)
             .Fixed(receipt.TransactionId.Span)
             .UInt32((uint)receipt.Code)

@@ -109,7 +109,8 @@ public static class Blocks
         }
 
         var header = block.Header;
-        var execution = machine.ApplyBlock(state, new BlockContext(header.Height, header.TimeMs), block.Transactions);
+        // HeaderProblem found no unknown field anywhere in the block, so no envelope has one.
+        var execution = machine.ApplyBlock(state, new BlockContext(header.Height, header.TimeMs), block.Transactions, fieldsChecked: true);
         var refused = execution.Receipts.Select((r, i) => (r, i)).FirstOrDefault(x => x.r.Code != RejectionCode.Unspecified);
         if (refused.r is not null)
         {
@@ -130,8 +131,22 @@ public static class Blocks
     private static readonly MessageParser<Block> StrictParser = Block.Parser.WithDiscardUnknownFields(true);
 
     /// <summary>Anywhere in the block: its own fields, the header, the certificate and the envelopes.</summary>
-    private static bool HasUnknownFields(Block block) =>
-        StrictParser.ParseFrom(block.ToByteString()).CalculateSize() != block.CalculateSize();
+    private static bool HasUnknownFields(Block block)
+    {
+        // Re-read without unknown fields and compare sizes; encoded into a pooled buffer rather than a new array.
+        var size = block.CalculateSize();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var encoded = buffer.AsSpan(0, size);
+            block.WriteTo(encoded);
+            return StrictParser.ParseFrom(encoded).CalculateSize() != size;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     private static string? HeaderProblem(LedgerStateMachine machine, ChainHead head, Block block, ValidatorSet validators, ValidatorSet previousValidators)
     {
@@ -177,12 +192,14 @@ public static class Blocks
             return "the validator set hash or the proposer does not match the validators in force";
         }
 
-        if (block.Transactions.Count > TransactionsPerBlockMax || block.Transactions.Sum(t => (long)t.CalculateSize()) > Limits.BlockBytesMax)
+        // Each envelope is encoded once: its length is its size, and the transactions root hashes it.
+        var encoded = block.Transactions.Count > TransactionsPerBlockMax ? null : BlockHashing.Encoded(block.Transactions);
+        if (encoded is null || encoded.Sum(e => (long)e.Length) > Limits.BlockBytesMax)
         {
             return $"the block holds {block.Transactions.Count} transactions; at most {TransactionsPerBlockMax} of {Limits.BlockBytesMax} bytes together";
         }
 
-        if (!BlockHashing.TransactionsRoot(hash, block.Transactions).AsSpan().SequenceEqual(header.TransactionsRoot.Span))
+        if (!BlockHashing.TransactionsRootOfEncoded(hash, encoded).AsSpan().SequenceEqual(header.TransactionsRoot.Span))
         {
             return "transactions root mismatch: the header's transactions root does not match the block's transactions";
         }

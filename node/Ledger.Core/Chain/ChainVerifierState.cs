@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Ledger.Core.State;
 
 namespace Ledger.Core.Chain;
@@ -7,6 +9,7 @@ namespace Ledger.Core.Chain;
 /// instead of a walk down a sorted tree of millions of keys, and a read copies no key. Nothing is ever
 /// enumerated in the map's order: <see cref="Entries"/> sorts, and <see cref="FirstDifference"/> compares with
 /// a sorted stored table in lookups, reporting the first difference in key order as a merge of the two would.
+/// Each entry is a struct inside the map (D41).
 /// </summary>
 public sealed class ReplayedState : IStateStore
 {
@@ -34,13 +37,10 @@ public sealed class ReplayedState : IStateStore
             {
                 _entries.Remove(key);
             }
-            else if (_entries.TryGetValue(key, out var entry))
-            {
-                entry.Value = value;
-            }
             else
             {
-                _entries[key] = new Entry(value);
+                // A new key is added with this key array; a held one keeps its own and takes the new value.
+                CollectionsMarshal.GetValueRefOrAddDefault(_entries, key, out _).Value = value;
             }
         }
     }
@@ -73,7 +73,8 @@ public sealed class ReplayedState : IStateStore
         {
             Invariant.Require(previous is null || ByteKeyComparer.Instance.Compare(previous, key) < 0, "the stored table comes in ascending key order");
             previous = key;
-            if (!_lookup.TryGetValue(key, out var entry))
+            ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, key);
+            if (Unsafe.IsNullRef(ref entry))
             {
                 first ??= (key, DifferenceKind.Unexpected);
                 continue;
@@ -99,10 +100,11 @@ public sealed class ReplayedState : IStateStore
 
     private long _round;
 
-    private sealed class Entry(byte[] value)
+    /// <summary>Held in the map itself (a struct): millions of entries are not millions more objects for the GC to trace.</summary>
+    private struct Entry
     {
-        public byte[] Value { get; set; } = value;
+        public byte[] Value;
 
-        public long SeenInRound { get; set; }
+        public long SeenInRound;
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using Google.Protobuf;
 using Ledger.Core.Crypto;
 using Ledger.Core.Protocol;
@@ -24,9 +25,10 @@ public sealed class EnvelopeVerifier
         Verify(state, block, envelope, SignBytes.For(envelope), transactionId);
 
     /// <param name="signBytes"><see cref="SignBytes.For"/> of envelope, when the caller has built them already.</param>
-    public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] signBytes, byte[] transactionId)
+    /// <param name="fieldsChecked">The caller checked that envelope carries no unknown field (a block validated whole).</param>
+    public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] signBytes, byte[] transactionId, bool fieldsChecked = false)
     {
-        if (CheckFrame(block, envelope) is { } badFrame)
+        if (CheckFrame(block, envelope, fieldsChecked) is { } badFrame)
         {
             return Refused(badFrame);
         }
@@ -50,14 +52,15 @@ public sealed class EnvelopeVerifier
         return new Result(Outcome.Committed(), body, signers[0], signers.Skip(1).ToList());
     }
 
-    private Outcome? CheckFrame(BlockContext block, Envelope envelope)
+    private Outcome? CheckFrame(BlockContext block, Envelope envelope, bool fieldsChecked)
     {
-        if (envelope.CalculateSize() > Limits.EnvelopeBytesMax)
+        var size = envelope.CalculateSize();
+        if (size > Limits.EnvelopeBytesMax)
         {
             return Outcome.Reject(RejectionCode.InvalidField, $"the envelope is over {Limits.EnvelopeBytesMax} bytes");
         }
 
-        if (HasUnknownFields(envelope))
+        if (!fieldsChecked && HasUnknownFields(envelope, size))
         {
             return Outcome.Reject(RejectionCode.Malformed, "the envelope carries fields this ledger does not know");
         }
@@ -163,8 +166,27 @@ public sealed class EnvelopeVerifier
     private readonly record struct SignedMessage(byte[] Bytes, byte[] TransactionId);
 
     /// <summary>What a signature cache holds for one verified (transaction, key, signature).</summary>
-    public static byte[] SignatureCacheKey(ReadOnlySpan<byte> transactionId, PublicKey key, ReadOnlySpan<byte> signature) =>
-        new CanonicalWriter(128).Fixed(transactionId).UInt32((uint)key.Algorithm).Bytes(key.Key.Span).Bytes(signature).ToArray();
+    /// <remarks>
+    /// transaction id ‖ algorithm ‖ length-prefixed key ‖ length-prefixed signature, as
+    /// <see cref="CanonicalWriter"/> writes them, into one array of the exact size (built for every signature twice
+    /// by `ledger verify`: once by the worker that verifies it, once by the replay that looks it up).
+    /// </remarks>
+    public static byte[] SignatureCacheKey(ReadOnlySpan<byte> transactionId, PublicKey key, ReadOnlySpan<byte> signature)
+    {
+        var publicKey = key.Key.Span;
+        var bytes = new byte[transactionId.Length + sizeof(uint) + sizeof(uint) + publicKey.Length + sizeof(uint) + signature.Length];
+        var rest = bytes.AsSpan();
+        transactionId.CopyTo(rest);
+        rest = rest[transactionId.Length..];
+        BinaryPrimitives.WriteUInt32BigEndian(rest, (uint)key.Algorithm);
+        BinaryPrimitives.WriteUInt32BigEndian(rest[sizeof(uint)..], checked((uint)publicKey.Length));
+        rest = rest[(2 * sizeof(uint))..];
+        publicKey.CopyTo(rest);
+        rest = rest[publicKey.Length..];
+        BinaryPrimitives.WriteUInt32BigEndian(rest, checked((uint)signature.Length));
+        signature.CopyTo(rest[sizeof(uint)..]);
+        return bytes;
+    }
 
     /// <summary>
     /// Verifies the participant signatures of an envelope under the keys state holds now and puts those
@@ -173,18 +195,28 @@ public sealed class EnvelopeVerifier
     /// </summary>
     public static void Warm(IStateView state, INetworkHash hash, Envelope envelope, ISignatureCache cache)
     {
+        var participants = new LedgerState(new StateOverlay(state));
+        Warm(id => participants.GetParticipant(id)?.PublicKey, hash, envelope, cache);
+    }
+
+    /// <summary>
+    /// <see cref="Warm(IStateView, INetworkHash, Envelope, ISignatureCache)"/> with each signer's key from keys
+    /// (the registered participant's public key as state holds it, null when it is not registered), for a caller
+    /// that reads each key once for many envelopes.
+    /// </summary>
+    public static void Warm(Func<string, PublicKey?> keys, INetworkHash hash, Envelope envelope, ISignatureCache cache)
+    {
         // Over the limits it is refused before any signature is looked at; warming it must not cost more.
         if (envelope.Signatures.Count > Limits.SignaturesPerEnvelopeMax || envelope.CalculateSize() > Limits.EnvelopeBytesMax)
         {
             return;
         }
 
-        var transactionId = SignBytes.TransactionId(hash, envelope);
         var signBytes = SignBytes.For(envelope);
-        var participants = new LedgerState(new StateOverlay(state));
+        var transactionId = hash.Hash(signBytes);
         foreach (var signature in envelope.Signatures)
         {
-            if (Limits.IsValidId(signature.Signer) && participants.GetParticipant(signature.Signer)?.PublicKey is { } key)
+            if (Limits.IsValidId(signature.Signer) && keys(signature.Signer) is { } key)
             {
                 // A signature verified before (at admission, say) is not verified again.
                 var cacheKey = SignatureCacheKey(transactionId, key, signature.Value.Span);
@@ -256,10 +288,9 @@ public sealed class EnvelopeVerifier
     }
 
     /// <summary>Unknown fields would be hashed into the block's transactions root by one implementation and dropped by another.</summary>
-    private static bool HasUnknownFields(Envelope envelope)
+    private static bool HasUnknownFields(Envelope envelope, int size)
     {
         // Re-read without unknown fields and compare sizes; encoded into a pooled buffer rather than a new array.
-        var size = envelope.CalculateSize();
         var buffer = ArrayPool<byte>.Shared.Rent(size);
         try
         {

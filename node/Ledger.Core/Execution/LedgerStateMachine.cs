@@ -56,19 +56,25 @@ public sealed class LedgerStateMachine
         return Seal(overlay, StateCommitment.GenesisParent, []);
     }
 
-    public BlockExecution ApplyBlock(IStateView state, BlockContext block, IReadOnlyList<Envelope> envelopes)
+    /// <param name="fieldsChecked">
+    /// The caller found no unknown field anywhere in the block (<see cref="Chain.Blocks.Validate(LedgerStateMachine, IStateView, Chain.ChainHead, Block)"/>
+    /// does, before it executes), so each envelope's own check of that would find none either and is skipped.
+    /// </param>
+    public BlockExecution ApplyBlock(IStateView state, BlockContext block, IReadOnlyList<Envelope> envelopes, bool fieldsChecked = false)
     {
-        var session = StartBlock(state, block);
+        var session = StartBlock(state, block, fieldsChecked);
         var receipts = envelopes.Select(session.Apply).ToList();
         return session.Seal(receipts);
     }
 
     /// <summary>Applies transactions one at a time on top of state, for a proposer that chooses what goes in.</summary>
-    public BlockSession StartBlock(IStateView state, BlockContext block)
+    public BlockSession StartBlock(IStateView state, BlockContext block) => StartBlock(state, block, fieldsChecked: false);
+
+    private BlockSession StartBlock(IStateView state, BlockContext block, bool fieldsChecked)
     {
         var previousRoot = state.Get(StateKeys.StateRoot);
         Invariant.Require(previousRoot is not null, "a block applies on top of genesis");
-        return new BlockSession(this, new StateOverlay(state), block, previousRoot!);
+        return new BlockSession(this, new StateOverlay(state), block, previousRoot!, fieldsChecked);
     }
 
     /// <summary>One block being applied: each committed transaction's changes join the block's; a refused one's are dropped.</summary>
@@ -78,19 +84,21 @@ public sealed class LedgerStateMachine
         private readonly StateOverlay _overlay;
         private readonly BlockContext _block;
         private readonly byte[] _previousRoot;
+        private readonly bool _fieldsChecked;
 
-        internal BlockSession(LedgerStateMachine machine, StateOverlay overlay, BlockContext block, byte[] previousRoot)
+        internal BlockSession(LedgerStateMachine machine, StateOverlay overlay, BlockContext block, byte[] previousRoot, bool fieldsChecked)
         {
             _machine = machine;
             _overlay = overlay;
             _block = block;
             _previousRoot = previousRoot;
+            _fieldsChecked = fieldsChecked;
         }
 
         public Receipt Apply(Envelope envelope)
         {
             var transactionOverlay = new StateOverlay(_overlay);
-            var receipt = _machine.Apply(transactionOverlay, _block, envelope);
+            var receipt = _machine.Apply(transactionOverlay, _block, envelope, _fieldsChecked);
             if (receipt.Code == RejectionCode.Unspecified)
             {
                 _overlay.Changes.Merge(transactionOverlay.Changes);
@@ -119,13 +127,13 @@ public sealed class LedgerStateMachine
     public Receipt Check(IStateView state, BlockContext block, Envelope envelope) =>
         Apply(new StateOverlay(state), block, envelope);
 
-    private Receipt Apply(StateOverlay overlay, BlockContext block, Envelope envelope)
+    private Receipt Apply(StateOverlay overlay, BlockContext block, Envelope envelope, bool fieldsChecked = false)
     {
         // The sign bytes are built once: they give the id and are what the signatures cover.
         var signBytes = SignBytes.For(envelope);
         var transactionId = _parameters.Hash.Hash(signBytes);
         var state = new LedgerState(overlay);
-        var verified = _verifier.Verify(state, block, envelope, signBytes, transactionId);
+        var verified = _verifier.Verify(state, block, envelope, signBytes, transactionId, fieldsChecked);
         if (!verified.Outcome.IsCommitted)
         {
             return ToReceipt(transactionId, verified.Outcome);

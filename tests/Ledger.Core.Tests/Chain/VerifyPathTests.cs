@@ -1,0 +1,154 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Google.Protobuf;
+using Ledger.Core.Chain;
+using Ledger.Core.Crypto;
+using Ledger.Core.Execution;
+using Ledger.Core.Protocol;
+using Ledger.Core.State;
+using Ledger.Testing;
+
+namespace Ledger.Core.Tests.Chain;
+
+/// <summary>
+/// D41: the pieces of block validation that were made cheaper for `ledger verify` give what the old ones gave:
+/// the signature cache key, the transactions root from encodings made once, the envelope checks skipped
+/// inside a block already checked whole, and warming with keys read once per block.
+/// </summary>
+public sealed class VerifyPathTests
+{
+    /// <summary>The key as it was built before D41, with a <see cref="CanonicalWriter"/>.</summary>
+    private static byte[] OldSignatureCacheKey(ReadOnlySpan<byte> transactionId, Ledger.Core.Protocol.PublicKey key, ReadOnlySpan<byte> signature) =>
+        new CanonicalWriter(128).Fixed(transactionId).UInt32((uint)key.Algorithm).Bytes(key.Key.Span).Bytes(signature).ToArray();
+
+    [Property(MaxTest = 300)]
+    public bool The_signature_cache_key_is_the_canonical_writers_bytes(byte[] transactionId, byte[] publicKey, byte[] signature, bool sm2)
+    {
+        var key = new Ledger.Core.Protocol.PublicKey { Algorithm = sm2 ? KeyAlgorithm.Sm2 : KeyAlgorithm.Ed25519, Key = ByteString.CopyFrom(publicKey) };
+        return EnvelopeVerifier.SignatureCacheKey(transactionId, key, signature).AsSpan()
+            .SequenceEqual(OldSignatureCacheKey(transactionId, key, signature));
+    }
+
+    [Fact]
+    public void The_signature_cache_key_of_real_sizes_is_the_canonical_writers_bytes()
+    {
+        var key = new Ledger.Core.Protocol.PublicKey { Algorithm = KeyAlgorithm.Ed25519, Key = ByteString.CopyFrom(Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()) };
+        var id = Enumerable.Range(100, 32).Select(i => (byte)i).ToArray();
+        var signature = Enumerable.Range(7, 64).Select(i => (byte)i).ToArray();
+        Assert.Equal(OldSignatureCacheKey(id, key, signature), EnvelopeVerifier.SignatureCacheKey(id, key, signature));
+    }
+
+    [Fact]
+    public void The_transactions_root_from_encodings_is_the_root_over_envelopes()
+    {
+        var ledger = Traders(out var batch);
+        var hash = ledger.Machine.Parameters.Hash;
+        var envelopes = Enumerable.Range(1, 9).Select(i => ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, (ulong)i), TestLedger.Operator, "trader-b")).ToList();
+        for (var count = 0; count <= envelopes.Count; count++)
+        {
+            var some = envelopes.Take(count).ToList();
+            var old = MerkleTree.Root(hash, some.Select(e => e.ToByteArray()).ToList());
+            Assert.Equal(old, BlockHashing.TransactionsRoot(hash, some));
+            Assert.Equal(old, BlockHashing.TransactionsRootOfEncoded(hash, BlockHashing.Encoded(some)));
+        }
+    }
+
+    [Fact]
+    public void A_block_applied_with_its_fields_checked_gives_the_same_receipts_changes_and_root()
+    {
+        var ledger = Traders(out var batch);
+        var envelopes = new List<Envelope>
+        {
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b"),
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 10_000_000), TestLedger.Operator, "trader-b"), // refused: too much
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 2), TestLedger.Operator), // refused: no buyer's signature
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 3), TestLedger.Operator, "trader-a"),
+        };
+        var context = new BlockContext(ledger.Height + 1, ledger.TimeMs + 1);
+
+        var checkedEach = ledger.Machine.ApplyBlock(ledger.Store, context, envelopes);
+        var checkedWhole = ledger.Machine.ApplyBlock(ledger.Store, context, envelopes, fieldsChecked: true);
+
+        Assert.Equal(checkedEach.Receipts, checkedWhole.Receipts);
+        Assert.Contains(checkedEach.Receipts, r => r.Code != RejectionCode.Unspecified);
+        Assert.Equal(checkedEach.StateRoot, checkedWhole.StateRoot);
+        Assert.Equal(
+            checkedEach.Changes.Entries.Select(e => (Convert.ToHexString(e.Key), e.Value is null ? null : Convert.ToHexString(e.Value))),
+            checkedWhole.Changes.Entries.Select(e => (Convert.ToHexString(e.Key), e.Value is null ? null : Convert.ToHexString(e.Value))));
+    }
+
+    /// <summary>An envelope's own check of unknown fields is skipped inside a validated block: the block's check still finds them.</summary>
+    [Fact]
+    public void An_envelope_with_unknown_fields_still_refuses_its_block()
+    {
+        var ledger = Traders(out var batch);
+        var validators = new ValidatorSet(ledger.Genesis.Validators);
+        var head = new ChainHead(ledger.Height, new byte[32], ledger.TimeMs);
+        var envelope = ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b");
+        var lastCommit = CommitCertificates.Create(head.Height, 0, head.HeaderHash);
+        foreach (var signer in TestLedger.ValidatorIds)
+        {
+            CommitCertificates.AddSignature(lastCommit, TestLedger.ChainId, signer, TestKeys.For(signer));
+        }
+
+        var (proposed, _) = Blocks.Propose(ledger.Machine, ledger.Store, head, [envelope], ledger.TimeMs + 1, TestLedger.ValidatorIds[0], validators, lastCommit);
+        Assert.Null(Blocks.Validate(ledger.Machine, ledger.Store, head, proposed.Block, validators, validators).Problem);
+
+        // Field 999, varint 1, in the envelope only.
+        proposed.Block.Transactions[0].MergeFrom(new byte[] { 0xB8, 0x3E, 0x01 });
+        var (validated, problem) = Blocks.Validate(ledger.Machine, ledger.Store, head, proposed.Block, validators, validators);
+        Assert.Null(validated);
+        Assert.StartsWith("the block carries fields this ledger does not know", problem);
+        Assert.Equal(RejectionCode.Malformed, ledger.Machine.Check(ledger.Store, new BlockContext(ledger.Height + 1, ledger.TimeMs + 1), proposed.Block.Transactions[0]).Code);
+    }
+
+    /// <summary>Warming with each signer's key read once gives the cache exactly what warming from state gives.</summary>
+    [Fact]
+    public void Warming_with_keys_read_once_caches_what_warming_from_state_caches()
+    {
+        var ledger = Traders(out var batch);
+        var hash = ledger.Machine.Parameters.Hash;
+        var envelopes = new List<Envelope>
+        {
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b"),
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 3), TestLedger.Operator, "trader-a"),
+            ledger.Sign("trader-a", Bodies.Transfer("nobody", batch, 1), TestLedger.Operator),
+        };
+        var bad = ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 4), TestLedger.Operator, "trader-a");
+        bad.Signatures[1].Value = ByteString.CopyFrom(new byte[64]);
+        envelopes.Add(bad);
+
+        var fromState = new KeySet();
+        var fromKeys = new KeySet();
+        var reads = 0;
+        var participants = ledger.View;
+        foreach (var envelope in envelopes)
+        {
+            EnvelopeVerifier.Warm(ledger.Store, hash, envelope, fromState);
+            EnvelopeVerifier.Warm(id => { reads++; return participants.GetParticipant(id)?.PublicKey; }, hash, envelope, fromKeys);
+        }
+
+        Assert.Equal(3 + 3 + 2 + 2, fromState.Keys.Count);
+        Assert.Equal(fromState.Keys.Order(), fromKeys.Keys.Order());
+        Assert.Equal(envelopes.Sum(e => e.Signatures.Count), reads);
+    }
+
+    private static TestLedger Traders(out string batch)
+    {
+        var ledger = new TestLedger();
+        ledger.ApprovedProject("P-1", "trader-a");
+        batch = ledger.Issue("P-1", 20089, 20100, 1_000_000);
+        ledger.Register("trader-b", Role.Trader);
+        return ledger;
+    }
+
+    private sealed class KeySet : ISignatureCache
+    {
+        public HashSet<string> Keys { get; } = [];
+
+        public bool Contains(ReadOnlySpan<byte> key) => Keys.Contains(Convert.ToHexString(key));
+
+        public void Add(ReadOnlySpan<byte> key) => Keys.Add(Convert.ToHexString(key));
+    }
+}
