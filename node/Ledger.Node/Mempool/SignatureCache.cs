@@ -8,13 +8,15 @@ namespace Ledger.Node.Mempool;
 /// A bounded, thread-safe set of verified signatures; the oldest go first when it is full.
 /// Keys are compared byte for byte (ByteKeyComparer; no digest, so a hit is exactly the triple that verified), in a
 /// concurrent set: admission on many threads, block execution and the verify pipeline read it without
-/// queuing behind one lock.
+/// queuing behind one lock. The queue's length is counted here: ConcurrentQueue.Count takes the queue's
+/// lock, and asking it on every Add was 12 % of a single validator's CPU under SubmitBatch (D42).
 /// </summary>
 public sealed class SignatureCache : ISignatureCache
 {
     private readonly int _capacity;
     private readonly ConcurrentDictionary<byte[], byte> _keys = new(ByteKeyComparer.Instance);
     private readonly ConcurrentQueue<byte[]> _order = new();
+    private int _queued;
 
     public SignatureCache(int capacity)
     {
@@ -37,8 +39,10 @@ public sealed class SignatureCache : ISignatureCache
         }
 
         _order.Enqueue(copy);
-        while (_order.Count > _capacity && _order.TryDequeue(out var oldest))
+        Interlocked.Increment(ref _queued);
+        while (Volatile.Read(ref _queued) > _capacity && _order.TryDequeue(out var oldest))
         {
+            Interlocked.Decrement(ref _queued);
             _keys.TryRemove(oldest, out _);
         }
     }

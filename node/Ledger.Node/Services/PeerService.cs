@@ -33,6 +33,25 @@ public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, PeerAu
         return new PeerAck();
     }
 
+    /// <summary>Batches of transactions a peer admitted (D42), each admitted in order as if sent one by one.</summary>
+    public override async Task<PeerAck> TransactionBatches(IAsyncStreamReader<PeerTransactions> requestStream, ServerCallContext context)
+    {
+        authenticator.Authenticate(context);
+        await ReadUntilStopping(requestStream, context, batch =>
+        {
+            if (batch.Envelopes.Count > PeerNetwork.GossipEnvelopesPerMessageMax)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"a gossip message carries at most {PeerNetwork.GossipEnvelopesPerMessageMax} envelopes; this one has {batch.Envelopes.Count}"));
+            }
+
+            foreach (var envelope in batch.Envelopes)
+            {
+                mempool.AdmitFromPeer(envelope);
+            }
+        });
+        return new PeerAck();
+    }
+
     public override async Task Decisions(DecisionsRequest request, IServerStreamWriter<Decision> responseStream, ServerCallContext context)
     {
         authenticator.Authenticate(context);
