@@ -13,8 +13,11 @@ namespace Ledger.Node.Mempool;
 /// </summary>
 public sealed class SignatureCache : ISignatureCache
 {
+    /// <summary>Lock stripes of the set: the default (one per core) made admission threads queue on two locks.</summary>
+    private const int WriterStripes = 64;
+
     private readonly int _capacity;
-    private readonly ConcurrentDictionary<byte[], byte> _keys = new(ByteKeyComparer.Instance);
+    private readonly ConcurrentDictionary<byte[], byte> _keys;
     private readonly ConcurrentQueue<byte[]> _order = new();
     private int _queued;
 
@@ -22,6 +25,8 @@ public sealed class SignatureCache : ISignatureCache
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _capacity = capacity;
+        // Sized for a full cache up front, so it never stops every writer to grow its table.
+        _keys = new ConcurrentDictionary<byte[], byte>(WriterStripes, capacity + 1, ByteKeyComparer.Instance);
     }
 
     /// <summary>Keys held now; at most the capacity once every Add has returned.</summary>
