@@ -169,10 +169,68 @@ public sealed class PeerNetwork : IAsyncDisposable
     }
 
     private Task SendConsensus(Link link, CancellationToken stopping) =>
-        Drain("consensus", link, () => link.Client.Consensus(cancellationToken: stopping), token => link.Consensus.Reader.ReadAsync(token), stopping);
+        Drain("consensus", link, () => link.Client.Consensus(cancellationToken: stopping), link.Consensus.Reader, stopping);
 
-    private Task SendTransactions(Link link, CancellationToken stopping) =>
-        Drain("transaction", link, () => link.Client.TransactionBatches(cancellationToken: stopping), token => NextBatch(link.Transactions.Reader, _gossipBytesMax, token), stopping);
+    /// <summary>
+    /// Batches on the TransactionBatches stream. A peer running a build without it answers UNIMPLEMENTED; the link then
+    /// sends the same envelopes one per message on the Transactions stream, and tries batches again after the next break
+    /// (the peer may have been upgraded meanwhile). A batch whose write failed is written again on the next stream.
+    /// </summary>
+    private async Task SendTransactions(Link link, CancellationToken stopping)
+    {
+        PeerTransactions? pending = null;
+        var written = 0;
+        var batches = true;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (batches)
+                {
+                    using var call = link.Client.TransactionBatches(cancellationToken: stopping);
+                    // A peer of this build sends its headers at once; an older one ends the call with UNIMPLEMENTED. Known
+                    // before the first write, so no batch goes into a stream that was never open.
+                    await call.ResponseHeadersAsync;
+                    if (call.ResponseAsync.IsCompleted)
+                    {
+                        await call.ResponseAsync;
+                    }
+
+                    while (true)
+                    {
+                        pending ??= await NextBatch(link.Transactions.Reader, _gossipBytesMax, stopping);
+                        await call.RequestStream.WriteAsync(pending, stopping);
+                        pending = null;
+                    }
+                }
+
+                using var single = link.Client.Transactions(cancellationToken: stopping);
+                while (true)
+                {
+                    pending ??= await NextBatch(link.Transactions.Reader, _gossipBytesMax, stopping);
+                    for (; written < pending.Envelopes.Count; written++)
+                    {
+                        await single.RequestStream.WriteAsync(pending.Envelopes[written], stopping);
+                    }
+
+                    pending = null;
+                    written = 0;
+                }
+            }
+            catch (RpcException exception) when (batches && exception.StatusCode == StatusCode.Unimplemented)
+            {
+                batches = false;
+                _logger.LogInformation("Peer {Peer} does not take transaction batches (an older build); sending it one transaction per message", link.Peer.ValidatorId);
+            }
+            catch (Exception exception) when (!stopping.IsCancellationRequested)
+            {
+                // Whatever broke the stream, the link must live on.
+                batches = true;
+                _logger.LogDebug("The transaction link to {Peer} is down: {Reason}", link.Peer.ValidatorId, exception.Message);
+                await Task.Delay(ReconnectDelay, stopping);
+            }
+        }
+    }
 
     /// <summary>
     /// Waits for one transaction, then takes whatever else is already queued, up to GossipEnvelopesPerMessageMax
@@ -203,7 +261,7 @@ public sealed class PeerNetwork : IAsyncDisposable
     /// Keeps one client stream to the peer open and writes the queue into it. A message whose write
     /// failed is written again on the next stream, so a link that is still connecting loses nothing.
     /// </summary>
-    private async Task Drain<T>(string kind, Link link, Func<AsyncClientStreamingCall<T, PeerAck>> open, Func<CancellationToken, ValueTask<T>> next, CancellationToken stopping)
+    private async Task Drain<T>(string kind, Link link, Func<AsyncClientStreamingCall<T, PeerAck>> open, ChannelReader<T> queue, CancellationToken stopping)
         where T : class
     {
         T? pending = null;
@@ -214,7 +272,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                 using var call = open();
                 while (true)
                 {
-                    pending ??= await next(stopping);
+                    pending ??= await queue.ReadAsync(stopping);
                     await call.RequestStream.WriteAsync(pending, stopping);
                     pending = null;
                 }

@@ -44,6 +44,8 @@ public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, PeerAu
     public override async Task<PeerAck> TransactionBatches(IAsyncStreamReader<PeerTransactions> requestStream, ServerCallContext context)
     {
         authenticator.Authenticate(context);
+        // The sender waits for these before its first batch: they tell it this node takes batches (D42).
+        await context.WriteResponseHeadersAsync([]);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         try
         {

@@ -1,7 +1,19 @@
+using System.Collections.Concurrent;
+using System.Net;
 using System.Threading.Channels;
 using Google.Protobuf;
+using Grpc.Core;
 using Ledger.Core.Protocol;
+using Ledger.Node.Options;
 using Ledger.Node.Peers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ledger.Integration.Tests.Throughput;
 
@@ -70,6 +82,80 @@ public sealed class GossipBatchTests
         queue.Writer.TryWrite(Envelope(9, 10));
 
         Assert.Equal([9], Nonces(await waiting));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_link_delivers_every_transaction_in_order_to_a_peer_with_or_without_batches(bool peerTakesBatches)
+    {
+        var received = new ConcurrentQueue<Envelope>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(received);
+        await using var app = builder.Build();
+        if (peerTakesBatches)
+        {
+            app.MapGrpcService<BatchingPeer>();
+        }
+        else
+        {
+            app.MapGrpcService<OlderPeer>();
+        }
+
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var options = new NodeOptions { NodeId = "node-0", Peers = [new PeerOptions { ValidatorId = "node-1", Url = address }] };
+        await using var network = new PeerNetwork(Microsoft.Extensions.Options.Options.Create(options), PeerTransport.Plaintext, NullLogger<PeerNetwork>.Instance);
+        network.Start();
+
+        foreach (var nonce in Enumerable.Range(1, 40))
+        {
+            network.Gossip(Envelope(nonce, 100));
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (received.Count < 40 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (ulong)i), received.Select(e => e.Nonce));
+        await app.StopAsync();
+    }
+
+    /// <summary>A peer of this build: batches.</summary>
+    private sealed class BatchingPeer(ConcurrentQueue<Envelope> received) : Peer.PeerBase
+    {
+        public override async Task<PeerAck> TransactionBatches(IAsyncStreamReader<PeerTransactions> requestStream, ServerCallContext context)
+        {
+            await context.WriteResponseHeadersAsync([]);
+            await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
+            {
+                foreach (var envelope in batch.Envelopes)
+                {
+                    received.Enqueue(envelope);
+                }
+            }
+
+            return new PeerAck();
+        }
+    }
+
+    /// <summary>A peer of an older build: one envelope per message; TransactionBatches is UNIMPLEMENTED.</summary>
+    private sealed class OlderPeer(ConcurrentQueue<Envelope> received) : Peer.PeerBase
+    {
+        public override async Task<PeerAck> Transactions(IAsyncStreamReader<Envelope> requestStream, ServerCallContext context)
+        {
+            await foreach (var envelope in requestStream.ReadAllAsync(context.CancellationToken))
+            {
+                received.Enqueue(envelope);
+            }
+
+            return new PeerAck();
+        }
     }
 
     private static Envelope Envelope(int nonce, int bodyBytes) => new()
