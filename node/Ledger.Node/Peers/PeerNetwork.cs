@@ -201,6 +201,7 @@ public sealed class PeerNetwork : IAsyncDisposable
                         pending ??= await NextBatch(link.Transactions.Reader, _gossipBytesMax, stopping);
                         await call.RequestStream.WriteAsync(pending, stopping);
                         pending = null;
+                        written = 0;
                     }
                 }
 
