@@ -128,32 +128,42 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
         var progress = new SemaphoreSlim(0);
         var follower = Task.Run(async () =>
         {
-            try
+            // A stream that breaks during the run is opened again after the last block seen, so one break does not end the count.
+            while (!stop.IsCancellationRequested)
             {
-                await foreach (var block in clients[0].StreamBlocksAsync(startHeight + 1, stop.Token))
+                try
                 {
-                    var now = Stopwatch.GetTimestamp();
-                    foreach (var receipt in block.Receipts)
+                    await foreach (var block in clients[0].StreamBlocksAsync(endHeight + 1, stop.Token))
                     {
-                        if (submittedAt.TryRemove(Convert.ToHexStringLower(receipt.TransactionId.Span), out var at))
+                        var now = Stopwatch.GetTimestamp();
+                        foreach (var receipt in block.Receipts)
                         {
-                            if (receipt.Code == RejectionCode.Unspecified)
+                            if (submittedAt.TryRemove(Convert.ToHexStringLower(receipt.TransactionId.Span), out var at))
                             {
-                                latencies.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds);
-                            }
-                            else
-                            {
-                                Interlocked.Increment(ref failed);
+                                if (receipt.Code == RejectionCode.Unspecified)
+                                {
+                                    latencies.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds);
+                                }
+                                else
+                                {
+                                    Interlocked.Increment(ref failed);
+                                }
                             }
                         }
-                    }
 
-                    endHeight = block.Block.Header.Height;
-                    progress.Release();
+                        endHeight = block.Block.Header.Height;
+                        progress.Release();
+                    }
                 }
-            }
-            catch (OperationCanceledException)
-            {
+                catch (Exception) when (stop.IsCancellationRequested)
+                {
+                    // The run is over; how the stream's end was reported does not matter.
+                }
+                catch (Exception exception)
+                {
+                    Console.WriteLine($"note: the block stream ended after height {endHeight} ({exception.GetType().Name}: {exception.Message}); opening it again");
+                    await Task.Delay(100);
+                }
             }
         });
 

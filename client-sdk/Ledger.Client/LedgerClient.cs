@@ -210,7 +210,9 @@ public sealed partial class LedgerClient : IAsyncDisposable, IDisposable
     /// </summary>
     internal static Exception Translate(RpcException exception, CancellationToken cancellationToken)
     {
-        if (exception.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        // Once the caller has cancelled, the call ends as cancelled whatever the transport says next: a stream reset in
+        // the middle of a read comes back as UNAVAILABLE "The request was aborted", not CANCELLED (D42).
+        if (cancellationToken.IsCancellationRequested)
         {
             return new OperationCanceledException("the call was cancelled", exception, cancellationToken);
         }

@@ -328,6 +328,32 @@ public sealed class LedgerClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancelling_a_block_stream_while_it_waits_always_ends_in_operation_cancelled()
+    {
+        // Large blocks, so a cancellation often lands in the middle of reading one.
+        for (ulong height = 1; height <= 8; height++)
+        {
+            Service.Blocks.Add(new BlockReply { Block = new Block { Header = new BlockHeader { Height = height }, Transactions = { new Envelope { Body = ByteString.CopyFrom(new byte[1_000_000]) } } } });
+        }
+
+        // However the transport reports the reset that follows, the caller sees a cancellation.
+        for (var i = 0; i < 40; i++)
+        {
+            using var cancellation = new CancellationTokenSource();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            {
+                await foreach (var block in _client.StreamBlocksAsync(1, cancellation.Token))
+                {
+                    if (block.Block.Header.Height == 2)
+                    {
+                        cancellation.Cancel();
+                    }
+                }
+            });
+        }
+    }
+
+    [Fact]
     public async Task Leaving_a_block_stream_early_ends_the_call()
     {
         Service.Blocks.Add(new BlockReply { Block = new Block { Header = new BlockHeader { Height = 1 } } });

@@ -79,6 +79,19 @@ public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
 
         var envelope = await client.PrepareAsync(Transactions.FileMethodology("M-stalled", "Waits for a quorum", MethodologyLevel.Group, "1", []), Participants.Bureau);
         var id = (await client.SubmitAsync(envelope)).ToString();
+        // Several at once, so the link to node-1 carries them in gossip batches (D42); node-1 holds each of them.
+        var more = new List<string>();
+        foreach (var i in Enumerable.Range(1, 5))
+        {
+            more.Add((await client.SubmitAsync(await client.PrepareAsync(Transactions.FileMethodology($"M-stalled-{i}", "Waits for a quorum", MethodologyLevel.Group, "1", []), Participants.Bureau))).ToString());
+        }
+
+        await using var peer = Participants.Client(_nodes[1]);
+        foreach (var waiting in more.Prepend(id))
+        {
+            await WaitUntil(async () => (await peer.GetTransactionAsync(waiting))?.Status == TransactionStatus.Pending, $"node-1 holds {waiting}, gossiped by node-0");
+        }
+
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(stalled, (await client.GetStatusAsync()).Height);
         Assert.Equal(TransactionStatus.Pending, (await client.GetTransactionAsync(id))!.Status);

@@ -87,7 +87,13 @@ public sealed class TransactionTracker
         for (var i = 0; i < block.Execution.Receipts.Count; i++)
         {
             var receipt = block.Execution.Receipts[i];
-            Complete(Convert.ToHexStringLower(receipt.TransactionId.Span), new TransactionReply
+            // Most receipts have nobody waiting here (another validator's client submitted them): no reply is built for those.
+            if (TakeWaiters(Convert.ToHexStringLower(receipt.TransactionId.Span)) is not { } waiters)
+            {
+                continue;
+            }
+
+            var reply = new TransactionReply
             {
                 TransactionId = receipt.TransactionId,
                 Status = TransactionStatus.Committed,
@@ -95,21 +101,27 @@ public sealed class TransactionTracker
                 Height = header.Height,
                 Index = (uint)i,
                 Envelope = block.Block.Transactions[i],
-            });
+            };
+            foreach (var waiter in waiters)
+            {
+                waiter.TrySetResult(reply);
+            }
         }
     }
 
     private void Complete(string id, TransactionReply reply)
     {
-        List<TaskCompletionSource<TransactionReply>>? waiters;
-        lock (_gate)
-        {
-            _waiters.Remove(id, out waiters);
-        }
-
-        foreach (var waiter in waiters ?? [])
+        foreach (var waiter in TakeWaiters(id) ?? [])
         {
             waiter.TrySetResult(reply);
+        }
+    }
+
+    private List<TaskCompletionSource<TransactionReply>>? TakeWaiters(string id)
+    {
+        lock (_gate)
+        {
+            return _waiters.Remove(id, out var waiters) ? waiters : null;
         }
     }
 }

@@ -14,11 +14,16 @@ namespace Ledger.Node.Peers;
 /// one HTTP/2 connection: consensus messages and transactions, each with its own flow control, so a
 /// backlog of transactions never delays a vote. Both queues are bounded: a full consensus queue drops
 /// its oldest message (consensus re-sends on every timeout), a full transaction queue drops the new one.
+/// Transactions go out in batches of what is waiting when the link writes (D42): one message per
+/// transaction cost every node a gRPC message per transaction per peer; a quiet link still sends at once.
 /// </summary>
 public sealed class PeerNetwork : IAsyncDisposable
 {
     public const int ConsensusQueueMax = 10_000;
     public const int TransactionQueueMax = 50_000;
+
+    /// <summary>The most envelopes one gossip message carries; a receiver refuses more.</summary>
+    public const int GossipEnvelopesPerMessageMax = 500;
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(250);
 
     private readonly string _self;
@@ -27,11 +32,14 @@ public sealed class PeerNetwork : IAsyncDisposable
     private readonly ILogger<PeerNetwork> _logger;
     private readonly List<Task> _senders = [];
     private readonly HashSet<string> _refusals = [];
+    private readonly int _gossipBytesMax;
 
     public PeerNetwork(IOptions<NodeOptions> options, PeerTransport transport, ILogger<PeerNetwork> logger)
     {
         _self = options.Value.NodeId;
         _logger = logger;
+        // Half the message limit: the envelopes' framing and any difference in the peer's limit stay well inside it.
+        _gossipBytesMax = options.Value.MessageBytesMax / 2;
         _links = options.Value.Peers.Select(p => new Link(p, GrpcChannel.ForAddress(p.Url, new GrpcChannelOptions
         {
             // With TLS: our certificate out, the peer's checked against the network CA and its validator id (D28).
@@ -163,8 +171,92 @@ public sealed class PeerNetwork : IAsyncDisposable
     private Task SendConsensus(Link link, CancellationToken stopping) =>
         Drain("consensus", link, () => link.Client.Consensus(cancellationToken: stopping), link.Consensus.Reader, stopping);
 
-    private Task SendTransactions(Link link, CancellationToken stopping) =>
-        Drain("transaction", link, () => link.Client.Transactions(cancellationToken: stopping), link.Transactions.Reader, stopping);
+    /// <summary>
+    /// Batches on the TransactionBatches stream. A peer running a build without it answers UNIMPLEMENTED; the link then
+    /// sends the same envelopes one per message on the Transactions stream, and tries batches again after the next break
+    /// (the peer may have been upgraded meanwhile). A batch whose write failed is written again on the next stream.
+    /// </summary>
+    private async Task SendTransactions(Link link, CancellationToken stopping)
+    {
+        PeerTransactions? pending = null;
+        var written = 0;
+        var batches = true;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (batches)
+                {
+                    using var call = link.Client.TransactionBatches(cancellationToken: stopping);
+                    // A peer of this build sends its headers at once; an older one ends the call with UNIMPLEMENTED. Known
+                    // before the first write, so no batch goes into a stream that was never open.
+                    await call.ResponseHeadersAsync;
+                    if (call.ResponseAsync.IsCompleted)
+                    {
+                        await call.ResponseAsync;
+                    }
+
+                    while (true)
+                    {
+                        pending ??= await NextBatch(link.Transactions.Reader, _gossipBytesMax, stopping);
+                        await call.RequestStream.WriteAsync(pending, stopping);
+                        pending = null;
+                        written = 0;
+                    }
+                }
+
+                using var single = link.Client.Transactions(cancellationToken: stopping);
+                while (true)
+                {
+                    pending ??= await NextBatch(link.Transactions.Reader, _gossipBytesMax, stopping);
+                    for (; written < pending.Envelopes.Count; written++)
+                    {
+                        await single.RequestStream.WriteAsync(pending.Envelopes[written], stopping);
+                    }
+
+                    pending = null;
+                    written = 0;
+                }
+            }
+            catch (RpcException exception) when (batches && exception.StatusCode == StatusCode.Unimplemented)
+            {
+                batches = false;
+                _logger.LogInformation("Peer {Peer} does not take transaction batches (an older build); sending it one transaction per message", link.Peer.ValidatorId);
+            }
+            catch (Exception exception) when (!stopping.IsCancellationRequested)
+            {
+                // Whatever broke the stream, the link must live on.
+                batches = true;
+                _logger.LogDebug("The transaction link to {Peer} is down: {Reason}", link.Peer.ValidatorId, exception.Message);
+                await Task.Delay(ReconnectDelay, stopping);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for one transaction, then takes whatever else is already queued, up to GossipEnvelopesPerMessageMax
+    /// envelopes and bytesMax bytes (the first one always goes, whatever its size), in queue order.
+    /// </summary>
+    public static async ValueTask<PeerTransactions> NextBatch(ChannelReader<Envelope> queue, int bytesMax, CancellationToken stopping)
+    {
+        var first = await queue.ReadAsync(stopping);
+        var batch = new PeerTransactions { Envelopes = { first } };
+        var bytes = first.CalculateSize();
+        while (batch.Envelopes.Count < GossipEnvelopesPerMessageMax && queue.TryPeek(out var next))
+        {
+            var size = next.CalculateSize();
+            if (bytes + size > bytesMax)
+            {
+                break;
+            }
+
+            queue.TryRead(out _);
+            batch.Envelopes.Add(next);
+            bytes += size;
+        }
+
+        return batch;
+    }
 
     /// <summary>
     /// Keeps one client stream to the peer open and writes the queue into it. A message whose write

@@ -97,7 +97,8 @@ public sealed class LedgerService(
         }
 
         // "Already waiting" may be a retry of a transaction that committed just before our waiter was registered.
-        if (Committed(transactionId) is { } alreadyCommitted)
+        // A fresh admission (no message) found it uncommitted after the waiter was registered: its commit will wake the waiter.
+        if (admitted.Message.Length > 0 && Committed(transactionId) is { } alreadyCommitted)
         {
             tracker.StopWaiting(transactionId, waiter);
             return alreadyCommitted;
