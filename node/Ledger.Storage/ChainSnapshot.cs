@@ -27,8 +27,6 @@ public sealed class ChainSnapshot : IStateView, IDisposable
 
     public byte[]? Get(ReadOnlySpan<byte> key) => _reader.State.Get(key);
 
-    public void GetMany(IReadOnlyList<byte[]> keys, byte[]?[] values) => _reader.State.GetMany(keys, values);
-
     public IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[] prefix, byte[]? after = null, int limit = int.MaxValue) =>
         _reader.State.Scan(prefix, after, limit);
 

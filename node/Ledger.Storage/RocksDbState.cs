@@ -1,6 +1,5 @@
 using Ledger.Core;
 using Ledger.Core.State;
-using System.Runtime.InteropServices;
 using RocksDbSharp;
 
 namespace Ledger.Storage;
@@ -41,94 +40,6 @@ public sealed class RocksDbState : IStateStore, IDisposable
     {
         var value = _db.Get(key, _family, _reads);
         Bounds.Check(value, StorageLimits.StateValueBytesMax, "a state value");
-        return value;
-    }
-
-    /// <summary>
-    /// The keys' values in one batched MultiGet: one read view for all of them, one call into RocksDB
-    /// instead of one per key. The answers are exactly those of Get, key by key.
-    /// </summary>
-    public void GetMany(IReadOnlyList<byte[]> keys, byte[]?[] values)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(values.Length, keys.Count);
-        var count = keys.Count;
-        if (count == 0)
-        {
-            return;
-        }
-
-        var total = 0;
-        for (var i = 0; i < count; i++)
-        {
-            total = checked(total + keys[i].Length);
-        }
-
-        // One buffer holds every key, pinned for the call; RocksDB gets a pointer and length for each.
-        var buffer = new byte[total];
-        var sizes = new UIntPtr[count];
-        var pointers = new IntPtr[count];
-        var slices = new IntPtr[count];
-        var errors = new IntPtr[count];
-        var keysPin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
-        var slicesPin = GCHandle.Alloc(slices, GCHandleType.Pinned);
-        try
-        {
-            var start = keysPin.AddrOfPinnedObject();
-            var offset = 0;
-            for (var i = 0; i < count; i++)
-            {
-                keys[i].CopyTo(buffer, offset);
-                pointers[i] = start + offset;
-                sizes[i] = (UIntPtr)keys[i].Length;
-                offset += keys[i].Length;
-            }
-
-            Native.Instance.rocksdb_batched_multi_get_cf(
-                _db.Handle, _reads.Handle, _family.Handle, (UIntPtr)count, pointers, sizes, slicesPin.AddrOfPinnedObject(), errors, 0);
-            for (var i = 0; i < count; i++)
-            {
-                values[i] = errors[i] == IntPtr.Zero ? Copy(slices[i]) : null;
-            }
-
-            for (var i = 0; i < count; i++)
-            {
-                if (errors[i] != IntPtr.Zero)
-                {
-                    throw new RocksDbException(errors[i]);
-                }
-            }
-        }
-        finally
-        {
-            foreach (var slice in slices)
-            {
-                if (slice != IntPtr.Zero)
-                {
-                    Native.Instance.rocksdb_pinnableslice_destroy(slice);
-                }
-            }
-
-            slicesPin.Free();
-            keysPin.Free();
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            Bounds.Check(values[i], StorageLimits.StateValueBytesMax, "a state value");
-        }
-    }
-
-    /// <summary>The bytes of a found value; a null slice is a missing key.</summary>
-    private static byte[]? Copy(IntPtr slice)
-    {
-        if (slice == IntPtr.Zero)
-        {
-            return null;
-        }
-
-        var data = Native.Instance.rocksdb_pinnableslice_value(slice, out var length);
-        var value = new byte[checked((int)length)];
-        Marshal.Copy(data, value, 0, value.Length);
         return value;
     }
 

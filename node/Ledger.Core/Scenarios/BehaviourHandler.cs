@@ -97,19 +97,7 @@ public static class BehaviourHandler
         // follows is independent of hashing order.
         var records = tx.Records;
         var order = ByUser(records);
-        var users = new List<ByteString>();
-        for (var i = 0; i < order.Length; i++)
-        {
-            if (i == 0 || !records[order[i]].UserId.Span.SequenceEqual(records[order[i - 1]].UserId.Span))
-            {
-                users.Add(records[order[i]].UserId);
-            }
-        }
-
-        // The loop writes only each user's own record once it has read it, so reading them all first gives the same answers.
-        var custodies = ctx.State.GetCustodies(day.Company, users, batchId);
-        var user = 0;
-        for (var start = 0; start < order.Length; user++)
+        for (var start = 0; start < order.Length;)
         {
             var userId = records[order[start]].UserId;
             var end = start + 1;
@@ -118,7 +106,7 @@ public static class BehaviourHandler
                 end++;
             }
 
-            var custody = custodies[user];
+            var custody = ctx.State.GetCustody(day.Company, userId.Span, batchId);
             if (custody is null)
             {
                 custody = new CustodyRecord { Company = day.Company, UserId = userId, BatchId = batchId, ScenarioId = day.ScenarioId, Day = day.Day };
@@ -178,59 +166,36 @@ public static class BehaviourHandler
     }
 
     /// <summary>Each record in order; the first problem found refuses the chunk and names the record.</summary>
-    internal static Outcome? CheckRecords(TransactionContext ctx, SubmitBehaviourBatch tx, IReadOnlyDictionary<string, EmissionFactor> factors)
+    private static Outcome? CheckRecords(TransactionContext ctx, SubmitBehaviourBatch tx, IReadOnlyDictionary<string, EmissionFactor> factors)
     {
-        // First the checks that read no state, up to the first record that fails one; then the dedup uses of
-        // the records before it, read together. The first problem in record order is the one reported, as when
-        // each record was checked whole before the next (nothing here writes, so the reads give the same answers).
         var dayStartMs = ScenarioRules.DayStartMs(tx.Day);
         var seen = new HashSet<ByteString>();
-        Outcome? firstProblem = null;
-        var valid = 0;
-        for (; valid < tx.Records.Count; valid++)
+        for (var i = 0; i < tx.Records.Count; i++)
         {
-            if (RecordProblem(ctx, tx.Records[valid], valid, dayStartMs, factors, seen) is { } problem)
+            var record = tx.Records[i];
+            if (BehaviourRecords.Problem(record, i, dayStartMs, ctx.Block.TimeMs) is { } invalid)
             {
-                firstProblem = problem;
-                break;
+                return invalid;
             }
-        }
 
-        var keys = new ByteString[valid];
-        for (var i = 0; i < valid; i++)
-        {
-            keys[i] = tx.Records[i].DedupKey;
-        }
+            if (!factors.ContainsKey(record.ActivityType))
+            {
+                return Outcome.Reject(RejectionCode.UnknownActivity, $"record {i}: activity type {record.ActivityType} has no emission factor in the scenario's methodology");
+            }
 
-        var uses = ctx.State.GetDedupUses(keys);
-        for (var i = 0; i < valid; i++)
-        {
-            if (uses[i] is { } use)
+            if (!seen.Add(record.DedupKey))
+            {
+                return Outcome.Reject(RejectionCode.DuplicateRecord, $"record {i}: dedup key {Convert.ToHexStringLower(record.DedupKey.Span)} appears twice in this chunk");
+            }
+
+            if (ctx.State.GetDedupUse(record.DedupKey.Span) is { } use)
             {
                 // §7: one behaviour counts once, whichever scenario reported it first.
-                var record = tx.Records[i];
                 return Outcome.Reject(RejectionCode.DuplicateRecord, $"record {i}: dedup key {Convert.ToHexStringLower(record.DedupKey.Span)} was already counted in scenario {use.ScenarioId} on {BatchIds.Date(use.Day)}");
             }
         }
 
-        return firstProblem;
-    }
-
-    private static Outcome? RecordProblem(TransactionContext ctx, BehaviourRecord record, int i, long dayStartMs, IReadOnlyDictionary<string, EmissionFactor> factors, HashSet<ByteString> seen)
-    {
-        if (BehaviourRecords.Problem(record, i, dayStartMs, ctx.Block.TimeMs) is { } invalid)
-        {
-            return invalid;
-        }
-
-        if (!factors.ContainsKey(record.ActivityType))
-        {
-            return Outcome.Reject(RejectionCode.UnknownActivity, $"record {i}: activity type {record.ActivityType} has no emission factor in the scenario's methodology");
-        }
-
-        return seen.Add(record.DedupKey)
-            ? null
-            : Outcome.Reject(RejectionCode.DuplicateRecord, $"record {i}: dedup key {Convert.ToHexStringLower(record.DedupKey.Span)} appears twice in this chunk");
+        return null;
     }
 
     private static Outcome? ValidateChunk(SubmitBehaviourBatch tx)

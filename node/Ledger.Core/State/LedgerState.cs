@@ -112,30 +112,6 @@ public sealed class LedgerState
         }
     }
 
-    /// <summary>GetDedupUse of each key, read together: the same answers, one batched read.</summary>
-    public DedupUse?[] GetDedupUses(IReadOnlyList<ByteString> dedupKeys)
-    {
-        var keys = new byte[dedupKeys.Count][];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            keys[i] = StateKeys.Dedup(dedupKeys[i].Span);
-        }
-
-        return ReadMany(keys, DedupUse.Parser);
-    }
-
-    /// <summary>GetCustody of each user, read together: the same answers, one batched read.</summary>
-    public CustodyRecord?[] GetCustodies(string company, IReadOnlyList<ByteString> userIds, string batchId)
-    {
-        var keys = new byte[userIds.Count][];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            keys[i] = StateKeys.Custody(company, userIds[i].Span, batchId);
-        }
-
-        return ReadMany(keys, CustodyRecord.Parser);
-    }
-
     public CustodyRecord? GetCustody(string company, ReadOnlySpan<byte> userId, string batchId) =>
         Read(StateKeys.Custody(company, userId, batchId), CustodyRecord.Parser);
 
@@ -189,20 +165,6 @@ public sealed class LedgerState
     {
         var bytes = _overlay.Get(key);
         return bytes is null ? null : parser.ParseFrom(bytes);
-    }
-
-    private T?[] ReadMany<T>(byte[][] keys, MessageParser<T> parser)
-        where T : class, IMessage<T>
-    {
-        var bytes = new byte[]?[keys.Length];
-        _overlay.GetMany(keys, bytes);
-        var records = new T?[keys.Length];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            records[i] = bytes[i] is { } found ? parser.ParseFrom(found) : null;
-        }
-
-        return records;
     }
 
     private void Write(byte[] key, IMessage record) => _overlay.Put(key, record.ToByteArray());

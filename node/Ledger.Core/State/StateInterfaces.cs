@@ -9,18 +9,6 @@ public interface IStateView
 {
     /// <summary>The value stored under key, or null when there is none.</summary>
     byte[]? Get(ReadOnlySpan<byte> key);
-
-    /// <summary>
-    /// values[i] = Get(keys[i]) for every i, read at one point in time like a single Get. A store may answer
-    /// them together (RocksDB's MultiGet); the answers are exactly those of the single reads.
-    /// </summary>
-    void GetMany(IReadOnlyList<byte[]> keys, byte[]?[] values)
-    {
-        for (var i = 0; i < keys.Count; i++)
-        {
-            values[i] = Get(keys[i]);
-        }
-    }
 }
 
 /// <summary>A store that takes the changes of a block. Writers apply a whole WriteSet or nothing.</summary>

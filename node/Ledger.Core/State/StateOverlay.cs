@@ -18,38 +18,6 @@ public sealed class StateOverlay : IStateView
     public byte[]? Get(ReadOnlySpan<byte> key) =>
         Changes.TryGet(key, out var value) ? value : _parent.Get(key);
 
-    /// <summary>The overlay's own changes first; the keys it has not changed are read from the parent together.</summary>
-    public void GetMany(IReadOnlyList<byte[]> keys, byte[]?[] values)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(values.Length, keys.Count);
-        List<byte[]>? missing = null;
-        List<int>? at = null;
-        for (var i = 0; i < keys.Count; i++)
-        {
-            if (Changes.TryGet(keys[i], out var value))
-            {
-                values[i] = value;
-            }
-            else
-            {
-                (missing ??= []).Add(keys[i]);
-                (at ??= []).Add(i);
-            }
-        }
-
-        if (missing is null)
-        {
-            return;
-        }
-
-        var read = new byte[]?[missing.Count];
-        _parent.GetMany(missing, read);
-        for (var j = 0; j < read.Length; j++)
-        {
-            values[at![j]] = read[j];
-        }
-    }
-
     public void Put(byte[] key, byte[] value) => Changes.Put(key, value);
 
     public void Delete(byte[] key) => Changes.Delete(key);
