@@ -73,9 +73,10 @@ public sealed class NodeChain : IDisposable
 
     /// <summary>
     /// The last committed head and its state as one snapshot, for admission (D43): a Check's several reads
-    /// all see that head, never a block's write half-way. Dispose the lease when the Check is done.
+    /// all see that head, never a block's write half-way. Dispose the lease when the Check is done; disposing
+    /// the chain waits for it. Once the chain is closing there is no store to read: ObjectDisposedException.
     /// </summary>
-    public HeadSnapshot AdmissionView() => _heads.Acquire();
+    public SnapshotLease AdmissionView() => LeaseSnapshot() ?? throw new ObjectDisposedException(nameof(NodeChain), "the node is stopping");
 
     public void Commit(ExecutedBlock block, CommitCertificate certificate)
     {
@@ -148,6 +149,12 @@ public sealed class NodeChain : IDisposable
         private int _disposed;
 
         public HeadSnapshot Snapshot => snapshot;
+
+        /// <summary>The committed head the snapshot is of.</summary>
+        public ChainHead Head => snapshot.Head;
+
+        /// <summary>The state exactly as that head's block left it.</summary>
+        public IStateView State => snapshot.State;
 
         public void Dispose()
         {

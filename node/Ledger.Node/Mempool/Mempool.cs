@@ -39,6 +39,8 @@ public sealed class Mempool
     private long _arrivals;
     private long _recheckedThrough;
     private Task _recheck = Task.CompletedTask;
+    private bool _rechecking;
+    private bool _recheckAgain;
     private readonly Lock _gate = new();
     private TaskCompletionSource _arrived = NewSignal();
 
@@ -186,7 +188,7 @@ public sealed class Mempool
     }
 
     /// <summary>The next block's context after the view's head, at the mempool's clock.</summary>
-    private BlockContext Context(Storage.HeadSnapshot view) => NodeChain.NextBlockContext(view.Head, _clock.GetUtcNow().ToUnixTimeMilliseconds());
+    private BlockContext Context(NodeChain.SnapshotLease view) => NodeChain.NextBlockContext(view.Head, _clock.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>Whether the signer may add another transaction now (below its per-signer cap).</summary>
     public bool HasRoomFor(string signer) => SignerFull(signer) is null;
@@ -290,8 +292,8 @@ public sealed class Mempool
 
     /// <summary>
     /// On the consensus thread, as part of the commit: the block's transactions leave, and the re-check of what is
-    /// left starts on a worker thread (D40), so the next height does not wait for it. One re-check at a time: when
-    /// the last one is still running the next block starts none, and the one after goes on where it stopped. A
+    /// left starts on a worker thread (D40), so the next height does not wait for it. One re-check at a time: a block
+    /// that commits while one runs makes it go round once more when it is done, against the newest head. A
     /// re-check that failed (a bug, a broken disk) throws here, at the next commit, as it did when it ran inline.
     /// </summary>
     private void OnCommitted(ExecutedBlock block)
@@ -304,14 +306,49 @@ public sealed class Mempool
 
         lock (_gate)
         {
-            if (!_recheck.IsCompleted)
+            if (_rechecking)
             {
+                // The running one goes round once more when it is done, on the newest head.
+                _recheckAgain = true;
                 return;
             }
 
             var previous = _recheck;
-            _recheck = Task.Run(RecheckRemaining);
+            _rechecking = true;
+            _recheck = Task.Run(RecheckUntilCurrent);
             previous.GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Re-checks once, and again while blocks committed during the last round asked for one.</summary>
+    private void RecheckUntilCurrent()
+    {
+        try
+        {
+            while (true)
+            {
+                RecheckRemaining();
+                lock (_gate)
+                {
+                    if (!_recheckAgain)
+                    {
+                        _rechecking = false;
+                        return;
+                    }
+
+                    _recheckAgain = false;
+                }
+            }
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _rechecking = false;
+                _recheckAgain = false;
+            }
+
+            throw;
         }
     }
 
@@ -328,7 +365,7 @@ public sealed class Mempool
             return;
         }
 
-        var view = lease.Snapshot;
+        var view = lease;
         var context = Context(view);
         var started = _clock.GetTimestamp();
         long last = 0;

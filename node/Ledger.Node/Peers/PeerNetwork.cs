@@ -24,6 +24,12 @@ public sealed class PeerNetwork : IAsyncDisposable
 
     /// <summary>The most envelopes one gossip message carries; a receiver refuses more.</summary>
     public const int GossipEnvelopesPerMessageMax = 500;
+    /// <summary>
+    /// The response header by which a peer taking batches says so, with the most bytes of envelopes a batch may carry
+    /// there. A sender writes a batch only after reading it, so a peer that cannot take one never receives one.
+    /// </summary>
+    public const string GossipBatchBytesHeader = "ledger-gossip-batch-bytes";
+
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(250);
 
     private readonly string _self;
@@ -38,8 +44,7 @@ public sealed class PeerNetwork : IAsyncDisposable
     {
         _self = options.Value.NodeId;
         _logger = logger;
-        // Half the message limit: the envelopes' framing and any difference in the peer's limit stay well inside it.
-        _gossipBytesMax = options.Value.MessageBytesMax / 2;
+        _gossipBytesMax = GossipBatchBytesFor(options.Value.MessageBytesMax);
         _links = options.Value.Peers.Select(p => new Link(p, GrpcChannel.ForAddress(p.Url, new GrpcChannelOptions
         {
             // With TLS: our certificate out, the peer's checked against the network CA and its validator id (D28).
@@ -52,6 +57,9 @@ public sealed class PeerNetwork : IAsyncDisposable
             MaxReconnectBackoff = TimeSpan.FromSeconds(1),
         }))).ToList();
     }
+
+    /// <summary>Half a node's message limit: the envelopes' framing stays well inside it.</summary>
+    public static int GossipBatchBytesFor(int messageBytesMax) => messageBytesMax / 2;
 
     public IReadOnlyList<PeerOptions> Peers => _links.Select(l => l.Peer).ToList();
 
@@ -172,9 +180,11 @@ public sealed class PeerNetwork : IAsyncDisposable
         Drain("consensus", link, () => link.Client.Consensus(cancellationToken: stopping), link.Consensus.Reader, stopping);
 
     /// <summary>
-    /// Batches on the TransactionBatches stream. A peer running a build without it answers UNIMPLEMENTED; the link then
-    /// sends the same envelopes one per message on the Transactions stream, and tries batches again after the next break
-    /// (the peer may have been upgraded meanwhile). A batch whose write failed is written again on the next stream.
+    /// Batches on the TransactionBatches stream, each at most the smaller of this node's and the peer's batch bytes
+    /// (the peer's from its response header, so peers with different message limits never refuse a batch). A peer whose
+    /// headers do not carry it (a build without batches, which answers UNIMPLEMENTED) gets the same envelopes one per
+    /// message on the Transactions stream; batches are tried again after the next break (the peer may have been
+    /// upgraded meanwhile). A batch whose write failed is written again on the next stream.
     /// </summary>
     private async Task SendTransactions(Link link, CancellationToken stopping)
     {
@@ -188,17 +198,19 @@ public sealed class PeerNetwork : IAsyncDisposable
                 if (batches)
                 {
                     using var call = link.Client.TransactionBatches(cancellationToken: stopping);
-                    // A peer of this build sends its headers at once; an older one ends the call with UNIMPLEMENTED. Known
-                    // before the first write, so no batch goes into a stream that was never open.
-                    await call.ResponseHeadersAsync;
-                    if (call.ResponseAsync.IsCompleted)
+                    // A peer of this build sends its headers at once, with its batch bytes; an older one ends the call
+                    // with UNIMPLEMENTED and no such header. Known before the first write, so no batch goes into a stream
+                    // that was never open, nor a batch larger than the peer takes.
+                    var headers = await call.ResponseHeadersAsync;
+                    if (!int.TryParse(headers.GetValue(GossipBatchBytesHeader), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var peerBytesMax) || peerBytesMax <= 0)
                     {
-                        await call.ResponseAsync;
+                        throw new RpcException(new Status(StatusCode.Unimplemented, "the peer's headers say nothing of transaction batches"));
                     }
 
+                    var bytesMax = Math.Min(_gossipBytesMax, peerBytesMax);
                     while (true)
                     {
-                        pending ??= await NextBatch(link.Transactions.Reader, _gossipBytesMax, stopping);
+                        pending ??= await NextBatch(link.Transactions.Reader, bytesMax, stopping);
                         await call.RequestStream.WriteAsync(pending, stopping);
                         pending = null;
                         written = 0;

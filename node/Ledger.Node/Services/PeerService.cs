@@ -10,7 +10,7 @@ namespace Ledger.Node.Services;
 /// The peer API (ledger.v1.Peer): thin adapters to the consensus driver, the mempool and the store.
 /// Every call is first authenticated as a current validator by its client certificate (D28).
 /// </summary>
-public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, PeerAuthenticator authenticator, IServiceProvider services, IHostApplicationLifetime lifetime) : Peer.PeerBase
+public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, PeerAuthenticator authenticator, IServiceProvider services, IHostApplicationLifetime lifetime, Microsoft.Extensions.Options.IOptions<Options.NodeOptions> options) : Peer.PeerBase
 {
     public const uint DecisionsPerRequestMax = 1_000;
 
@@ -44,8 +44,9 @@ public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, PeerAu
     public override async Task<PeerAck> TransactionBatches(IAsyncStreamReader<PeerTransactions> requestStream, ServerCallContext context)
     {
         authenticator.Authenticate(context);
-        // The sender waits for these before its first batch: they tell it this node takes batches (D42).
-        await context.WriteResponseHeadersAsync([]);
+        // The sender waits for these before its first batch: they tell it this node takes batches, and how many bytes
+        // of envelopes one may carry here (half this node's message limit, which may differ from the sender's) (D42).
+        await context.WriteResponseHeadersAsync(new Metadata { { PeerNetwork.GossipBatchBytesHeader, PeerNetwork.GossipBatchBytesFor(options.Value.MessageBytesMax).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         try
         {

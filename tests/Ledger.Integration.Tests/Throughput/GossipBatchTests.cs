@@ -85,16 +85,22 @@ public sealed class GossipBatchTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task A_link_delivers_every_transaction_in_order_to_a_peer_with_or_without_batches(bool peerTakesBatches)
+    [InlineData(true, 1_000_000)]
+    [InlineData(true, 300)]
+    [InlineData(false, 0)]
+    public async Task A_link_delivers_every_transaction_in_order_to_a_peer_with_or_without_batches(bool peerTakesBatches, int peerBatchBytes)
     {
         var received = new ConcurrentQueue<Envelope>();
+        var batchBytes = new ConcurrentQueue<int>();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
+        // The link's stream is still open when the peer stops: don't wait the default 30 s for it to end.
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(1));
         builder.Services.AddSingleton(received);
+        builder.Services.AddSingleton(batchBytes);
+        builder.Services.AddSingleton(new AdvertisedBytes(peerBatchBytes));
         await using var app = builder.Build();
         if (peerTakesBatches)
         {
@@ -123,17 +129,27 @@ public sealed class GossipBatchTests
         }
 
         Assert.Equal(Enumerable.Range(1, 40).Select(i => (ulong)i), received.Select(e => e.Nonce));
+        // A batch never carries more than the peer said it takes (the first envelope of a batch always goes).
+        if (peerTakesBatches)
+        {
+            Assert.NotEmpty(batchBytes);
+            Assert.All(batchBytes, bytes => Assert.True(bytes <= Math.Max(peerBatchBytes, 200), $"a batch of {bytes} bytes went to a peer that takes {peerBatchBytes}"));
+        }
+
         await app.StopAsync();
     }
 
+    private sealed record AdvertisedBytes(int Value);
+
     /// <summary>A peer of this build: batches.</summary>
-    private sealed class BatchingPeer(ConcurrentQueue<Envelope> received) : Peer.PeerBase
+    private sealed class BatchingPeer(ConcurrentQueue<Envelope> received, ConcurrentQueue<int> batchBytes, AdvertisedBytes advertised) : Peer.PeerBase
     {
         public override async Task<PeerAck> TransactionBatches(IAsyncStreamReader<PeerTransactions> requestStream, ServerCallContext context)
         {
-            await context.WriteResponseHeadersAsync([]);
+            await context.WriteResponseHeadersAsync(new Metadata { { PeerNetwork.GossipBatchBytesHeader, advertised.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
             await foreach (var batch in requestStream.ReadAllAsync(context.CancellationToken))
             {
+                batchBytes.Enqueue(batch.Envelopes.Sum(e => e.CalculateSize()));
                 foreach (var envelope in batch.Envelopes)
                 {
                     received.Enqueue(envelope);
