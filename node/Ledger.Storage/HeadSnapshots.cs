@@ -9,13 +9,17 @@ namespace Ledger.Storage;
 /// come from one head (the mempool's Check, D43): a live read could see a block's write half-way through a
 /// Check. The committer calls <see cref="Advance"/> after each commit; a reader takes a lease with
 /// <see cref="Acquire"/> and disposes it when done. A head's RocksDB snapshot is released once a later head
-/// has replaced it and its last lease is gone, so only heads still being read stay pinned.
+/// has replaced it and its last lease is gone, so only heads still being read stay pinned. <see cref="Dispose"/>
+/// waits for every open lease and gives none while it closes, so the store may be closed right after it.
 /// </summary>
 public sealed class HeadSnapshots : IDisposable
 {
     private readonly RocksDbChainStore _store;
+    private readonly object _leasesGate = new(); // Monitor.Wait needs a monitor, not a Lock
     private Shared? _current;
     private int _pinned;
+    private int _leases;
+    private bool _closing;
 
     /// <summary>Starts at the store's current head; the store must hold a genesis.</summary>
     public HeadSnapshots(RocksDbChainStore store)
@@ -27,16 +31,35 @@ public sealed class HeadSnapshots : IDisposable
     /// <summary>Test seam: RocksDB snapshots taken here and not yet released (the current head's and any still leased).</summary>
     internal int PinnedCount => Volatile.Read(ref _pinned);
 
-    /// <summary>A lease on the latest head's snapshot; dispose it promptly.</summary>
-    public HeadSnapshot Acquire()
+    /// <summary>A lease on the latest head's snapshot; dispose it promptly. ObjectDisposedException once closing.</summary>
+    public HeadSnapshot Acquire() => TryAcquire() ?? throw new ObjectDisposedException(nameof(HeadSnapshots));
+
+    /// <summary>A lease on the latest head's snapshot, or null once closing; dispose it promptly.</summary>
+    public HeadSnapshot? TryAcquire()
     {
+        lock (_leasesGate)
+        {
+            if (_closing)
+            {
+                return null;
+            }
+
+            _leases++;
+        }
+
         while (true)
         {
-            var current = Volatile.Read(ref _current) ?? throw new ObjectDisposedException(nameof(HeadSnapshots));
+            var current = Volatile.Read(ref _current);
+            if (current is null)
+            {
+                LeaseEnded();
+                return null;
+            }
+
             // Fails only when Advance retired this one after the read above and its last lease went: take the next.
             if (current.TryHold())
             {
-                return new HeadSnapshot(current);
+                return new HeadSnapshot(this, current);
             }
         }
     }
@@ -56,7 +79,29 @@ public sealed class HeadSnapshots : IDisposable
         previous.Release();
     }
 
-    public void Dispose() => Interlocked.Exchange(ref _current, null)?.Release();
+    /// <summary>Waits for every open lease, then releases the current head's snapshot.</summary>
+    public void Dispose()
+    {
+        lock (_leasesGate)
+        {
+            _closing = true;
+            while (_leases > 0)
+            {
+                Monitor.Wait(_leasesGate);
+            }
+        }
+
+        Interlocked.Exchange(ref _current, null)?.Release();
+    }
+
+    internal void LeaseEnded()
+    {
+        lock (_leasesGate)
+        {
+            _leases--;
+            Monitor.PulseAll(_leasesGate);
+        }
+    }
 
     /// <summary>A snapshot with a count of holds: one for being the current head, one per lease.</summary>
     internal sealed class Shared
@@ -110,10 +155,12 @@ public sealed class HeadSnapshots : IDisposable
 /// <summary>A lease on one committed head: its height and time, and the state exactly as that block left it.</summary>
 public sealed class HeadSnapshot : IDisposable
 {
+    private readonly HeadSnapshots _owner;
     private HeadSnapshots.Shared? _shared;
 
-    internal HeadSnapshot(HeadSnapshots.Shared shared)
+    internal HeadSnapshot(HeadSnapshots owner, HeadSnapshots.Shared shared)
     {
+        _owner = owner;
         _shared = shared;
         Head = shared.Head;
         State = shared.Snapshot;
@@ -123,5 +170,12 @@ public sealed class HeadSnapshot : IDisposable
 
     public IStateView State { get; }
 
-    public void Dispose() => Interlocked.Exchange(ref _shared, null)?.Release();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _shared, null) is { } shared)
+        {
+            shared.Release();
+            _owner.LeaseEnded();
+        }
+    }
 }

@@ -16,9 +16,6 @@ public sealed class NodeChain : IDisposable
     private readonly RocksDbChainStore _store;
     private readonly HeadSnapshots _heads;
     private readonly Lock _commitGate = new();
-    private readonly object _readersGate = new(); // Monitor.Wait needs a monitor, not a Lock
-    private int _readers;
-    private bool _disposing;
     private TaskCompletionSource _nextCommit = NewSignal();
     private volatile Tip _tip;
 
@@ -76,7 +73,7 @@ public sealed class NodeChain : IDisposable
     /// all see that head, never a block's write half-way. Dispose the lease when the Check is done; disposing
     /// the chain waits for it. Once the chain is closing there is no store to read: ObjectDisposedException.
     /// </summary>
-    public SnapshotLease AdmissionView() => LeaseSnapshot() ?? throw new ObjectDisposedException(nameof(NodeChain), "the node is stopping");
+    public HeadSnapshot AdmissionView() => _heads.Acquire();
 
     public void Commit(ExecutedBlock block, CommitCertificate certificate)
     {
@@ -96,74 +93,13 @@ public sealed class NodeChain : IDisposable
     /// (the mempool's re-check, D40), or null once the chain is being disposed. Dispose the lease promptly;
     /// disposing the chain waits for every open lease before it closes the store.
     /// </summary>
-    public SnapshotLease? LeaseSnapshot()
-    {
-        lock (_readersGate)
-        {
-            if (_disposing)
-            {
-                return null;
-            }
+    public HeadSnapshot? LeaseSnapshot() => _heads.TryAcquire();
 
-            _readers++;
-        }
-
-        try
-        {
-            return new SnapshotLease(this, _heads.Acquire());
-        }
-        catch
-        {
-            ReleaseReader();
-            throw;
-        }
-    }
-
+    /// <summary>Waits for every open lease on a head (admission, re-check), then closes the store.</summary>
     public void Dispose()
     {
-        lock (_readersGate)
-        {
-            _disposing = true;
-            while (_readers > 0)
-            {
-                Monitor.Wait(_readersGate);
-            }
-        }
-
         _heads.Dispose();
         _store.Dispose();
-    }
-
-    private void ReleaseReader()
-    {
-        lock (_readersGate)
-        {
-            _readers--;
-            Monitor.PulseAll(_readersGate);
-        }
-    }
-
-    /// <summary>A snapshot that keeps the store open until disposed.</summary>
-    public sealed class SnapshotLease(NodeChain chain, HeadSnapshot snapshot) : IDisposable
-    {
-        private int _disposed;
-
-        public HeadSnapshot Snapshot => snapshot;
-
-        /// <summary>The committed head the snapshot is of.</summary>
-        public ChainHead Head => snapshot.Head;
-
-        /// <summary>The state exactly as that head's block left it.</summary>
-        public IStateView State => snapshot.State;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                snapshot.Dispose();
-                chain.ReleaseReader();
-            }
-        }
     }
 
     private void EnsureGenesis()

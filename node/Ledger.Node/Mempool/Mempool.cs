@@ -188,7 +188,7 @@ public sealed class Mempool
     }
 
     /// <summary>The next block's context after the view's head, at the mempool's clock.</summary>
-    private BlockContext Context(NodeChain.SnapshotLease view) => NodeChain.NextBlockContext(view.Head, _clock.GetUtcNow().ToUnixTimeMilliseconds());
+    private BlockContext Context(Storage.HeadSnapshot view) => NodeChain.NextBlockContext(view.Head, _clock.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>Whether the signer may add another transaction now (below its per-signer cap).</summary>
     public bool HasRoomFor(string signer) => SignerFull(signer) is null;
@@ -365,8 +365,7 @@ public sealed class Mempool
             return;
         }
 
-        var view = lease;
-        var context = Context(view);
+        var context = Context(lease);
         var started = _clock.GetTimestamp();
         long last = 0;
         foreach (var pending in NextToRecheck())
@@ -378,7 +377,7 @@ public sealed class Mempool
             }
 
             last = pending.Arrival;
-            var receipt = _chain.Machine.Check(view.State, context, pending.Envelope);
+            var receipt = _chain.Machine.Check(lease.State, context, pending.Envelope);
             if (receipt.Code != RejectionCode.Unspecified && Remove(pending.Id) is { } dropped)
             {
                 if (dropped.FromClient)

@@ -366,14 +366,14 @@ public sealed class LedgerService(
             throw Invalid("height must be 1 or more: height 0 (genesis) has no block and no commit certificate");
         }
 
-        using var snapshot = chain.Store.OpenSnapshot();
-        var head = snapshot.Head!.Height;
+        using var view = chain.AdmissionView();
+        var head = view.Head.Height;
         if (request.Height > head)
         {
             throw NotFound($"no block at height {request.Height}; the head is {head}");
         }
 
-        var validators = Core.Chain.ValidatorSchedules.At(snapshot, request.Height).Validators;
+        var validators = Core.Chain.ValidatorSchedules.At(view.State, request.Height).Validators;
         return Task.FromResult(new GetValidatorsReply { Height = request.Height, Validators = { validators } });
     }
 

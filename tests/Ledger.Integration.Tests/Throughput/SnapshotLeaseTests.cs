@@ -22,13 +22,13 @@ public sealed class SnapshotLeaseTests : IDisposable
         var chain = new NodeChain(RocksDbChainStore.Open(_directory), _ledger.Genesis, new SignatureCache(capacity: 16));
         var lease = chain.LeaseSnapshot();
         Assert.NotNull(lease);
-        Assert.Equal(chain.Head.Height, lease!.Snapshot.Head.Height);
+        Assert.Equal(chain.Head.Height, lease!.Head.Height);
 
         var disposing = Task.Factory.StartNew(chain.Dispose, TaskCreationOptions.LongRunning);
         Assert.NotSame(disposing, await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromMilliseconds(300))));
 
         // The store is still open for the lease's reader, and no new lease is given.
-        Assert.NotNull(lease.Snapshot.State.Get(StateKeys.StateRoot));
+        Assert.NotNull(lease.State.Get(StateKeys.StateRoot));
         Assert.Null(chain.LeaseSnapshot());
 
         lease.Dispose();
