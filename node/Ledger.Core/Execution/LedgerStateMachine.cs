@@ -56,11 +56,15 @@ public sealed class LedgerStateMachine
         return Seal(overlay, StateCommitment.GenesisParent, []);
     }
 
+    public BlockExecution ApplyBlock(IStateView state, BlockContext block, IReadOnlyList<Envelope> envelopes) =>
+        ApplyBlock(state, block, envelopes, fieldsChecked: false);
+
     /// <param name="fieldsChecked">
     /// The caller found no unknown field anywhere in the block (<see cref="Chain.Blocks.Validate(LedgerStateMachine, IStateView, Chain.ChainHead, Block)"/>
     /// does, before it executes), so each envelope's own check of that would find none either and is skipped.
+    /// Internal: only a caller that made that check may say so.
     /// </param>
-    public BlockExecution ApplyBlock(IStateView state, BlockContext block, IReadOnlyList<Envelope> envelopes, bool fieldsChecked = false)
+    internal BlockExecution ApplyBlock(IStateView state, BlockContext block, IReadOnlyList<Envelope> envelopes, bool fieldsChecked)
     {
         var session = StartBlock(state, block, fieldsChecked);
         var receipts = envelopes.Select(session.Apply).ToList();
