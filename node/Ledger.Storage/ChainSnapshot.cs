@@ -13,13 +13,19 @@ namespace Ledger.Storage;
 public sealed class ChainSnapshot : IStateView, IDisposable
 {
     private readonly Snapshot _snapshot;
+    private readonly OwnedReadOptions _reads;
     private readonly ChainReader _reader;
 
     internal ChainSnapshot(RocksDbHandle handle)
     {
         _snapshot = handle.Db.CreateSnapshot();
-        _reader = new ChainReader(handle, new ReadOptions().SetSnapshot(_snapshot));
+        _reads = new OwnedReadOptions();
+        _reads.SetSnapshot(_snapshot);
+        _reader = new ChainReader(handle, _reads);
     }
+
+    /// <summary>Test seam: the native read options this snapshot reads through.</summary>
+    internal ReadOptions Reads => _reads;
 
     public ChainHead? Head => _reader.Head;
 
@@ -38,5 +44,10 @@ public sealed class ChainSnapshot : IStateView, IDisposable
 
     public (ulong Height, int Index)? FindTransaction(ReadOnlySpan<byte> transactionId) => _reader.FindTransaction(transactionId);
 
-    public void Dispose() => _snapshot.Dispose();
+    /// <summary>The read options first (they point at the snapshot), then the snapshot: no read may still be running.</summary>
+    public void Dispose()
+    {
+        _reads.Dispose();
+        _snapshot.Dispose();
+    }
 }

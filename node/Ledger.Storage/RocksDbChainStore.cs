@@ -25,6 +25,7 @@ namespace Ledger.Storage;
 public sealed class RocksDbChainStore : IDisposable
 {
     private readonly RocksDbHandle _handle;
+    private readonly OwnedReadOptions _liveReads = new();
     private readonly ChainReader _live;
     private readonly Lock _writeGate = new();
     private Genesis? _genesis;
@@ -32,11 +33,14 @@ public sealed class RocksDbChainStore : IDisposable
     private RocksDbChainStore(RocksDbHandle handle)
     {
         _handle = handle;
-        _live = new ChainReader(handle, new ReadOptions());
+        _live = new ChainReader(handle, _liveReads);
         CheckFormat();
     }
 
     public string Directory => _handle.Directory;
+
+    /// <summary>Test seam: the native read options of the live (latest committed) reads.</summary>
+    internal ReadOptions LiveReads => _liveReads;
 
     /// <summary>Opened with <see cref="OpenReadOnly"/>: reads only, and sees new commits after <see cref="CatchUp"/>.</summary>
     public bool IsReadOnly => _handle.IsReadOnly;
@@ -88,8 +92,16 @@ public sealed class RocksDbChainStore : IDisposable
     public static RocksDbChainStore OpenReadOnly(string directory)
     {
         var store = Guarded(RocksDbHandle.OpenSecondary(directory, ColumnFamilies.All));
-        store.CatchUp();
-        return store;
+        try
+        {
+            store.CatchUp();
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Read-only stores: see the blocks the writing node committed since open or the last call.</summary>
@@ -195,7 +207,11 @@ public sealed class RocksDbChainStore : IDisposable
         _handle.Db.Remove(key, _handle.Family(ColumnFamilies.Consensus), RocksDbHandle.Synced);
     }
 
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        _handle.Dispose();
+        _liveReads.Dispose();
+    }
 
     private static RocksDbChainStore Guarded(RocksDbHandle handle)
     {

@@ -33,8 +33,11 @@ public sealed class RocksDbState : IStateStore, IDisposable
     public static RocksDbState Open(string directory)
     {
         var handle = RocksDbHandle.OpenPrimary(directory, [ColumnFamilies.State]);
-        return new RocksDbState(handle.Db, handle.Family(ColumnFamilies.State), new ReadOptions(), handle);
+        return new RocksDbState(handle.Db, handle.Family(ColumnFamilies.State), new OwnedReadOptions(), handle);
     }
+
+    /// <summary>Test seam: the native read options of this view.</summary>
+    internal ReadOptions Reads => _reads;
 
     public byte[]? Get(ReadOnlySpan<byte> key)
     {
@@ -63,7 +66,15 @@ public sealed class RocksDbState : IStateStore, IDisposable
         return ScanIterator(prefix, after, limit);
     }
 
-    public void Dispose() => _owned?.Dispose();
+    /// <summary>A state store of its own (<see cref="Open"/>) closes its directory and frees its read options; one inside a chain store leaves both to it.</summary>
+    public void Dispose()
+    {
+        if (_owned is not null)
+        {
+            _owned.Dispose();
+            (_reads as OwnedReadOptions)?.Dispose();
+        }
+    }
 
     /// <summary>Puts and deletes of changes into batch, in the WriteSet's key order.</summary>
     internal static void AddTo(WriteBatch batch, ColumnFamilyHandle family, WriteSet changes)
