@@ -60,8 +60,11 @@ public sealed class Mempool
     }
 
     /// <summary>A waiting transaction; Signer is the envelope's primary signer, whose share of the mempool it takes; Arrival numbers admissions from 1.</summary>
-    /// <remarks>FromClient: a client submitted it to this node, which ran its handler; a peer's copy was only checked on its envelope (D39).</remarks>
-    public sealed record Pending(string Id, byte[] TransactionId, Envelope Envelope, string Signer, int Bytes, long Arrival = 0, bool FromClient = false);
+    /// <remarks>
+    /// FromClient: a client submitted it to this node, which ran its handler; a peer's copy was only checked on its envelope (D39).
+    /// CheckedHeight: the committed head its admission read; the re-check never checks it against an older one (D48).
+    /// </remarks>
+    public sealed record Pending(string Id, byte[] TransactionId, Envelope Envelope, string Signer, int Bytes, long Arrival = 0, bool FromClient = false, ulong CheckedHeight = 0);
 
     public int Count
     {
@@ -111,26 +114,7 @@ public sealed class Mempool
         var id = Convert.ToHexStringLower(transactionId);
         if (Find(id) is { } waiting)
         {
-            // Committed, and the commit's removal from the mempool has not run yet: a client told of the commit
-            // (the tracker hears of it first) may send it again at once, and must hear it is a replay.
-            if (_chain.Store.FindTransaction(transactionId) is not null)
-            {
-                return Reply(transactionId, RejectionCode.NonceReused, "this transaction is already committed");
-            }
-
-            // A client's copy of what a peer passed on: run its handler here once, so a refusal is told now, not at a timeout.
-            if (execute && !waiting.FromClient)
-            {
-                using var view = _chain.AdmissionView();
-                var check = _chain.Machine.Check(view.State, Context(view), envelope);
-                if (check.Code != RejectionCode.Unspecified)
-                {
-                    Drop(transactionId, check);
-                    return Reply(transactionId, check.Code, check.Message);
-                }
-            }
-
-            return Reply(transactionId, RejectionCode.Unspecified, "already waiting in the mempool");
+            return AlreadyWaiting(waiting, transactionId, envelope, execute);
         }
 
         // Before the signature check, so a signer at its cap costs the node no verification.
@@ -139,7 +123,7 @@ public sealed class Mempool
             return Reply(transactionId, RejectionCode.MempoolSignerFull, full);
         }
 
-        var receipt = Check(envelope, execute);
+        var (receipt, checkedHeight) = Check(envelope, execute);
         if (receipt.Code != RejectionCode.Unspecified)
         {
             return Reply(transactionId, receipt.Code, receipt.Message);
@@ -159,14 +143,14 @@ public sealed class Mempool
             }
 
             // Checked under the gate: a twin submission admitted, committed and removed meanwhile must not come back.
-            if (_chain.Store.FindTransaction(transactionId) is not null)
+            if (IsCommitted(transactionId))
             {
                 return Reply(transactionId, RejectionCode.NonceReused, "this transaction is already committed");
             }
 
             if (!_byId.ContainsKey(id))
             {
-                _byId[id] = _order.AddLast(new Pending(id, transactionId, envelope, envelope.Signer, bytes, ++_arrivals, FromClient: execute));
+                _byId[id] = _order.AddLast(new Pending(id, transactionId, envelope, envelope.Signer, bytes, ++_arrivals, FromClient: execute, CheckedHeight: checkedHeight));
                 _countBySigner[envelope.Signer] = _countBySigner.GetValueOrDefault(envelope.Signer) + 1;
                 _bytes += bytes;
             }
@@ -179,12 +163,39 @@ public sealed class Mempool
 
     public bool Contains(string id) => Find(id) is not null;
 
-    /// <summary>The state machine's check against one committed head (D43), its handler run only when execute.</summary>
-    private Receipt Check(Envelope envelope, bool execute)
+    /// <summary>
+    /// The answer to a transaction sent again while it waits here. A client's copy of what a peer passed on has its handler
+    /// run now, so a refusal is told now, not at a timeout. The committed transactions are looked up after that check (D48):
+    /// a block the check's view saw is then found too, so a transaction committed and not yet removed (the tracker wakes
+    /// its client before the mempool hears of the commit) is a replay, NONCE_REUSED, and never dropped as refused.
+    /// </summary>
+    private SubmitReply AlreadyWaiting(Pending waiting, byte[] transactionId, Envelope envelope, bool execute)
+    {
+        var check = execute && !waiting.FromClient ? Check(envelope, execute: true).Receipt : null;
+        if (IsCommitted(transactionId))
+        {
+            return Reply(transactionId, RejectionCode.NonceReused, "this transaction is already committed");
+        }
+
+        if (check is { Code: not RejectionCode.Unspecified })
+        {
+            Drop(transactionId, check);
+            return Reply(transactionId, check.Code, check.Message);
+        }
+
+        return Reply(transactionId, RejectionCode.Unspecified, "already waiting in the mempool");
+    }
+
+    /// <summary>Whether a block holding the transaction is committed; reads the live store, so it sees every commit made before the call.</summary>
+    private bool IsCommitted(byte[] transactionId) => _chain.Store.FindTransaction(transactionId) is not null;
+
+    /// <summary>The state machine's check against one committed head (D43), its handler run only when execute; and that head's height.</summary>
+    private (Receipt Receipt, ulong Height) Check(Envelope envelope, bool execute)
     {
         using var view = _chain.AdmissionView();
         var context = Context(view);
-        return execute ? _chain.Machine.Check(view.State, context, envelope) : _chain.Machine.CheckEnvelope(view.State, context, envelope);
+        var receipt = execute ? _chain.Machine.Check(view.State, context, envelope) : _chain.Machine.CheckEnvelope(view.State, context, envelope);
+        return (receipt, view.Head.Height);
     }
 
     /// <summary>The next block's context after the view's head, at the mempool's clock.</summary>
@@ -278,6 +289,12 @@ public sealed class Mempool
         }
     }
 
+    /// <summary>Test seam: runs on the re-check's thread just before it leases the committed head.</summary>
+    internal Action? BeforeRecheckLease { get; set; }
+
+    /// <summary>Test seam: runs on the re-check's thread just after it leased a head, with that head's height.</summary>
+    internal Action<ulong>? AfterRecheckLease { get; set; }
+
     /// <summary>Completes when the re-check started after the last block is done (tests wait for it).</summary>
     public Task Rechecked
     {
@@ -354,16 +371,20 @@ public sealed class Mempool
 
     /// <summary>
     /// Against one snapshot of the committed state, so a block that commits meanwhile is not seen half-written;
-    /// a transaction that left the mempool meanwhile (committed, or dropped) is not refused again. Signatures are
-    /// not verified again here: the signature cache remembers them.
+    /// a transaction that left the mempool meanwhile (committed, or dropped) is not refused again, nor one admitted
+    /// on a newer head than the snapshot's, nor one committed in a block whose removal has not run yet (D48).
+    /// Signatures are not verified again here: the signature cache remembers them.
     /// </summary>
     private void RecheckRemaining()
     {
+        BeforeRecheckLease?.Invoke();
         using var lease = _chain.LeaseSnapshot();
         if (lease is null)
         {
             return;
         }
+
+        AfterRecheckLease?.Invoke(lease.Head.Height);
 
         var context = Context(lease);
         var started = _clock.GetTimestamp();
@@ -377,8 +398,16 @@ public sealed class Mempool
             }
 
             last = pending.Arrival;
+            // Admitted on a later head than this lease's: a block committed since the lease was taken, so this re-check
+            // goes round again on the newest head and checks it there (D48).
+            if (pending.CheckedHeight > lease.Head.Height)
+            {
+                continue;
+            }
+
             var receipt = _chain.Machine.Check(lease.State, context, pending.Envelope);
-            if (receipt.Code != RejectionCode.Unspecified && Remove(pending.Id) is { } dropped)
+            // Committed in a block this lease already sees, and not yet removed by that block's commit: not a refusal (D48).
+            if (receipt.Code != RejectionCode.Unspecified && !IsCommitted(pending.TransactionId) && Remove(pending.Id) is { } dropped)
             {
                 if (dropped.FromClient)
                 {

@@ -1,0 +1,199 @@
+using Ledger.Core.Chain;
+using Ledger.Core.Execution;
+using Ledger.Core.Protocol;
+using Ledger.Node.Chain;
+using Ledger.Node.Mempool;
+using Ledger.Node.Observability;
+using Ledger.Node.Options;
+using Ledger.Storage;
+using Ledger.Testing;
+using Microsoft.Extensions.Options;
+using NodeMempool = Ledger.Node.Mempool.Mempool;
+
+namespace Ledger.Integration.Tests.ClientLimits;
+
+/// <summary>
+/// D48: the re-check after a block (D40, on a worker thread) never refuses a transaction it has no right to.
+/// On a real chain in RocksDB, with the re-check held at a chosen point through the mempool's test seams,
+/// so each interleaving happens every run: a transaction admitted on a newer head than the re-check's is not
+/// checked against the older one; a block committing during a re-check makes it go round again on the newest
+/// head; a transaction whose block committed but which the mempool has not yet removed is not refused.
+/// </summary>
+public sealed class MempoolRecheckTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "ledger-recheck-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly TestLedger _ledger = new();
+    private readonly NodeChain _chain;
+    private TransactionTracker _tracker = null!;
+
+    public MempoolRecheckTests()
+    {
+        _chain = new NodeChain(RocksDbChainStore.Open(_directory), _ledger.Genesis, new SignatureCache(capacity: 1_000));
+    }
+
+    public void Dispose()
+    {
+        _chain.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_transaction_admitted_on_a_newer_head_is_not_refused_by_a_recheck_reading_an_older_one()
+    {
+        var mempool = Mempool();
+        using var hold = new Hold();
+        mempool.AfterRecheckLease = hold.FirstTime;
+
+        // Block 1: its re-check leases head 1 and is held there.
+        Commit(Registration("org-1"));
+        hold.WaitUntilReached();
+        var recheck = mempool.Rechecked;
+
+        // Withdrawing M-1 is refused at head 1 (nothing filed yet) and valid once block 2 files it.
+        var withdrawal = _ledger.Sign(TestLedger.Bureau, Bodies.WithdrawMethodology("M-1"));
+        Assert.NotEqual(RejectionCode.Unspecified, CheckAtHead(withdrawal).Code);
+        Commit(Methodology("M-1"));
+        Admitted(mempool.Admit(withdrawal));
+
+        hold.Release();
+        await recheck.WaitAsync(Patience);
+
+        Assert.Null(_tracker.RefusalOf(IdOf(withdrawal)));
+        Assert.True(mempool.Contains(IdOf(withdrawal)));
+    }
+
+    [Fact]
+    public async Task A_block_committed_while_a_recheck_runs_makes_it_go_round_again_on_the_newest_head()
+    {
+        var mempool = Mempool();
+        var twin = Methodology("M-1");
+        Admitted(mempool.Admit(twin));
+        var leased = new List<ulong>();
+        using var hold = new Hold();
+        mempool.AfterRecheckLease = height =>
+        {
+            lock (leased)
+            {
+                leased.Add(height);
+            }
+
+            hold.FirstTime(height);
+        };
+
+        // Block 1's re-check is held at head 1, where the twin is valid; block 2 files M-1 meanwhile and starts no re-check of its own.
+        Commit(Registration("org-1"));
+        hold.WaitUntilReached();
+        var recheck = mempool.Rechecked;
+        Commit(Methodology("M-1"));
+        Assert.Same(recheck, mempool.Rechecked);
+
+        hold.Release();
+        await recheck.WaitAsync(Patience);
+
+        // Without a third block: the same re-check went round again on head 2 and refused the twin there.
+        Assert.Equal([1UL, 2UL], leased);
+        Assert.Equal(RejectionCode.MethodologyExists, _tracker.RefusalOf(IdOf(twin))?.Code);
+        Assert.Equal(0, mempool.Count);
+    }
+
+    [Fact]
+    public async Task A_transaction_whose_block_committed_before_the_mempool_removed_it_is_not_refused_by_the_recheck()
+    {
+        NodeMempool? mempool = null;
+        Task? recheck = null;
+        using var hold = new Hold();
+        var envelope = Methodology("M-1");
+
+        // Subscribed before the tracker and the mempool: it runs after the chain moved to block 2's head, before either
+        // hears of block 2. Block 1's re-check leases a head only now, so it reads block 2's while the transaction waits.
+        _chain.Committed += block =>
+        {
+            if (block.Block.Header.Height == 2)
+            {
+                hold.Release();
+                Assert.True(recheck!.Wait(Patience));
+            }
+        };
+        mempool = Mempool();
+        var waiter = _tracker.WaitFor(IdBytesOf(envelope));
+        Admitted(mempool.Admit(envelope));
+        mempool.BeforeRecheckLease = () => hold.FirstTime(0);
+
+        Commit(Registration("org-1"));
+        hold.WaitUntilReached();
+        recheck = mempool.Rechecked;
+        Commit(envelope);
+
+        // Whoever waits for it hears that it committed, not that it was refused.
+        Assert.True(waiter.Task.IsCompleted);
+        Assert.Equal(TransactionStatus.Committed, (await waiter.Task).Status);
+        Assert.Null(_tracker.RefusalOf(IdOf(envelope)));
+        Assert.Equal(0, mempool.Count);
+    }
+
+    /// <summary>Holds the re-check's thread the first time it passes, until released.</summary>
+    private sealed class Hold : IDisposable
+    {
+        private readonly ManualResetEventSlim _reached = new();
+        private readonly ManualResetEventSlim _released = new();
+        private int _passes;
+
+        public void FirstTime(ulong height)
+        {
+            if (Interlocked.Increment(ref _passes) == 1)
+            {
+                _reached.Set();
+                Assert.True(_released.Wait(Patience), "the test never released the re-check");
+            }
+        }
+
+        public void WaitUntilReached() => Assert.True(_reached.Wait(Patience), "the re-check never reached the hold");
+
+        public void Release() => _released.Set();
+
+        public void Dispose()
+        {
+            _released.Set();
+            _reached.Dispose();
+            _released.Dispose();
+        }
+    }
+
+    private static void Admitted(SubmitReply reply) =>
+        Assert.True(reply.Code == RejectionCode.Unspecified && reply.Message.Length == 0, $"expected admission, got {reply.Code}: {reply.Message}");
+
+    private Envelope Methodology(string id) => _ledger.Sign(TestLedger.Bureau, Bodies.FileMethodology(id));
+
+    private Envelope Registration(string id) => _ledger.Sign(TestLedger.Operator, Bodies.Register(id, TestKeys.For(id), Role.Trader));
+
+    private NodeMempool Mempool()
+    {
+        _tracker = new TransactionTracker(_chain);
+        var options = new NodeOptions { MempoolTransactionsPerSignerMax = 100, MempoolTransactionsMax = 100 };
+        return new(_chain, _tracker, new ManualClock(), new NodeMetrics(new TestMeters()), Options.Create(options));
+    }
+
+    private byte[] IdBytesOf(Envelope envelope) => SignBytes.TransactionId(_chain.Machine.Parameters.Hash, envelope);
+
+    private string IdOf(Envelope envelope) => Convert.ToHexStringLower(IdBytesOf(envelope));
+
+    private Receipt CheckAtHead(Envelope envelope) =>
+        _chain.Machine.Check(_chain.State, _chain.NextBlockContext(new ManualClock().GetUtcNow().ToUnixTimeMilliseconds()), envelope);
+
+    /// <summary>Commits a block of exactly these transactions, as a solo validator would, without waiting for the re-check.</summary>
+    private void Commit(params Envelope[] envelopes)
+    {
+        var head = _chain.Head;
+        var (block, leftOut) = Blocks.Propose(_chain.Machine, _chain.State, head, envelopes, head.TimeMs + 1_000, TestLedger.ValidatorIds[0], null);
+        Assert.Empty(leftOut);
+        var certificate = CommitCertificates.Create(block.Block.Header.Height, 0, block.HeaderHash);
+        foreach (var id in TestLedger.ValidatorIds)
+        {
+            CommitCertificates.AddSignature(certificate, TestLedger.ChainId, id, TestKeys.For(id));
+        }
+
+        _chain.Commit(block, certificate);
+    }
+}
