@@ -43,8 +43,8 @@ public static class CertCommand
 
         var status = await client.GetStatusAsync(cancellation);
         var request = await client.GetTransactionAsync(cancellationId, cancellation) ?? throw new IOException($"the node does not serve the request transaction {cancellationId}");
-        var requestBlock = await CommittedAsync(client, request.Height, cancellation);
-        var approvalBlock = await CommittedAsync(client, record.DecidedHeight, cancellation);
+        var requestBlock = await CommittedAsync(client, node, request.Height, cancellation);
+        var approvalBlock = await CommittedAsync(client, node, record.DecidedHeight, cancellation);
         var approvalIndex = ApprovalIndex(approvalBlock, cancellationId);
         return CancellationCertificates.Build(status.HashAlgorithm, record, requestBlock, (int)request.Index, approvalBlock, approvalIndex);
     }
@@ -165,11 +165,30 @@ public static class CertCommand
     /// The block at height with the validators in force at that height (D43), not the node's current set:
     /// after a validator change, today's set no longer hashes to an older block's header.
     /// </summary>
-    private static async Task<CancellationCertificates.CommittedBlock> CommittedAsync(LedgerClient client, ulong height, CancellationToken cancellation)
+    private static async Task<CancellationCertificates.CommittedBlock> CommittedAsync(LedgerClient client, Uri node, ulong height, CancellationToken cancellation)
     {
         var reply = await client.GetBlockAsync(height, cancellation) ?? throw new IOException($"the node does not serve block {height}");
-        var validators = await client.GetValidatorsAsync(height, cancellation) ?? throw new IOException($"the node does not serve the validators of height {height}");
+        var validators = await ValidatorsAtAsync(client, node, height, cancellation) ?? throw new IOException($"the node does not serve the validators of height {height}");
         return new CancellationCertificates.CommittedBlock(reply.Block, reply.Receipts, reply.Certificate, validators);
+    }
+
+    /// <summary>
+    /// GetValidators (D43); a node built before it answers UNIMPLEMENTED. The current validators are no substitute (D48):
+    /// after any validator change they would not match an older block, and the certificate would fail verification.
+    /// </summary>
+    private static async Task<IReadOnlyList<Validator>?> ValidatorsAtAsync(LedgerClient client, Uri node, ulong height, CancellationToken cancellation)
+    {
+        try
+        {
+            return await client.GetValidatorsAsync(height, cancellation);
+        }
+        catch (LedgerClientException exception) when (exception.StatusCode == Grpc.Core.StatusCode.Unimplemented)
+        {
+            throw new IOException(
+                $"the node at {node} does not answer GetValidators, so it cannot say which validators signed block {height}: it runs an older version of the ledger than this tool. " +
+                "Upgrade the node, or ask one that runs this version, and fetch the certificate again.",
+                exception);
+        }
     }
 
     /// <summary>The committed approval of cancellationId in the block its record names as decided.</summary>
