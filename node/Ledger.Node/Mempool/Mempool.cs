@@ -60,11 +60,8 @@ public sealed class Mempool
     }
 
     /// <summary>A waiting transaction; Signer is the envelope's primary signer, whose share of the mempool it takes; Arrival numbers admissions from 1.</summary>
-    /// <remarks>
-    /// FromClient: a client submitted it to this node, which ran its handler; a peer's copy was only checked on its envelope (D39).
-    /// CheckedHeight: the committed head its admission read; the re-check never checks it against an older one (D48).
-    /// </remarks>
-    public sealed record Pending(string Id, byte[] TransactionId, Envelope Envelope, string Signer, int Bytes, long Arrival = 0, bool FromClient = false, ulong CheckedHeight = 0);
+    /// <remarks>FromClient: a client submitted it to this node, which ran its handler; a peer's copy was only checked on its envelope (D39).</remarks>
+    public sealed record Pending(string Id, byte[] TransactionId, Envelope Envelope, string Signer, int Bytes, long Arrival = 0, bool FromClient = false);
 
     public int Count
     {
@@ -123,7 +120,7 @@ public sealed class Mempool
             return Reply(transactionId, RejectionCode.MempoolSignerFull, full);
         }
 
-        var (receipt, checkedHeight) = Check(envelope, execute);
+        var receipt = Check(envelope, execute);
         if (receipt.Code != RejectionCode.Unspecified)
         {
             return Reply(transactionId, receipt.Code, receipt.Message);
@@ -150,7 +147,7 @@ public sealed class Mempool
 
             if (!_byId.ContainsKey(id))
             {
-                _byId[id] = _order.AddLast(new Pending(id, transactionId, envelope, envelope.Signer, bytes, ++_arrivals, FromClient: execute, CheckedHeight: checkedHeight));
+                _byId[id] = _order.AddLast(new Pending(id, transactionId, envelope, envelope.Signer, bytes, ++_arrivals, FromClient: execute));
                 _countBySigner[envelope.Signer] = _countBySigner.GetValueOrDefault(envelope.Signer) + 1;
                 _bytes += bytes;
             }
@@ -171,7 +168,7 @@ public sealed class Mempool
     /// </summary>
     private SubmitReply AlreadyWaiting(Pending waiting, byte[] transactionId, Envelope envelope, bool execute)
     {
-        var check = execute && !waiting.FromClient ? Check(envelope, execute: true).Receipt : null;
+        var check = execute && !waiting.FromClient ? Check(envelope, execute: true) : null;
         if (IsCommitted(transactionId))
         {
             return Reply(transactionId, RejectionCode.NonceReused, "this transaction is already committed");
@@ -189,13 +186,12 @@ public sealed class Mempool
     /// <summary>Whether a block holding the transaction is committed; reads the live store, so it sees every commit made before the call.</summary>
     private bool IsCommitted(byte[] transactionId) => _chain.Store.FindTransaction(transactionId) is not null;
 
-    /// <summary>The state machine's check against one committed head (D43), its handler run only when execute; and that head's height.</summary>
-    private (Receipt Receipt, ulong Height) Check(Envelope envelope, bool execute)
+    /// <summary>The state machine's check against one committed head (D43), its handler run only when execute.</summary>
+    private Receipt Check(Envelope envelope, bool execute)
     {
         using var view = _chain.AdmissionView();
         var context = Context(view);
-        var receipt = execute ? _chain.Machine.Check(view.State, context, envelope) : _chain.Machine.CheckEnvelope(view.State, context, envelope);
-        return (receipt, view.Head.Height);
+        return execute ? _chain.Machine.Check(view.State, context, envelope) : _chain.Machine.CheckEnvelope(view.State, context, envelope);
     }
 
     /// <summary>The next block's context after the view's head, at the mempool's clock.</summary>
@@ -371,9 +367,9 @@ public sealed class Mempool
 
     /// <summary>
     /// Against one snapshot of the committed state, so a block that commits meanwhile is not seen half-written;
-    /// a transaction that left the mempool meanwhile (committed, or dropped) is not refused again, nor one admitted
-    /// on a newer head than the snapshot's, nor one committed in a block whose removal has not run yet (D48).
-    /// Signatures are not verified again here: the signature cache remembers them.
+    /// a transaction that left the mempool meanwhile (committed, or dropped) is not refused again. A refusal is final
+    /// only on the newest head (D48): found on an older one, it stops the round there, and the round that the newer
+    /// block's commit sent (D43) goes on from it. Signatures are not verified again here: the signature cache remembers them.
     /// </summary>
     private void RecheckRemaining()
     {
@@ -397,16 +393,17 @@ public sealed class Mempool
                 break;
             }
 
-            last = pending.Arrival;
-            // Admitted on a later head than this lease's: a block committed since the lease was taken, so this re-check
-            // goes round again on the newest head and checks it there (D48).
-            if (pending.CheckedHeight > lease.Head.Height)
+            var receipt = _chain.Machine.Check(lease.State, context, pending.Envelope);
+            // A block committed after the lease was taken: the transaction may have been admitted on that head, or made
+            // valid again by it. Stop here; the commit sent this re-check round again, and it goes on from here on that head.
+            if (receipt.Code != RejectionCode.Unspecified && _chain.Head.Height > lease.Head.Height)
             {
-                continue;
+                last = pending.Arrival - 1;
+                break;
             }
 
-            var receipt = _chain.Machine.Check(lease.State, context, pending.Envelope);
-            // Committed in a block this lease already sees, and not yet removed by that block's commit: not a refusal (D48).
+            last = pending.Arrival;
+            // Committed in a block this lease already sees, and not yet removed by that block's commit: not a refusal.
             if (receipt.Code != RejectionCode.Unspecified && !IsCommitted(pending.TransactionId) && Remove(pending.Id) is { } dropped)
             {
                 if (dropped.FromClient)

@@ -16,7 +16,7 @@ namespace Ledger.Integration.Tests.ClientLimits;
 /// D48: the re-check after a block (D40, on a worker thread) never refuses a transaction it has no right to.
 /// On a real chain in RocksDB, with the re-check held at a chosen point through the mempool's test seams,
 /// so each interleaving happens every run: a transaction admitted on a newer head than the re-check's is not
-/// checked against the older one; a block committing during a re-check makes it go round again on the newest
+/// refused on the older one; a block committing during a re-check makes it go round again on the newest
 /// head; a transaction whose block committed but which the mempool has not yet removed is not refused.
 /// </summary>
 public sealed class MempoolRecheckTests : IDisposable
