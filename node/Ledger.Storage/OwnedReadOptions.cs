@@ -9,9 +9,6 @@ namespace Ledger.Storage;
 /// </summary>
 internal sealed class OwnedReadOptions : ReadOptions, IDisposable
 {
-    /// <summary>True once the native handle is destroyed.</summary>
-    public bool IsReleased => Handle == IntPtr.Zero;
-
     public void Dispose()
     {
         if (Handle != IntPtr.Zero)
