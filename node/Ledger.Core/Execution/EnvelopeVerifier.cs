@@ -12,14 +12,11 @@ public sealed class EnvelopeVerifier
 {
     private readonly ChainParameters _parameters;
     private readonly ISignatureCache? _cache;
-    private readonly ParsedBodies? _bodies;
 
-    /// <param name="bodies">Behaviour chunks' bodies parsed before, by transaction id (D46); none for a one-off execution.</param>
-    public EnvelopeVerifier(ChainParameters parameters, ISignatureCache? cache = null, ParsedBodies? bodies = null)
+    public EnvelopeVerifier(ChainParameters parameters, ISignatureCache? cache = null)
     {
         _parameters = parameters;
         _cache = cache;
-        _bodies = bodies;
     }
 
     public sealed record Result(Outcome Outcome, TransactionBody? Body, ParticipantRecord? Signer, IReadOnlyList<ParticipantRecord> CoSigners);
@@ -28,7 +25,6 @@ public sealed class EnvelopeVerifier
         Verify(state, block, envelope, SignBytes.For(envelope), transactionId);
 
     /// <param name="signBytes"><see cref="SignBytes.For"/> of envelope, when the caller has built them already.</param>
-    /// <param name="transactionId">The hash of signBytes: signatures and parsed bodies are looked up by it.</param>
     /// <param name="fieldsChecked">The caller checked that envelope carries no unknown field (a block validated whole).</param>
     public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] signBytes, byte[] transactionId, bool fieldsChecked = false)
     {
@@ -37,7 +33,7 @@ public sealed class EnvelopeVerifier
             return Refused(badFrame);
         }
 
-        if (Parsed(envelope.Body, transactionId) is not { } body)
+        if (ParseBody(envelope.Body) is not { } body)
         {
             return Refused(Outcome.Reject(RejectionCode.Malformed, "body is not a canonically encoded TransactionBody of a known kind"));
         }
@@ -253,26 +249,6 @@ public sealed class EnvelopeVerifier
         }
 
         return valid;
-    }
-
-    /// <summary>
-    /// <see cref="ParseBody"/>, or the body found parsed and canonical before for transactionId, which hashes
-    /// the same body bytes. A refused body is never kept, so it is parsed and refused again each time.
-    /// </summary>
-    private TransactionBody? Parsed(ByteString bytes, byte[] transactionId)
-    {
-        if (_bodies?.Find(transactionId) is { } known)
-        {
-            return known;
-        }
-
-        var body = ParseBody(bytes);
-        if (_bodies is not null && body is not null && ParsedBodies.Keeps(body))
-        {
-            _bodies.Add(transactionId, body, bytes.Length);
-        }
-
-        return body;
     }
 
     /// <summary>Only canonical bytes are accepted (no unknown fields, fields in order), so one body has one encoding and one id.</summary>

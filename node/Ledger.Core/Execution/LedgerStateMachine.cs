@@ -24,14 +24,10 @@ public sealed class LedgerStateMachine
     private readonly EnvelopeVerifier _verifier;
     private readonly TransactionMemo _memo = new();
 
-    /// <param name="bodies">
-    /// Behaviour chunks' bodies kept parsed by transaction id (D46): for a node, which checks a chunk at admission
-    /// and then executes it in its re-check and its block. None for a one-off replay, where each parses once anyway.
-    /// </param>
-    public LedgerStateMachine(ChainParameters parameters, ISignatureCache? signatureCache = null, ParsedBodies? bodies = null)
+    public LedgerStateMachine(ChainParameters parameters, ISignatureCache? signatureCache = null)
     {
         _parameters = parameters;
-        _verifier = new EnvelopeVerifier(parameters, signatureCache, bodies);
+        _verifier = new EnvelopeVerifier(parameters, signatureCache);
     }
 
     public ChainParameters Parameters => _parameters;

@@ -24,7 +24,7 @@ public sealed class NodeChain : IDisposable
         _store = store;
         Genesis = genesis;
         SignatureCache = signatureCache;
-        Machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis), signatureCache, new ParsedBodies());
+        Machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis), signatureCache);
         EnsureGenesis();
         _heads = new HeadSnapshots(store);
         var head = store.Head ?? ChainHead.Genesis(genesis);
