@@ -14,7 +14,8 @@ namespace Ledger.Core.Tests.Chain;
 /// <summary>
 /// D41: the pieces of block validation that were made cheaper for `ledger verify` give what the old ones gave:
 /// the signature cache key, the transactions root from encodings made once, the envelope checks skipped
-/// inside a block already checked whole, and warming with keys read once per block.
+/// inside a block already checked whole, and warming with keys read once per block; and (D45) the sign bytes and
+/// ids the workers of `ledger verify` build, handed to its replay.
 /// </summary>
 public sealed class VerifyPathTests
 {
@@ -132,6 +133,90 @@ public sealed class VerifyPathTests
         Assert.Equal(3 + 3 + 2 + 2, fromState.Keys.Count);
         Assert.Equal(fromState.Keys.Order(), fromKeys.Keys.Order());
         Assert.Equal(envelopes.Sum(e => e.Signatures.Count), reads);
+    }
+
+    /// <summary>D45: what warming returns is what applying builds, and applying with it gives what applying without it gives.</summary>
+    [Fact]
+    public void Warming_returns_the_sign_bytes_and_id_that_applying_builds()
+    {
+        var ledger = Traders(out var batch);
+        var hash = ledger.Machine.Parameters.Hash;
+        var participants = ledger.View;
+        var envelope = ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b");
+
+        var prepared = EnvelopeVerifier.Warm(id => participants.GetParticipant(id)?.PublicKey, hash, envelope, new KeySet());
+
+        Assert.NotNull(prepared);
+        Assert.Equal(SignBytes.For(envelope), prepared.Value.SignBytes);
+        Assert.Equal(SignBytes.TransactionId(hash, envelope), prepared.Value.TransactionId);
+        Assert.Equal(prepared.Value.TransactionId, ledger.Machine.Check(ledger.Store, new BlockContext(ledger.Height + 1, ledger.TimeMs + 1), envelope).TransactionId.ToByteArray());
+
+        var oversized = ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b");
+        oversized.Body = ByteString.CopyFrom(new byte[Limits.EnvelopeBytesMax + 1]);
+        Assert.Null(EnvelopeVerifier.Warm(id => participants.GetParticipant(id)?.PublicKey, hash, oversized, new KeySet()));
+    }
+
+    [Property(MaxTest = 60)]
+    public Property A_block_applied_with_the_workers_sign_bytes_gives_the_same_receipts_changes_and_root()
+    {
+        var ledger = Traders(out var batch);
+        var hash = ledger.Machine.Parameters.Hash;
+        var participants = ledger.View;
+        var badSignature = ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 4), TestLedger.Operator, "trader-a");
+        badSignature.Signatures[1].Value = ByteString.CopyFrom(new byte[64]);
+        // Transfers both ways, one too large, one without the buyer's signature, one with a bad signature; repeats reuse a nonce.
+        var pool = new List<Envelope>
+        {
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b"),
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 10_000_000), TestLedger.Operator, "trader-b"),
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 2), TestLedger.Operator),
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 3), TestLedger.Operator, "trader-a"),
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 7), TestLedger.Operator, "trader-b"),
+            badSignature,
+        };
+        var blocks = Gen.Choose(0, pool.Count - 1).ListOf().Select(indices => indices.Select(i => pool[i]).ToList());
+        return Prop.ForAll(Arb.From(blocks), Arb.From(Gen.Elements(true, false)), (envelopes, warmFirst) =>
+        {
+            var cache = new KeySet();
+            var prepared = new ByObject();
+            foreach (var envelope in warmFirst ? envelopes : [])
+            {
+                prepared.Add(envelope, EnvelopeVerifier.Warm(id => participants.GetParticipant(id)?.PublicKey, hash, envelope, cache));
+            }
+
+            var context = new BlockContext(ledger.Height + 1, ledger.TimeMs + 1);
+            var built = ledger.Machine.ApplyBlock(ledger.Store, context, envelopes);
+            var handed = new LedgerStateMachine(ledger.Machine.Parameters, cache, prepared).ApplyBlock(ledger.Store, context, envelopes);
+
+            var same = built.Receipts.SequenceEqual(handed.Receipts) && built.StateRoot.AsSpan().SequenceEqual(handed.StateRoot)
+                && built.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value)))
+                    .SequenceEqual(handed.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value))));
+            return (same && prepared.Found == (warmFirst ? envelopes.Count : 0)).Label($"{envelopes.Count} envelopes, warmed first: {warmFirst}, found {prepared.Found}");
+        });
+    }
+
+    /// <summary>Sign bytes and ids by envelope object, as `ledger verify`'s replay finds its workers' (D45).</summary>
+    private sealed class ByObject : IPreparedTransactions
+    {
+        private readonly Dictionary<Envelope, (byte[] SignBytes, byte[] TransactionId)> _prepared = new(ReferenceEqualityComparer.Instance);
+
+        public int Found { get; private set; }
+
+        public void Add(Envelope envelope, (byte[] SignBytes, byte[] TransactionId)? prepared)
+        {
+            if (prepared is { } found)
+            {
+                _prepared[envelope] = found;
+            }
+        }
+
+        public bool TryGet(Envelope envelope, out byte[] signBytes, out byte[] transactionId)
+        {
+            var found = _prepared.TryGetValue(envelope, out var prepared);
+            (signBytes, transactionId) = found ? prepared : ([], []);
+            Found += found ? 1 : 0;
+            return found;
+        }
     }
 
     private static TestLedger Traders(out string batch)
