@@ -123,7 +123,7 @@ public sealed class EnvelopeVerifier
 
     private Outcome? CheckSignature(LedgerState state, Signature signature, SignedMessage signBytes, List<ParticipantRecord> signers)
     {
-        if (signers.Any(s => s.ParticipantId == signature.Signer))
+        if (SignedBefore(signers, signature.Signer))
         {
             return Outcome.Reject(RejectionCode.InvalidField, $"{Truncate(signature.Signer)} signed twice");
         }
@@ -146,6 +146,20 @@ public sealed class EnvelopeVerifier
 
         signers.Add(participant);
         return null;
+    }
+
+    /// <summary>Whether signer is among signers (a loop: no closure for each signature).</summary>
+    private static bool SignedBefore(List<ParticipantRecord> signers, string signer)
+    {
+        foreach (var earlier in signers)
+        {
+            if (earlier.ParticipantId == signer)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private Outcome? CheckPossession(RotateKey rotation, IList<Signature> signatures, SignedMessage signBytes)
@@ -277,7 +291,7 @@ public sealed class EnvelopeVerifier
     {
         try
         {
-            var body = StrictParser.ParseFrom(bytes);
+            var body = StrictParser.ParseFrom(bytes.Span);
             return body.KindCase != TransactionBody.KindOneofCase.None && EncodesAs(body, bytes.Span) ? body : null;
         }
         catch (InvalidProtocolBufferException)
