@@ -42,6 +42,12 @@ public static class VerifyCommand
         /// <summary>How the replay spent its time (re-executing, waiting for blocks and their checks ahead).</summary>
         public VerifyPipeline.Timings Timings { get; init; } = new(0, 0);
 
+        /// <summary>Seconds to open the data directory (RocksDB replays the node's write-ahead log) and to compare the stored state at the end.</summary>
+        public double OpenSeconds { get; init; }
+
+        /// <inheritdoc cref="OpenSeconds"/>
+        public double CompareSeconds { get; init; }
+
         public int ExitCode => Verified ? VerifiedExitCode : FailedExitCode;
     }
 
@@ -68,6 +74,7 @@ public static class VerifyCommand
     {
         var clock = Stopwatch.StartNew();
         using var store = RocksDbChainStore.OpenReadOnly(directory);
+        var opened = Seconds(clock);
         var stored = store.Genesis ?? throw new IOException($"the data directory {directory} holds no genesis: it is not a node's data directory");
         if (genesis is not null && !genesis.Equals(stored))
         {
@@ -79,15 +86,22 @@ public static class VerifyCommand
         // with each other however far a running node gets meanwhile. (Secondary instances refuse snapshot iterators.)
         var head = store.Head!.Height;
         var (outcome, replayed) = await ReplayAsync(genesis ?? stored, genesis is not null, head, StoredBlocks(store, head), progress, cancellation);
+        outcome = outcome with { OpenSeconds = opened };
+        var replayedAt = clock.Elapsed;
         // A missing block makes the store catch up to retry; then its state may be past the replayed head and is not compared.
-        // The store's scan comes in key order; the replayed state is compared with it by lookups, unsorted.
-        if (!outcome.Verified || store.Head!.Height != head || Describe(replayed.Result.State.FirstDifference(store.Scan([]))) is not { } difference)
+        // The store's scan comes in key order; the replayed state is compared with it by lookups, unsorted, one key range per core.
+        if (!outcome.Verified || store.Head!.Height != head
+            || Describe(await StoredStateDifferenceAsync(replayed.Result.State, after => store.Scan([], after), Environment.ProcessorCount)) is not { } difference)
         {
-            return outcome with { Seconds = Seconds(clock) };
+            return outcome with { Seconds = Seconds(clock), CompareSeconds = Math.Round((clock.Elapsed - replayedAt).TotalSeconds, 3) };
         }
 
         // Every block verified, yet the node's state is not what they imply: the node would answer queries wrongly.
-        return outcome with { Verified = false, FailedHeight = head, Problem = "stored state differs from re-execution: " + difference, Seconds = Seconds(clock) };
+        return outcome with
+        {
+            Verified = false, FailedHeight = head, Problem = "stored state differs from re-execution: " + difference, Seconds = Seconds(clock),
+            CompareSeconds = Math.Round((clock.Elapsed - replayedAt).TotalSeconds, 3),
+        };
     }
 
     private static double Seconds(Stopwatch clock) => Math.Round(clock.Elapsed.TotalSeconds, 3);
@@ -126,6 +140,26 @@ public static class VerifyCommand
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The first key where the stored table (scan(after): its entries after that key, or all, in ascending order)
+    /// and the replayed state differ, or null: the same answer as <see cref="ReplayedState.FirstDifference"/> over
+    /// the whole table, found by comparing parts key ranges side by side, so every core works at the end too (D45).
+    /// </summary>
+    public static async Task<(byte[] Key, ReplayedState.DifferenceKind Kind)?> StoredStateDifferenceAsync(
+        ReplayedState replayed, Func<byte[]?, IEnumerable<KeyValuePair<byte[], byte[]>>> scan, int parts)
+    {
+        var splits = replayed.SplitKeys(Math.Clamp(parts, 1, ReplayedState.SplitPartsMax));
+        var comparison = replayed.StartComparison();
+        var comparer = Ledger.Core.State.ByteKeyComparer.Instance;
+        // Range i holds the keys after split i - 1 (all from the first) up to and including split i (all to the last).
+        var ranges = Enumerable.Range(0, splits.Count + 1).Select(i => Task.Run(() =>
+        {
+            var entries = scan(i == 0 ? null : splits[i - 1]);
+            return comparison.Compare(i == splits.Count ? entries : entries.TakeWhile(e => comparer.Compare(e.Key, splits[i]) <= 0));
+        }));
+        return comparison.Finish(await Task.WhenAll(ranges));
     }
 
     /// <summary>What a state difference means for the auditor, naming the key; null for none.</summary>
@@ -309,6 +343,8 @@ public static class VerifyCommand
                 certificateSignatures = outcome.Counts.CertificateSignatures,
                 replaySeconds = outcome.Timings.ReplaySeconds,
                 replayWaitSeconds = outcome.Timings.WaitSeconds,
+                openSeconds = outcome.OpenSeconds,
+                compareSeconds = outcome.CompareSeconds,
                 // The process's CPU time so far (all threads, start-up included): steadier than seconds on a busy machine.
                 cpuSeconds = Math.Round(Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, 3),
             }));

@@ -50,7 +50,7 @@ public static class VerifyPipeline
         Action<ulong, ulong>? progress, CancellationToken cancellation, int workers = 0)
     {
         var signatures = new ReplaySignatures();
-        var replay = ChainVerifier.Start(genesis, signatures);
+        var replay = ChainVerifier.Start(genesis, signatures, signatures);
         var hash = genesis.HashAlgorithm is HashAlgorithm.Sha256 or HashAlgorithm.Sm3 ? NetworkHashes.For(genesis.HashAlgorithm) : null;
         ChainVerifier.Failure? unreadable = null;
         long transactions = 0, votes = 0, replaying = 0, waiting = 0;
@@ -69,7 +69,7 @@ public static class VerifyPipeline
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 waiting += started - waited;
                 budget.Give(block.Transactions);
-                signatures.Current = block.Verified;
+                signatures.Use(block);
                 var failed = replay.FirstFailure is not null || replay.Add(block.Stored) is not null;
                 waited = System.Diagnostics.Stopwatch.GetTimestamp();
                 replaying += waited - started;
@@ -148,6 +148,9 @@ public static class VerifyPipeline
         public (Block Block, CommitCertificate? Certificate)? Stored { get; } = stored;
 
         public int Transactions => Stored?.Block.Transactions.Count ?? 0;
+
+        /// <summary>Each envelope's sign bytes and transaction id as its worker built them (null where it built none), for the replay.</summary>
+        public (byte[] SignBytes, byte[] TransactionId)?[] Prepared { get; } = new (byte[], byte[])?[stored?.Block.Transactions.Count ?? 0];
 
         /// <summary>Sized for the block's signatures up front, so the workers never wait for it to grow.</summary>
         public VerifiedSignatures Verified { get; } = new(stored?.Block.Transactions.Sum(e => e.Signatures.Count) ?? 0);
@@ -273,7 +276,7 @@ public static class VerifyPipeline
                     {
                         try
                         {
-                            EnvelopeVerifier.Warm(chunk.Keys.Get, _hash!, envelopes[i], chunk.Block.Verified);
+                            chunk.Block.Prepared[i] = EnvelopeVerifier.Warm(chunk.Keys.Get, _hash!, envelopes[i], chunk.Block.Verified);
                         }
                         catch (Exception exception) when (exception is not OutOfMemoryException)
                         {
@@ -312,10 +315,58 @@ public static class VerifyPipeline
         }
     }
 
-    /// <summary>The replay's signature cache: the verified set of the block being replayed, and what the replay looked up.</summary>
-    private sealed class ReplaySignatures : ISignatureCache
+    /// <summary>
+    /// The replay's signature cache: the verified set of the block being replayed, and what the replay looked up;
+    /// and the sign bytes and ids the workers built for that block's envelopes (D45), found by the envelope object.
+    /// </summary>
+    private sealed class ReplaySignatures : ISignatureCache, IPreparedTransactions
     {
-        public VerifiedSignatures Current { get; set; } = new();
+        private AheadBlock? _block;
+        private int _next;
+
+        public VerifiedSignatures Current { get; private set; } = new();
+
+        /// <summary>The block the replay applies next; read only after its checks are done.</summary>
+        public void Use(AheadBlock block)
+        {
+            _block = block;
+            _next = 0;
+            Current = block.Verified;
+        }
+
+        public bool TryGet(Envelope envelope, out byte[] signBytes, out byte[] transactionId)
+        {
+            signBytes = transactionId = [];
+            if (_block?.Stored is not { } stored)
+            {
+                return false;
+            }
+
+            // The replay applies a block's envelopes in order, so the next one is almost always the one asked for.
+            var envelopes = stored.Block.Transactions;
+            var index = _next < envelopes.Count && ReferenceEquals(envelopes[_next], envelope) ? _next : IndexOf(envelopes, envelope);
+            if (index < 0 || _block.Prepared[index] is not { } prepared)
+            {
+                return false;
+            }
+
+            _next = index + 1;
+            (signBytes, transactionId) = prepared;
+            return true;
+        }
+
+        private static int IndexOf(IList<Envelope> envelopes, Envelope envelope)
+        {
+            for (var i = 0; i < envelopes.Count; i++)
+            {
+                if (ReferenceEquals(envelopes[i], envelope))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
 
         /// <summary>Signatures the replay checked (each participant signature, and each proof of possession, once per valid block).</summary>
         public long Looked { get; private set; }

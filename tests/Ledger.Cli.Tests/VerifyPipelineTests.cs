@@ -139,6 +139,81 @@ public sealed class VerifyPipelineTests
         });
     }
 
+    [Property(MaxTest = 300)]
+    public Property The_stored_state_compared_in_key_ranges_side_by_side_finds_what_a_sorted_merge_finds()
+    {
+        var comparer = Ledger.Core.State.ByteKeyComparer.Instance;
+        var entry = Gen.Choose(0, 40).Select(k => new KeyValuePair<byte[], byte[]>([(byte)(k / 8), (byte)k], [(byte)(k % 3)]));
+        var state = entry.ListOf().Select(l => l.DistinctBy(e => Convert.ToBase64String(e.Key)).ToList());
+        return Prop.ForAll(Arb.From(state), Arb.From(state), Arb.From(Gen.Choose(1, 6)), (replayed, stored, parts) =>
+        {
+            var sortedStored = stored.OrderBy(e => e.Key, comparer).ToList();
+            var replayedState = new ReplayedState();
+            var changes = new Ledger.Core.State.WriteSet();
+            replayed.ForEach(e => changes.Put(e.Key, e.Value));
+            replayedState.Apply(changes);
+            IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[]? after) => sortedStored.Where(e => after is null || comparer.Compare(e.Key, after) > 0);
+
+            var merged = VerifyCommand.StoredStateDifference(replayed, sortedStored);
+            var split = VerifyCommand.Describe(VerifyCommand.StoredStateDifferenceAsync(replayedState, Scan, parts).GetAwaiter().GetResult());
+            var whole = VerifyCommand.Describe(replayedState.FirstDifference(sortedStored));
+            return (merged == split && split == whole).Label($"merge: {merged}; {parts} ranges: {split}; whole: {whole}");
+        });
+    }
+
+    [Property(MaxTest = 300)]
+    public Property Any_cut_of_the_stored_table_into_ranges_gives_the_same_first_difference()
+    {
+        var comparer = Ledger.Core.State.ByteKeyComparer.Instance;
+        var key = Gen.Choose(0, 40).Select(k => new byte[] { (byte)(k / 8), (byte)k });
+        var entry = key.Select(k => new KeyValuePair<byte[], byte[]>(k, [(byte)(k[1] % 3)]));
+        var state = entry.ListOf().Select(l => l.DistinctBy(e => Convert.ToBase64String(e.Key)).ToList());
+        var cuts = key.ListOf().Select(l => l.DistinctBy(Convert.ToBase64String).OrderBy(k => k, comparer).ToList());
+        return Prop.ForAll(Arb.From(state), Arb.From(state), Arb.From(cuts), (replayed, stored, cut) =>
+        {
+            var sortedStored = stored.OrderBy(e => e.Key, comparer).ToList();
+            var replayedState = new ReplayedState();
+            var changes = new Ledger.Core.State.WriteSet();
+            replayed.ForEach(e => changes.Put(e.Key, e.Value));
+            replayedState.Apply(changes);
+
+            var comparison = replayedState.StartComparison();
+            var bounds = new List<byte[]?> { null };
+            bounds.AddRange(cut);
+            bounds.Add(null);
+            // Ranges compared last to first: the order of the work must not matter, only the order of the results.
+            var results = Enumerable.Range(0, bounds.Count - 1).Reverse().Select(i => (i, comparison.Compare(sortedStored.Where(e =>
+                (bounds[i] is null || comparer.Compare(e.Key, bounds[i]!) > 0) && (bounds[i + 1] is null || comparer.Compare(e.Key, bounds[i + 1]!) <= 0)))))
+                .ToList().OrderBy(r => r.i).Select(r => r.Item2).ToList();
+
+            var merged = VerifyCommand.StoredStateDifference(replayed, sortedStored);
+            var ranged = VerifyCommand.Describe(comparison.Finish(results));
+            return (merged == ranged).Label($"merge: {merged}; {results.Count} ranges: {ranged}");
+        });
+    }
+
+    [Fact]
+    public void Split_keys_are_ascending_distinct_and_balance_the_entries()
+    {
+        var replayed = new ReplayedState();
+        var changes = new Ledger.Core.State.WriteSet();
+        for (var i = 0; i < 10_000; i++)
+        {
+            changes.Put([(byte)(i % 7), .. BitConverter.GetBytes(i)], [1]);
+        }
+
+        replayed.Apply(changes);
+        var splits = replayed.SplitKeys(4);
+        var keys = replayed.Entries.Select(e => e.Key).ToList();
+        var sizes = Enumerable.Range(0, splits.Count + 1).Select(i => keys.Count(k =>
+            (i == 0 || Ledger.Core.State.ByteKeyComparer.Instance.Compare(k, splits[i - 1]) > 0) && (i == splits.Count || Ledger.Core.State.ByteKeyComparer.Instance.Compare(k, splits[i]) <= 0))).ToList();
+
+        Assert.Equal(3, splits.Count);
+        Assert.True(splits.Zip(splits.Skip(1)).All(p => Ledger.Core.State.ByteKeyComparer.Instance.Compare(p.First, p.Second) < 0));
+        Assert.All(sizes, size => Assert.InRange(size, 2_000, 3_000));
+        Assert.Empty(new ReplayedState().SplitKeys(4));
+    }
+
     /// <summary>
     /// Registers trader-a, then blocks of filings co-signed by trader-a; trader-a rotates its key at the returned
     /// height and co-signs with the new key after it (with the old one at oldKeyAt, when given).

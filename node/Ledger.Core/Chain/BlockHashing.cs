@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Ledger.Core.Crypto;
 using Ledger.Core.Protocol;
+using Ledger.Core.State;
 
 namespace Ledger.Core.Chain;
 
@@ -43,7 +44,7 @@ public static class BlockHashing
         var encoded = new byte[envelopes.Count][];
         for (var i = 0; i < encoded.Length; i++)
         {
-            encoded[i] = envelopes[i].ToByteArray();
+            encoded[i] = LedgerState.Encode(envelopes[i]);
         }
 
         return encoded;

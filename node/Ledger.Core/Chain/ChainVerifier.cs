@@ -44,7 +44,8 @@ public static class ChainVerifier
     }
 
     /// <summary>A replay positioned after genesis; a genesis with problems is a failure at height 0.</summary>
-    public static Replay Start(Genesis genesis, ISignatureCache? signatureCache = null) => new(genesis, signatureCache);
+    /// <param name="prepared">Sign bytes and ids the caller built for the blocks it adds (checking their signatures ahead), or null.</param>
+    public static Replay Start(Genesis genesis, ISignatureCache? signatureCache = null, IPreparedTransactions? prepared = null) => new(genesis, signatureCache, prepared);
 
     /// <summary>
     /// Applies blocks 1, 2, … in order, each only after every check passed; after the first
@@ -57,7 +58,7 @@ public static class ChainVerifier
         private readonly GatedStateView _shared;
         private ChainHead _head;
 
-        internal Replay(Genesis genesis, ISignatureCache? signatureCache)
+        internal Replay(Genesis genesis, ISignatureCache? signatureCache, IPreparedTransactions? prepared)
         {
             _head = ChainHead.Genesis(genesis);
             _shared = new GatedStateView(_state);
@@ -67,7 +68,7 @@ public static class ChainVerifier
                 return;
             }
 
-            _machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis), signatureCache);
+            _machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis), signatureCache, prepared);
             _state.Apply(_machine.ApplyGenesis(genesis).Changes);
         }
 

@@ -61,41 +61,131 @@ public sealed class ReplayedState : IStateStore
     /// <summary>
     /// The first key, in ascending order, where stored (which must come in ascending key order, as a RocksDB
     /// scan does) and this state differ; null when they hold the same entries. The same answer as a merge of
-    /// both sorted lists, without sorting this state: one lookup per stored entry, then one pass for the
-    /// smallest key never stored.
+    /// both sorted lists, without sorting this state: one lookup per stored entry, then, only when some entry
+    /// of this state was never stored, one pass for the smallest such key.
     /// </summary>
     public (byte[] Key, DifferenceKind Kind)? FirstDifference(IEnumerable<KeyValuePair<byte[], byte[]>> stored)
     {
-        var round = unchecked(++_round);
-        (byte[] Key, DifferenceKind Kind)? first = null;
-        byte[]? previous = null;
-        foreach (var (key, value) in stored)
-        {
-            Invariant.Require(previous is null || ByteKeyComparer.Instance.Compare(previous, key) < 0, "the stored table comes in ascending key order");
-            previous = key;
-            ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, key);
-            if (Unsafe.IsNullRef(ref entry))
-            {
-                first ??= (key, DifferenceKind.Unexpected);
-                continue;
-            }
+        var comparison = StartComparison();
+        return comparison.Finish([comparison.Compare(stored)]);
+    }
 
-            entry.SeenInRound = round;
-            if (first is null && !entry.Value.AsSpan().SequenceEqual(value))
+    /// <summary>
+    /// Up to parts - 1 keys of this state, ascending and distinct, that cut its entries into about equal ranges
+    /// (from a sample of its keys): where a caller splits the stored table to compare its parts side by side.
+    /// Any split gives the same verdict; this one only balances the work.
+    /// </summary>
+    public IReadOnlyList<byte[]> SplitKeys(int parts)
+    {
+        Invariant.Require(parts is > 0 and <= SplitPartsMax, "a comparison is split into 1..SplitPartsMax parts");
+        var step = Math.Max(1, _entries.Count / (parts * SplitSamplesPerPart));
+        var sample = new List<byte[]>();
+        var index = 0;
+        foreach (var key in _entries.Keys)
+        {
+            if (index++ % step == 0)
             {
-                first = (key, DifferenceKind.OtherValue);
+                sample.Add(key);
             }
         }
 
-        foreach (var (key, entry) in _entries)
+        sample.Sort(ByteKeyComparer.Instance);
+        var splits = new List<byte[]>();
+        for (var part = 1; part < parts && sample.Count > 0; part++)
         {
-            if (entry.SeenInRound != round && (first is not { } found || ByteKeyComparer.Instance.Compare(key, found.Key) < 0))
+            var key = sample[sample.Count * part / parts];
+            if (splits.Count == 0 || ByteKeyComparer.Instance.Compare(splits[^1], key) < 0)
             {
-                first = (key, DifferenceKind.Missing);
+                splits.Add(key);
             }
         }
 
-        return first;
+        return splits;
+    }
+
+    /// <summary>The most parts <see cref="SplitKeys"/> cuts a comparison into.</summary>
+    public const int SplitPartsMax = 64;
+
+    /// <summary>Keys sampled per part to place the split keys.</summary>
+    private const int SplitSamplesPerPart = 64;
+
+    /// <summary>
+    /// One comparison with a stored table, which may come in several disjoint key ranges compared side by side
+    /// (on other threads: <see cref="Comparison.Compare"/> only reads this state and marks the entries of its
+    /// own range); <see cref="Comparison.Finish"/> then gives exactly what <see cref="FirstDifference"/> gives for
+    /// the whole table. The state must not change until it finishes.
+    /// </summary>
+    public Comparison StartComparison() => new(this, unchecked(++_round));
+
+    /// <summary>What one range of the stored table showed: its first difference, and how many of its keys this state holds.</summary>
+    public readonly record struct RangeResult((byte[] Key, DifferenceKind Kind)? First, long Seen);
+
+    public sealed class Comparison
+    {
+        private readonly ReplayedState _state;
+        private readonly long _round;
+
+        internal Comparison(ReplayedState state, long round)
+        {
+            _state = state;
+            _round = round;
+        }
+
+        /// <summary>
+        /// Compares one range of the stored table (ascending; ranges given to different calls must not overlap):
+        /// its first key that this state lacks or holds another value for, and how many of its keys this state holds.
+        /// </summary>
+        public RangeResult Compare(IEnumerable<KeyValuePair<byte[], byte[]>> stored)
+        {
+            (byte[] Key, DifferenceKind Kind)? first = null;
+            byte[]? previous = null;
+            long seen = 0;
+            foreach (var (key, value) in stored)
+            {
+                Invariant.Require(previous is null || ByteKeyComparer.Instance.Compare(previous, key) < 0, "the stored table comes in ascending key order");
+                previous = key;
+                ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_state._entries, key);
+                if (Unsafe.IsNullRef(ref entry))
+                {
+                    first ??= (key, DifferenceKind.Unexpected);
+                    continue;
+                }
+
+                Invariant.Require(entry.SeenInRound != _round, "the ranges of one comparison do not overlap");
+                entry.SeenInRound = _round;
+                seen++;
+                if (first is null && !entry.Value.AsSpan().SequenceEqual(value))
+                {
+                    first = (key, DifferenceKind.OtherValue);
+                }
+            }
+
+            return new RangeResult(first, seen);
+        }
+
+        /// <summary>
+        /// The first difference of the whole table from the results of all its ranges, in ascending key order of the
+        /// ranges. Every entry of this state was stored when the ranges saw as many keys as it holds; otherwise one
+        /// pass finds the smallest key never stored, which is the answer when it comes before the first stored difference.
+        /// </summary>
+        public (byte[] Key, DifferenceKind Kind)? Finish(IReadOnlyList<RangeResult> ranges)
+        {
+            var first = ranges.Select(r => r.First).FirstOrDefault(f => f is not null);
+            if (ranges.Sum(r => r.Seen) == _state._entries.Count)
+            {
+                return first;
+            }
+
+            foreach (var (key, entry) in _state._entries)
+            {
+                if (entry.SeenInRound != _round && (first is not { } found || ByteKeyComparer.Instance.Compare(key, found.Key) < 0))
+                {
+                    first = (key, DifferenceKind.Missing);
+                }
+            }
+
+            return first;
+        }
     }
 
     private long _round;

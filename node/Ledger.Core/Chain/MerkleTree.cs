@@ -39,12 +39,17 @@ public static class MerkleTree
 
     public static byte[] Leaf(INetworkHash hash, ReadOnlySpan<byte> item) => hash.Hash([LeafPrefix], item);
 
+    /// <summary>Nodes join two hashes: on the stack, unless a caller's path holds something longer.</summary>
+    private const int NodeOnStackBytesMax = 256;
+
     private static byte[] Node(INetworkHash hash, byte[] left, byte[] right)
     {
-        var joined = new byte[1 + left.Length + right.Length];
+        var length = 1 + left.Length + right.Length;
+        var joined = length <= NodeOnStackBytesMax ? stackalloc byte[NodeOnStackBytesMax] : new byte[length];
+        joined = joined[..length];
         joined[0] = NodePrefix;
-        left.CopyTo(joined, 1);
-        right.CopyTo(joined, 1 + left.Length);
+        left.CopyTo(joined[1..]);
+        right.CopyTo(joined[(1 + left.Length)..]);
         return hash.Hash(joined);
     }
 

@@ -123,7 +123,7 @@ public sealed class EnvelopeVerifier
 
     private Outcome? CheckSignature(LedgerState state, Signature signature, SignedMessage signBytes, List<ParticipantRecord> signers)
     {
-        if (signers.Any(s => s.ParticipantId == signature.Signer))
+        if (SignedBefore(signers, signature.Signer))
         {
             return Outcome.Reject(RejectionCode.InvalidField, $"{Truncate(signature.Signer)} signed twice");
         }
@@ -146,6 +146,20 @@ public sealed class EnvelopeVerifier
 
         signers.Add(participant);
         return null;
+    }
+
+    /// <summary>Whether signer is among signers (a loop: no closure for each signature).</summary>
+    private static bool SignedBefore(List<ParticipantRecord> signers, string signer)
+    {
+        foreach (var earlier in signers)
+        {
+            if (earlier.ParticipantId == signer)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private Outcome? CheckPossession(RotateKey rotation, IList<Signature> signatures, SignedMessage signBytes)
@@ -173,9 +187,23 @@ public sealed class EnvelopeVerifier
     /// </remarks>
     public static byte[] SignatureCacheKey(ReadOnlySpan<byte> transactionId, PublicKey key, ReadOnlySpan<byte> signature)
     {
+        var bytes = new byte[SignatureCacheKeyBytes(transactionId, key, signature)];
+        WriteSignatureCacheKey(bytes, transactionId, key, signature);
+        return bytes;
+    }
+
+    /// <summary>The length of <see cref="SignatureCacheKey"/>.</summary>
+    private static int SignatureCacheKeyBytes(ReadOnlySpan<byte> transactionId, PublicKey key, ReadOnlySpan<byte> signature) =>
+        transactionId.Length + sizeof(uint) + sizeof(uint) + key.Key.Length + sizeof(uint) + signature.Length;
+
+    /// <summary>Cache keys up to this long are built on the stack to be looked up (an Ed25519 one is 140 bytes): only a key added is copied.</summary>
+    private const int SignatureCacheKeyStackBytesMax = 512;
+
+    /// <summary><see cref="SignatureCacheKey"/> into bytes, which is exactly <see cref="SignatureCacheKeyBytes"/> long.</summary>
+    private static void WriteSignatureCacheKey(Span<byte> bytes, ReadOnlySpan<byte> transactionId, PublicKey key, ReadOnlySpan<byte> signature)
+    {
         var publicKey = key.Key.Span;
-        var bytes = new byte[transactionId.Length + sizeof(uint) + sizeof(uint) + publicKey.Length + sizeof(uint) + signature.Length];
-        var rest = bytes.AsSpan();
+        var rest = bytes;
         transactionId.CopyTo(rest);
         rest = rest[transactionId.Length..];
         BinaryPrimitives.WriteUInt32BigEndian(rest, (uint)key.Algorithm);
@@ -185,7 +213,6 @@ public sealed class EnvelopeVerifier
         rest = rest[publicKey.Length..];
         BinaryPrimitives.WriteUInt32BigEndian(rest, checked((uint)signature.Length));
         signature.CopyTo(rest[sizeof(uint)..]);
-        return bytes;
     }
 
     /// <summary>
@@ -204,12 +231,13 @@ public sealed class EnvelopeVerifier
     /// (the registered participant's public key as state holds it, null when it is not registered), for a caller
     /// that reads each key once for many envelopes.
     /// </summary>
-    public static void Warm(Func<string, PublicKey?> keys, INetworkHash hash, Envelope envelope, ISignatureCache cache)
+    /// <returns>The envelope's sign bytes and transaction id, or null when it is over the limits (and nothing was checked).</returns>
+    public static (byte[] SignBytes, byte[] TransactionId)? Warm(Func<string, PublicKey?> keys, INetworkHash hash, Envelope envelope, ISignatureCache cache)
     {
         // Over the limits it is refused before any signature is looked at; warming it must not cost more.
         if (envelope.Signatures.Count > Limits.SignaturesPerEnvelopeMax || envelope.CalculateSize() > Limits.EnvelopeBytesMax)
         {
-            return;
+            return null;
         }
 
         var signBytes = SignBytes.For(envelope);
@@ -219,13 +247,11 @@ public sealed class EnvelopeVerifier
             if (Limits.IsValidId(signature.Signer) && keys(signature.Signer) is { } key)
             {
                 // A signature verified before (at admission, say) is not verified again.
-                var cacheKey = SignatureCacheKey(transactionId, key, signature.Value.Span);
-                if (!cache.Contains(cacheKey) && SignatureSuites.Verify(key, signBytes, signature.Value.Span))
-                {
-                    cache.Add(cacheKey);
-                }
+                VerifiedOnce(cache, key, signBytes, transactionId, signature.Value.Span);
             }
         }
+
+        return (signBytes, transactionId);
     }
 
     /// <summary>Verifies, or finds that exactly this (transaction, key, signature) verified before.</summary>
@@ -236,16 +262,25 @@ public sealed class EnvelopeVerifier
             return SignatureSuites.Verify(key, message.Bytes, signature);
         }
 
-        var cacheKey = SignatureCacheKey(message.TransactionId, key, signature);
-        if (_cache.Contains(cacheKey))
+        return VerifiedOnce(_cache, key, message.Bytes, message.TransactionId, signature);
+    }
+
+    /// <summary>Found in cache, or verified now and added to it.</summary>
+    private static bool VerifiedOnce(ISignatureCache cache, PublicKey key, byte[] signBytes, byte[] transactionId, ReadOnlySpan<byte> signature)
+    {
+        var length = SignatureCacheKeyBytes(transactionId, key, signature);
+        var cacheKey = length <= SignatureCacheKeyStackBytesMax ? stackalloc byte[SignatureCacheKeyStackBytesMax] : new byte[length];
+        cacheKey = cacheKey[..length];
+        WriteSignatureCacheKey(cacheKey, transactionId, key, signature);
+        if (cache.Contains(cacheKey))
         {
             return true;
         }
 
-        var valid = SignatureSuites.Verify(key, message.Bytes, signature);
+        var valid = SignatureSuites.Verify(key, signBytes, signature);
         if (valid)
         {
-            _cache.Add(cacheKey);
+            cache.Add(cacheKey);
         }
 
         return valid;
@@ -256,7 +291,7 @@ public sealed class EnvelopeVerifier
     {
         try
         {
-            var body = StrictParser.ParseFrom(bytes);
+            var body = StrictParser.ParseFrom(bytes.Span);
             return body.KindCase != TransactionBody.KindOneofCase.None && EncodesAs(body, bytes.Span) ? body : null;
         }
         catch (InvalidProtocolBufferException)

@@ -23,11 +23,14 @@ public sealed class LedgerStateMachine
     private readonly ChainParameters _parameters;
     private readonly EnvelopeVerifier _verifier;
     private readonly TransactionMemo _memo = new();
+    private readonly IPreparedTransactions? _prepared;
 
-    public LedgerStateMachine(ChainParameters parameters, ISignatureCache? signatureCache = null)
+    /// <param name="prepared">Sign bytes and ids built already by the caller's own checks (`ledger verify`'s workers), or null.</param>
+    public LedgerStateMachine(ChainParameters parameters, ISignatureCache? signatureCache = null, IPreparedTransactions? prepared = null)
     {
         _parameters = parameters;
         _verifier = new EnvelopeVerifier(parameters, signatureCache);
+        _prepared = prepared;
     }
 
     public ChainParameters Parameters => _parameters;
@@ -134,8 +137,12 @@ public sealed class LedgerStateMachine
     private Receipt Apply(StateOverlay overlay, BlockContext block, Envelope envelope, bool fieldsChecked = false)
     {
         // The sign bytes are built once: they give the id and are what the signatures cover.
-        var signBytes = SignBytes.For(envelope);
-        var transactionId = _parameters.Hash.Hash(signBytes);
+        if (_prepared is null || !_prepared.TryGet(envelope, out var signBytes, out var transactionId))
+        {
+            signBytes = SignBytes.For(envelope);
+            transactionId = _parameters.Hash.Hash(signBytes);
+        }
+
         var state = new LedgerState(overlay);
         var verified = _verifier.Verify(state, block, envelope, signBytes, transactionId, fieldsChecked);
         if (!verified.Outcome.IsCommitted)

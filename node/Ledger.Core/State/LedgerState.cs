@@ -105,7 +105,7 @@ public sealed class LedgerState
     /// <summary>The same use under each key; encoded once, since a chunk writes one use for each of its records.</summary>
     public void PutDedupUses(IEnumerable<ByteString> dedupKeys, DedupUse use)
     {
-        var encoded = use.ToByteArray();
+        var encoded = Encode(use);
         foreach (var dedupKey in dedupKeys)
         {
             _overlay.Put(StateKeys.Dedup(dedupKey.Span), encoded);
@@ -164,8 +164,17 @@ public sealed class LedgerState
         where T : class, IMessage<T>
     {
         var bytes = _overlay.Get(key);
-        return bytes is null ? null : parser.ParseFrom(bytes);
+        // Parsed from a span: the same message as from the array, without a CodedInputStream each time (D45).
+        return bytes is null ? null : parser.ParseFrom(new ReadOnlySpan<byte>(bytes));
     }
 
-    private void Write(byte[] key, IMessage record) => _overlay.Put(key, record.ToByteArray());
+    private void Write(byte[] key, IMessage record) => _overlay.Put(key, Encode(record));
+
+    /// <summary>The message's encoding (as ToByteArray), written through a span: no CodedOutputStream each time (D45).</summary>
+    public static byte[] Encode(IMessage message)
+    {
+        var bytes = new byte[message.CalculateSize()];
+        message.WriteTo(bytes.AsSpan());
+        return bytes;
+    }
 }

@@ -14,7 +14,8 @@ namespace Ledger.Core.Tests.Chain;
 /// <summary>
 /// D41: the pieces of block validation that were made cheaper for `ledger verify` give what the old ones gave:
 /// the signature cache key, the transactions root from encodings made once, the envelope checks skipped
-/// inside a block already checked whole, and warming with keys read once per block.
+/// inside a block already checked whole, and warming with keys read once per block; and (D45) the sign bytes and
+/// ids the workers of `ledger verify` build, handed to its replay.
 /// </summary>
 public sealed class VerifyPathTests
 {
@@ -132,6 +133,141 @@ public sealed class VerifyPathTests
         Assert.Equal(3 + 3 + 2 + 2, fromState.Keys.Count);
         Assert.Equal(fromState.Keys.Order(), fromKeys.Keys.Order());
         Assert.Equal(envelopes.Sum(e => e.Signatures.Count), reads);
+    }
+
+    /// <summary>D45: what warming returns is what applying builds, and applying with it gives what applying without it gives.</summary>
+    [Fact]
+    public void Warming_returns_the_sign_bytes_and_id_that_applying_builds()
+    {
+        var ledger = Traders(out var batch);
+        var hash = ledger.Machine.Parameters.Hash;
+        var participants = ledger.View;
+        var envelope = ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b");
+
+        var prepared = EnvelopeVerifier.Warm(id => participants.GetParticipant(id)?.PublicKey, hash, envelope, new KeySet());
+
+        Assert.NotNull(prepared);
+        Assert.Equal(SignBytes.For(envelope), prepared.Value.SignBytes);
+        Assert.Equal(SignBytes.TransactionId(hash, envelope), prepared.Value.TransactionId);
+        Assert.Equal(prepared.Value.TransactionId, ledger.Machine.Check(ledger.Store, new BlockContext(ledger.Height + 1, ledger.TimeMs + 1), envelope).TransactionId.ToByteArray());
+
+        var oversized = ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b");
+        oversized.Body = ByteString.CopyFrom(new byte[Limits.EnvelopeBytesMax + 1]);
+        Assert.Null(EnvelopeVerifier.Warm(id => participants.GetParticipant(id)?.PublicKey, hash, oversized, new KeySet()));
+    }
+
+    [Property(MaxTest = 60)]
+    public Property A_block_applied_with_the_workers_sign_bytes_gives_the_same_receipts_changes_and_root()
+    {
+        var ledger = Traders(out var batch);
+        var hash = ledger.Machine.Parameters.Hash;
+        var participants = ledger.View;
+        var badSignature = ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 4), TestLedger.Operator, "trader-a");
+        badSignature.Signatures[1].Value = ByteString.CopyFrom(new byte[64]);
+        // Transfers both ways, one too large, one without the buyer's signature, one with a bad signature; repeats reuse a nonce.
+        var pool = new List<Envelope>
+        {
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b"),
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 10_000_000), TestLedger.Operator, "trader-b"),
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 2), TestLedger.Operator),
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 3), TestLedger.Operator, "trader-a"),
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 7), TestLedger.Operator, "trader-b"),
+            badSignature,
+        };
+        var blocks = Gen.Choose(0, pool.Count - 1).ListOf().Select(indices => indices.Select(i => pool[i]).ToList());
+        return Prop.ForAll(Arb.From(blocks), Arb.From(Gen.Elements(true, false)), (envelopes, warmFirst) =>
+        {
+            var cache = new KeySet();
+            var prepared = new ByObject();
+            foreach (var envelope in warmFirst ? envelopes : [])
+            {
+                prepared.Add(envelope, EnvelopeVerifier.Warm(id => participants.GetParticipant(id)?.PublicKey, hash, envelope, cache));
+            }
+
+            var context = new BlockContext(ledger.Height + 1, ledger.TimeMs + 1);
+            var built = ledger.Machine.ApplyBlock(ledger.Store, context, envelopes);
+            var handed = new LedgerStateMachine(ledger.Machine.Parameters, cache, prepared).ApplyBlock(ledger.Store, context, envelopes);
+
+            var same = built.Receipts.SequenceEqual(handed.Receipts) && built.StateRoot.AsSpan().SequenceEqual(handed.StateRoot)
+                && built.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value)))
+                    .SequenceEqual(handed.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value))));
+            return (same && prepared.Found == (warmFirst ? envelopes.Count : 0)).Label($"{envelopes.Count} envelopes, warmed first: {warmFirst}, found {prepared.Found}");
+        });
+    }
+
+    /// <summary>D45: records are parsed from a span and encoded through one; the messages and bytes are the array ways'.</summary>
+    [Property(MaxTest = 500)]
+    public Property Records_parsed_from_a_span_and_encoded_through_one_are_what_the_array_ways_give()
+    {
+        var text = Gen.Elements("", "trader-a", "P-1", "北京", "x\0y", new string('z', 300));
+        var participant = Gen.Zip(Gen.Zip(text, text), Gen.Zip(Gen.Choose(0, 3), Gen.Choose(0, 64))).Select(t => new ParticipantRecord
+        {
+            ParticipantId = t.Item1.Item1,
+            Name = t.Item1.Item2,
+            Roles = { Enumerable.Range(1, t.Item2.Item1).Select(r => (Role)r) },
+            PublicKey = new Ledger.Core.Protocol.PublicKey { Algorithm = KeyAlgorithm.Ed25519, Key = ByteString.CopyFrom(new byte[t.Item2.Item2]) },
+            Status = ParticipantStatus.Active,
+            RegisteredHeight = (ulong)t.Item2.Item2 * 1_000_003,
+        });
+        // A valid encoding, then maybe one byte changed and maybe cut short: most of those are still messages, some are not.
+        var bytes = Gen.Zip(participant, Gen.Zip(Gen.Choose(-1, 400), Gen.Zip(Gen.Choose(0, 255), Gen.Choose(0, 400)))).Select(t =>
+        {
+            var (at, (value, cut)) = t.Item2;
+            var encoded = t.Item1.ToByteArray();
+            if (at >= 0 && at < encoded.Length)
+            {
+                encoded[at] = (byte)value;
+            }
+
+            return encoded.Take(Math.Max(cut, encoded.Length - cut % 3)).ToArray();
+        });
+        return Prop.ForAll(Arb.From(participant), Arb.From(bytes), (record, data) =>
+        {
+            var encodedSame = LedgerState.Encode(record).AsSpan().SequenceEqual(record.ToByteArray());
+            var participants = Parsed(() => ParticipantRecord.Parser.ParseFrom(data)) == Parsed(() => ParticipantRecord.Parser.ParseFrom(new ReadOnlySpan<byte>(data)));
+            var strict = TransactionBody.Parser.WithDiscardUnknownFields(true);
+            var bodies = Parsed(() => strict.ParseFrom(ByteString.CopyFrom(data))) == Parsed(() => strict.ParseFrom(ByteString.CopyFrom(data).Span));
+            var balances = Parsed(() => BalanceRecord.Parser.ParseFrom(data)) == Parsed(() => BalanceRecord.Parser.ParseFrom(new ReadOnlySpan<byte>(data)));
+            return (encodedSame && participants && bodies && balances).Label($"{data.Length} bytes: encoded {encodedSame}, participant {participants}, body {bodies}, balance {balances}");
+        });
+    }
+
+    /// <summary>A parsed message as JSON with its encoding (unknown fields included), or the exception's type.</summary>
+    private static string Parsed(Func<IMessage> parse)
+    {
+        try
+        {
+            var message = parse();
+            return message + " " + Convert.ToHexString(message.ToByteArray());
+        }
+        catch (InvalidProtocolBufferException exception)
+        {
+            return exception.GetType().Name;
+        }
+    }
+
+    /// <summary>Sign bytes and ids by envelope object, as `ledger verify`'s replay finds its workers' (D45).</summary>
+    private sealed class ByObject : IPreparedTransactions
+    {
+        private readonly Dictionary<Envelope, (byte[] SignBytes, byte[] TransactionId)> _prepared = new(ReferenceEqualityComparer.Instance);
+
+        public int Found { get; private set; }
+
+        public void Add(Envelope envelope, (byte[] SignBytes, byte[] TransactionId)? prepared)
+        {
+            if (prepared is { } found)
+            {
+                _prepared[envelope] = found;
+            }
+        }
+
+        public bool TryGet(Envelope envelope, out byte[] signBytes, out byte[] transactionId)
+        {
+            var found = _prepared.TryGetValue(envelope, out var prepared);
+            (signBytes, transactionId) = found ? prepared : ([], []);
+            Found += found ? 1 : 0;
+            return found;
+        }
     }
 
     private static TestLedger Traders(out string batch)
