@@ -345,12 +345,18 @@ public static class VerifyPipeline
             // The replay applies a block's envelopes in order, so the next one is almost always the one asked for.
             var envelopes = stored.Block.Transactions;
             var index = _next < envelopes.Count && ReferenceEquals(envelopes[_next], envelope) ? _next : IndexOf(envelopes, envelope);
-            if (index < 0 || _block.Prepared[index] is not { } prepared)
+            if (index < 0)
             {
                 return false;
             }
 
+            // Past this one even when its worker built nothing, so the envelopes after it still take the fast path.
             _next = index + 1;
+            if (_block.Prepared[index] is not { } prepared)
+            {
+                return false;
+            }
+
             (signBytes, transactionId) = prepared;
             return true;
         }
