@@ -84,7 +84,7 @@ public sealed class WriteSet
     {
         public static readonly EntryOrder Instance = new();
 
-        public int Compare(KeyValuePair<byte[], byte[]?> x, KeyValuePair<byte[], byte[]?> y) => x.Key.AsSpan().SequenceCompareTo(y.Key);
+        public int Compare(KeyValuePair<byte[], byte[]?> x, KeyValuePair<byte[], byte[]?> y) => ByteKeyComparer.Instance.Compare(x.Key, y.Key);
     }
 
     private KeyValuePair<byte[], byte[]?>[] Sorted()

@@ -269,12 +269,27 @@ public sealed class Mempool
     /// </summary>
     public void Drop(byte[] transactionId, Receipt receipt)
     {
-        if (Remove(Convert.ToHexStringLower(transactionId)) is { FromClient: true })
+        if (!DropWaiting(Convert.ToHexStringLower(transactionId), transactionId, receipt))
+        {
+            _tracker.Refused(transactionId, receipt);
+        }
+    }
+
+    /// <summary>Removes a waiting transaction and tells its waiters of the refusal; false (nothing told) when it was not waiting here.</summary>
+    private bool DropWaiting(string id, byte[] transactionId, Receipt receipt)
+    {
+        if (Remove(id) is not { } dropped)
+        {
+            return false;
+        }
+
+        if (dropped.FromClient)
         {
             _metrics.Rejected(receipt.Code);
         }
 
         _tracker.Refused(transactionId, receipt);
+        return true;
     }
 
     private Pending? Find(string id)
@@ -404,14 +419,9 @@ public sealed class Mempool
 
             last = pending.Arrival;
             // Committed in a block this lease already sees, and not yet removed by that block's commit: not a refusal.
-            if (receipt.Code != RejectionCode.Unspecified && !IsCommitted(pending.TransactionId) && Remove(pending.Id) is { } dropped)
+            if (receipt.Code != RejectionCode.Unspecified && !IsCommitted(pending.TransactionId))
             {
-                if (dropped.FromClient)
-                {
-                    _metrics.Rejected(receipt.Code);
-                }
-
-                _tracker.Refused(pending.TransactionId, receipt);
+                DropWaiting(pending.Id, pending.TransactionId, receipt);
             }
         }
 
