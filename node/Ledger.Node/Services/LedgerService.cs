@@ -130,7 +130,7 @@ public sealed class LedgerService(
         var hex = Convert.ToHexStringLower(id);
         var reply = Committed(id)
             ?? (mempool.Contains(hex) ? new TransactionReply { TransactionId = request.TransactionId, Status = TransactionStatus.Pending } : null)
-            ?? (tracker.RefusalOf(hex) is { } refusal ? new TransactionReply { TransactionId = request.TransactionId, Status = TransactionStatus.Refused, Receipt = refusal } : null)
+            ?? tracker.RefusedReply(hex)
             ?? new TransactionReply { TransactionId = request.TransactionId, Status = TransactionStatus.Unknown };
         return Task.FromResult(reply);
     }
