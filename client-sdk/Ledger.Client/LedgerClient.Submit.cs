@@ -94,13 +94,13 @@ public sealed partial class LedgerClient
     /// <summary>
     /// Submits and waits until the transaction is in a committed block; returns its receipt and height.
     /// </summary>
-    /// <exception cref="LedgerRejectedException">Refused at admission, refused later, or committed with a rejecting receipt.</exception>
+    /// <exception cref="LedgerRejectedException">Refused at admission, refused later (not final: see <see cref="LedgerRejectedException.DroppedAtHeight"/>), or committed with a rejecting receipt.</exception>
     /// <exception cref="LedgerTimeoutException">Not committed within <see cref="LedgerClientOptions.SubmitAndWaitTimeout"/>; it may still commit.</exception>
     /// <exception cref="LedgerClientException">A gRPC failure.</exception>
     public async Task<CommitResult> SubmitAndWaitAsync(Envelope envelope, CancellationToken cancellationToken = default)
     {
         var result = await TrySubmitAndWaitAsync(envelope, cancellationToken).ConfigureAwait(false);
-        return result.IsCommitted ? result : throw new LedgerRejectedException(result.Code, result.Message, result.TransactionId);
+        return result.IsCommitted ? result : throw new LedgerRejectedException(result.Code, result.Message, result.TransactionId, result.DroppedAtHeight, envelope.ExpiryHeight);
     }
 
     /// <summary>Prepares, submits and waits for the commit; see <see cref="SubmitAndWaitAsync(Envelope, CancellationToken)"/>.</summary>
@@ -166,7 +166,7 @@ public sealed partial class LedgerClient
         return reply.Status switch
         {
             TransactionStatus.Committed => new CommitResult(id, reply.Status, receipt, reply.Height, reply.Index),
-            TransactionStatus.Refused when receipt.Code != RejectionCode.Unspecified => new CommitResult(id, reply.Status, receipt, 0, 0),
+            TransactionStatus.Refused when receipt.Code != RejectionCode.Unspecified => new CommitResult(id, reply.Status, receipt, 0, 0) { DroppedAtHeight = reply.DroppedAtHeight },
             TransactionStatus.Pending => throw NotDecided(envelope, timeout, "the node answered PENDING", null),
             _ => throw new LedgerClientException(StatusCode.Internal, $"the node answered SubmitAndWait with status {reply.Status} and code {receipt.Code} for transaction {id}"),
         };
