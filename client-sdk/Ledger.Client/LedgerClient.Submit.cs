@@ -166,7 +166,7 @@ public sealed partial class LedgerClient
         return reply.Status switch
         {
             TransactionStatus.Committed => new CommitResult(id, reply.Status, receipt, reply.Height, reply.Index),
-            TransactionStatus.Refused when receipt.Code != RejectionCode.Unspecified => new CommitResult(id, reply.Status, receipt, 0, 0) { DroppedAtHeight = reply.DroppedAtHeight },
+            TransactionStatus.Refused when receipt.Code != RejectionCode.Unspecified => new CommitResult(id, reply.Status, receipt, 0, 0) { DroppedAtHeight = reply.HasDroppedAtHeight ? reply.DroppedAtHeight : null },
             TransactionStatus.Pending => throw NotDecided(envelope, timeout, "the node answered PENDING", null),
             _ => throw new LedgerClientException(StatusCode.Internal, $"the node answered SubmitAndWait with status {reply.Status} and code {receipt.Code} for transaction {id}"),
         };

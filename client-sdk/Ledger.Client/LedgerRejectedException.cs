@@ -23,7 +23,7 @@ public sealed class LedgerRejectedException : Exception
     /// A refusal after admission: the node dropped the transaction from its mempool at droppedAtHeight (D52). The message
     /// says it is not final: another validator's block may still commit it up to expiryHeight.
     /// </summary>
-    public LedgerRejectedException(RejectionCode code, string rejectionMessage, string transactionId, ulong droppedAtHeight, ulong expiryHeight)
+    public LedgerRejectedException(RejectionCode code, string rejectionMessage, string transactionId, ulong? droppedAtHeight, ulong expiryHeight)
         : base($"{code}: {rejectionMessage}" + (transactionId.Length > 0 ? $" (transaction {transactionId})" : string.Empty) + Dropped(droppedAtHeight, expiryHeight))
     {
         Code = code;
@@ -48,16 +48,16 @@ public sealed class LedgerRejectedException : Exception
     public string TransactionId { get; }
 
     /// <summary>
-    /// Non-zero when the node dropped the transaction from its mempool at this committed height after admitting it: that
+    /// Set when the node dropped the transaction from its mempool at this committed height after admitting it: that
     /// refusal is not final, and the transaction may still commit through another validator until its expiry height
-    /// (ask GetTransactionAsync). 0 for a refusal at admission or in a committed receipt, which is final.
+    /// (ask GetTransactionAsync). Null for a refusal at admission or in a committed receipt, which is final.
     /// </summary>
-    public ulong DroppedAtHeight { get; }
+    public ulong? DroppedAtHeight { get; }
 
     /// <summary>True unless the refusal was a drop after admission (<see cref="DroppedAtHeight"/>).</summary>
-    public bool IsFinal => DroppedAtHeight == 0;
+    public bool IsFinal => DroppedAtHeight is null;
 
-    private static string Dropped(ulong droppedAtHeight, ulong expiryHeight) => droppedAtHeight == 0
+    private static string Dropped(ulong? droppedAtHeight, ulong expiryHeight) => droppedAtHeight is null
         ? string.Empty
         : $"; dropped from the node's mempool at height {droppedAtHeight}, which is not final: another validator may still commit it up to height {expiryHeight}, so ask GetTransaction before sending it again";
 }

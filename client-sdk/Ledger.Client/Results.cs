@@ -25,10 +25,10 @@ public sealed record CommitResult(string TransactionId, TransactionStatus Status
 
     /// <summary>
     /// For a REFUSED result, the committed height at which the node dropped the transaction from its mempool after
-    /// admitting it (the re-check after a block, or a proposer leaving it out); 0 when it was refused at admission or
+    /// admitting it (the re-check after a block, or a proposer leaving it out); null when it was refused at admission or
     /// is committed, and from nodes older than D52.
     /// </summary>
-    public ulong DroppedAtHeight { get; init; }
+    public ulong? DroppedAtHeight { get; init; }
 
     /// <summary>
     /// False for a refusal after admission (<see cref="DroppedAtHeight"/> set): that is the node's view at that height,
@@ -36,7 +36,7 @@ public sealed record CommitResult(string TransactionId, TransactionStatus Status
     /// expiry height; ask GetTransactionAsync to learn its fate. True for a commit and for a
     /// refusal at admission (nothing was stored or passed on).
     /// </summary>
-    public bool IsFinal => Status == TransactionStatus.Committed || DroppedAtHeight == 0;
+    public bool IsFinal => Status == TransactionStatus.Committed || DroppedAtHeight is null;
 
     /// <summary>The rejection code; <see cref="RejectionCode.Unspecified"/> when committed.</summary>
     public RejectionCode Code => Receipt.Code;

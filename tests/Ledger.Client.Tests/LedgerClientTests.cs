@@ -243,9 +243,9 @@ public sealed class LedgerClientTests : IAsyncLifetime
         var exception = await Assert.ThrowsAsync<LedgerRejectedException>(() => _client.SubmitAndWaitAsync(envelope));
         var result = await _client.TrySubmitAndWaitAsync(envelope);
 
-        Assert.Equal((RejectionCode.InsufficientBalance, 7UL, false), (exception.Code, exception.DroppedAtHeight, exception.IsFinal));
+        Assert.Equal((RejectionCode.InsufficientBalance, 7UL, false), (exception.Code, exception.DroppedAtHeight ?? 0, exception.IsFinal));
         Assert.Contains($"dropped from the node's mempool at height 7, which is not final: another validator may still commit it up to height {envelope.ExpiryHeight}", exception.Message);
-        Assert.Equal((TransactionStatus.Refused, 7UL, false, false), (result.Status, result.DroppedAtHeight, result.IsFinal, result.IsCommitted));
+        Assert.Equal((TransactionStatus.Refused, 7UL, false, false), (result.Status, result.DroppedAtHeight ?? 0, result.IsFinal, result.IsCommitted));
     }
 
     [Fact]

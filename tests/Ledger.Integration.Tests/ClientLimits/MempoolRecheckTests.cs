@@ -98,6 +98,7 @@ public sealed class MempoolRecheckTests : IDisposable
         // D52: the refusal names the head it was found on; it is this node's view there, not final.
         var refused = _tracker.RefusedReply(IdOf(twin));
         Assert.Equal(TransactionStatus.Refused, refused?.Status);
+        Assert.True(refused?.HasDroppedAtHeight);
         Assert.Equal(2UL, refused?.DroppedAtHeight);
         Assert.Equal(0, mempool.Count);
     }
