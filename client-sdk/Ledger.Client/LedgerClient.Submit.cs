@@ -61,7 +61,7 @@ public sealed partial class LedgerClient
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var reply = await InvokeAsync(o => _stub.SubmitAsync(new SubmitRequest { Envelope = envelope }, o), cancellationToken).ConfigureAwait(false);
-        return new SubmitResult(IdOf(reply.TransactionId, envelope), reply.Code, reply.Message);
+        return ToSubmitResult(reply, envelope);
     }
 
     /// <summary>
@@ -80,7 +80,7 @@ public sealed partial class LedgerClient
             throw new LedgerClientException(StatusCode.Internal, $"the node answered {reply.Replies.Count} of {envelopes.Count} envelopes");
         }
 
-        return [.. reply.Replies.Select((r, i) => new SubmitResult(IdOf(r.TransactionId, envelopes[i]), r.Code, r.Message))];
+        return [.. reply.Replies.Select((r, i) => ToSubmitResult(r, envelopes[i]))];
     }
 
     /// <summary>Prepares and submits; returns the node's answer without throwing for a refusal.</summary>
@@ -158,6 +158,9 @@ public sealed partial class LedgerClient
         var height = await HeadHeightAsync(cancellationToken).ConfigureAwait(false);
         return (chainId, checked(height + _options.ExpiryWindowHeights));
     }
+
+    private SubmitResult ToSubmitResult(SubmitReply reply, Envelope envelope) =>
+        new(IdOf(reply.TransactionId, envelope), reply.Code, reply.Message) { DroppedAtHeight = reply.HasDroppedAtHeight ? reply.DroppedAtHeight : null };
 
     private CommitResult ToCommitResult(TransactionReply reply, Envelope envelope, TimeSpan timeout)
     {

@@ -10,6 +10,13 @@ public sealed record SubmitResult(string TransactionId, RejectionCode Code, stri
 {
     /// <summary>True when the node admitted the transaction (it is not committed yet).</summary>
     public bool IsAdmitted => Code == RejectionCode.Unspecified;
+
+    /// <summary>
+    /// Set with a refusal of a transaction that was already waiting at the node (a peer had passed it on) and that the
+    /// node dropped now, at this committed height: not final, another validator may still commit it (see
+    /// <see cref="CommitResult.IsFinal"/>). Null for any other answer, and from nodes older than D52.
+    /// </summary>
+    public ulong? DroppedAtHeight { get; init; }
 }
 
 /// <summary>The fate of a transaction that was submitted and waited for.</summary>

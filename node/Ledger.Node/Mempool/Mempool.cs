@@ -184,7 +184,9 @@ public sealed class Mempool
             if (!headMoved)
             {
                 TellRefused(removed, transactionId, refusal, height);
-                return Reply(transactionId, refusal.Code, refusal.Message);
+                var dropped = Reply(transactionId, refusal.Code, refusal.Message);
+                dropped.DroppedAtHeight = height;
+                return dropped;
             }
 
             if (IsCommitted(transactionId))

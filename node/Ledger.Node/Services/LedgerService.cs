@@ -413,12 +413,22 @@ public sealed class LedgerService(
         };
     }
 
-    private static TransactionReply Refused(SubmitReply admitted) => new()
+    private static TransactionReply Refused(SubmitReply admitted)
     {
-        TransactionId = admitted.TransactionId,
-        Status = TransactionStatus.Refused,
-        Receipt = new Receipt { TransactionId = admitted.TransactionId, Code = admitted.Code, Message = admitted.Message },
-    };
+        var reply = new TransactionReply
+        {
+            TransactionId = admitted.TransactionId,
+            Status = TransactionStatus.Refused,
+            Receipt = new Receipt { TransactionId = admitted.TransactionId, Code = admitted.Code, Message = admitted.Message },
+        };
+        // A copy of a transaction that was waiting here and is dropped now: not final (D52).
+        if (admitted.HasDroppedAtHeight)
+        {
+            reply.DroppedAtHeight = admitted.DroppedAtHeight;
+        }
+
+        return reply;
+    }
 
     /// <summary>
     /// One page of a table, read from one snapshot together with the head, so the reply can name the
