@@ -84,6 +84,8 @@ public sealed class TransactionTracker
         var refusal = new Refusal(receipt, droppedAtHeight);
         lock (_gate)
         {
+            // The latest refusal wins (D52): a dropped transaction may be admitted again and dropped again later.
+            // It keeps its first place in the order of forgetting.
             if (_refused.TryAdd(id, refusal))
             {
                 _refusedOrder.Enqueue(id);
@@ -91,6 +93,10 @@ public sealed class TransactionTracker
                 {
                     _refused.Remove(_refusedOrder.Dequeue());
                 }
+            }
+            else
+            {
+                _refused[id] = refusal;
             }
         }
 

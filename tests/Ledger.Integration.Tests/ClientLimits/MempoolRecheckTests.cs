@@ -251,6 +251,21 @@ public sealed class MempoolRecheckTests : IDisposable
         Assert.Equal(TransactionStatus.Committed, (await waiter.Task.WaitAsync(Patience)).Status);
     }
 
+    [Fact]
+    public void A_transaction_dropped_again_after_it_was_admitted_again_is_remembered_with_its_latest_refusal()
+    {
+        // D52: a dropped envelope that became valid may be admitted again and dropped again, for another reason at a later
+        // head; GetTransaction then tells the latest, not the first.
+        Mempool();
+        var id = IdBytesOf(Methodology("M-1"));
+        _tracker.Refused(id, new Receipt { TransactionId = Google.Protobuf.ByteString.CopyFrom(id), Code = RejectionCode.SignerSuspended, Message = "first" }, 5);
+        _tracker.Refused(id, new Receipt { TransactionId = Google.Protobuf.ByteString.CopyFrom(id), Code = RejectionCode.MethodologyExists, Message = "second" }, 9);
+
+        var reply = _tracker.RefusedReply(Convert.ToHexStringLower(id))!;
+        Assert.Equal((RejectionCode.MethodologyExists, "second", 9UL), (reply.Receipt.Code, reply.Receipt.Message, reply.DroppedAtHeight));
+        Assert.Equal(RejectionCode.MethodologyExists, _tracker.RefusalOf(Convert.ToHexStringLower(id))?.Code);
+    }
+
     /// <summary>Holds the re-check's thread the first time it passes, until released.</summary>
     private sealed class Hold : IDisposable
     {
