@@ -61,7 +61,7 @@ public sealed partial class LedgerClient
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var reply = await InvokeAsync(o => _stub.SubmitAsync(new SubmitRequest { Envelope = envelope }, o), cancellationToken).ConfigureAwait(false);
-        return new SubmitResult(IdOf(reply.TransactionId, envelope), reply.Code, reply.Message);
+        return ToSubmitResult(reply, envelope);
     }
 
     /// <summary>
@@ -80,7 +80,7 @@ public sealed partial class LedgerClient
             throw new LedgerClientException(StatusCode.Internal, $"the node answered {reply.Replies.Count} of {envelopes.Count} envelopes");
         }
 
-        return [.. reply.Replies.Select((r, i) => new SubmitResult(IdOf(r.TransactionId, envelopes[i]), r.Code, r.Message))];
+        return [.. reply.Replies.Select((r, i) => ToSubmitResult(r, envelopes[i]))];
     }
 
     /// <summary>Prepares and submits; returns the node's answer without throwing for a refusal.</summary>
@@ -94,13 +94,13 @@ public sealed partial class LedgerClient
     /// <summary>
     /// Submits and waits until the transaction is in a committed block; returns its receipt and height.
     /// </summary>
-    /// <exception cref="LedgerRejectedException">Refused at admission, refused later, or committed with a rejecting receipt.</exception>
+    /// <exception cref="LedgerRejectedException">Refused at admission, refused later (not final: see <see cref="LedgerRejectedException.DroppedAtHeight"/>), or committed with a rejecting receipt.</exception>
     /// <exception cref="LedgerTimeoutException">Not committed within <see cref="LedgerClientOptions.SubmitAndWaitTimeout"/>; it may still commit.</exception>
     /// <exception cref="LedgerClientException">A gRPC failure.</exception>
     public async Task<CommitResult> SubmitAndWaitAsync(Envelope envelope, CancellationToken cancellationToken = default)
     {
         var result = await TrySubmitAndWaitAsync(envelope, cancellationToken).ConfigureAwait(false);
-        return result.IsCommitted ? result : throw new LedgerRejectedException(result.Code, result.Message, result.TransactionId);
+        return result.IsCommitted ? result : throw new LedgerRejectedException(result.Code, result.Message, result.TransactionId, result.DroppedAtHeight, envelope.ExpiryHeight);
     }
 
     /// <summary>Prepares, submits and waits for the commit; see <see cref="SubmitAndWaitAsync(Envelope, CancellationToken)"/>.</summary>
@@ -159,6 +159,9 @@ public sealed partial class LedgerClient
         return (chainId, checked(height + _options.ExpiryWindowHeights));
     }
 
+    private SubmitResult ToSubmitResult(SubmitReply reply, Envelope envelope) =>
+        new(IdOf(reply.TransactionId, envelope), reply.Code, reply.Message) { DroppedAtHeight = reply.HasDroppedAtHeight ? reply.DroppedAtHeight : null };
+
     private CommitResult ToCommitResult(TransactionReply reply, Envelope envelope, TimeSpan timeout)
     {
         var id = IdOf(reply.TransactionId, envelope);
@@ -166,7 +169,7 @@ public sealed partial class LedgerClient
         return reply.Status switch
         {
             TransactionStatus.Committed => new CommitResult(id, reply.Status, receipt, reply.Height, reply.Index),
-            TransactionStatus.Refused when receipt.Code != RejectionCode.Unspecified => new CommitResult(id, reply.Status, receipt, 0, 0),
+            TransactionStatus.Refused when receipt.Code != RejectionCode.Unspecified => new CommitResult(id, reply.Status, receipt, 0, 0) { DroppedAtHeight = reply.HasDroppedAtHeight ? reply.DroppedAtHeight : null },
             TransactionStatus.Pending => throw NotDecided(envelope, timeout, "the node answered PENDING", null),
             _ => throw new LedgerClientException(StatusCode.Internal, $"the node answered SubmitAndWait with status {reply.Status} and code {receipt.Code} for transaction {id}"),
         };

@@ -221,6 +221,31 @@ public sealed class LedgerClientTests : IAsyncLifetime
         Assert.Equal(new string('0', 64), exception.TransactionId);
         Assert.False(result.IsCommitted);
         Assert.Equal((TransactionStatus.Refused, RejectionCode.InsufficientBalance), (result.Status, result.Code));
+        // A refusal at admission (or from a node older than D52) is final.
+        Assert.True(result.IsFinal);
+        Assert.True(exception.IsFinal);
+    }
+
+    [Fact]
+    public async Task A_refusal_after_admission_says_the_height_it_was_dropped_at_and_that_it_is_not_final()
+    {
+        var id = ByteString.CopyFrom(new byte[32]);
+        Service.OnSubmitAndWait = (_, _) => Task.FromResult(new TransactionReply
+        {
+            TransactionId = id,
+            Status = TransactionStatus.Refused,
+            Receipt = new Receipt { TransactionId = id, Code = RejectionCode.InsufficientBalance, Message = "owner-1 holds 5 tradable grams" },
+            DroppedAtHeight = 7,
+        });
+        var signer = new LedgerSigner("owner-1", TestKeys.For("owner-1"));
+        var envelope = await _client.PrepareAsync(Transactions.Transfer("t-1", "B-1", 10, 45, "CNY"), signer);
+
+        var exception = await Assert.ThrowsAsync<LedgerRejectedException>(() => _client.SubmitAndWaitAsync(envelope));
+        var result = await _client.TrySubmitAndWaitAsync(envelope);
+
+        Assert.Equal((RejectionCode.InsufficientBalance, 7UL, false), (exception.Code, exception.DroppedAtHeight ?? 0, exception.IsFinal));
+        Assert.Contains($"dropped from the node's mempool at height 7, which is not final: another validator may still commit it up to height {envelope.ExpiryHeight}", exception.Message);
+        Assert.Equal((TransactionStatus.Refused, 7UL, false, false), (result.Status, result.DroppedAtHeight ?? 0, result.IsFinal, result.IsCommitted));
     }
 
     [Fact]

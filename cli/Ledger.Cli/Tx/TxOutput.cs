@@ -23,6 +23,9 @@ internal sealed record TxReport(string Status, string Kind)
 
     public string? Message { get; init; }
 
+    /// <summary>A refusal after admission: the node dropped it from its mempool at this height; not final (D52).</summary>
+    public ulong? DroppedAtHeight { get; init; }
+
     /// <summary>The receipt's attributes (batch_id, cancellation_id, serial_range).</summary>
     public IReadOnlyDictionary<string, string>? Attributes { get; init; }
 
@@ -51,11 +54,11 @@ internal sealed record TxReport(string Status, string Kind)
             Index = result.Index,
             Attributes = result.Receipt.Attributes.DistinctBy(a => a.Key).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal),
         }
-        : Refused(kind, result.TransactionId, result.Code, result.Message);
+        : Refused(kind, result.TransactionId, result.Code, result.Message) with { DroppedAtHeight = result.DroppedAtHeight };
 
     public static TxReport Of(string kind, SubmitResult result) => result.IsAdmitted
         ? new(TxOutput.Admitted, kind) { TransactionId = result.TransactionId }
-        : Refused(kind, result.TransactionId, result.Code, result.Message);
+        : Refused(kind, result.TransactionId, result.Code, result.Message) with { DroppedAtHeight = result.DroppedAtHeight };
 
     private static TxReport Refused(string kind, string transactionId, Core.Protocol.RejectionCode code, string message) =>
         new(TxOutput.Rejected, kind) { TransactionId = transactionId, Code = ProtoNames.Of(code), Message = message };
@@ -103,6 +106,10 @@ internal sealed class TxOutput
         {
             Error.WriteLine($"{_command}: {Rejected} {report.Code}: {report.Message}");
             Error.WriteLine($"transaction {report.TransactionId}");
+            if (report.DroppedAtHeight is { } dropped)
+            {
+                Error.WriteLine($"dropped from the node's mempool at height {dropped}, which is not final: another validator may still commit it before its expiry height; ask `ledger query transaction` later");
+            }
         }
         else
         {

@@ -89,6 +89,20 @@ public sealed class NodeChain : IDisposable
     }
 
     /// <summary>
+    /// Runs decide with the committed head while no block can commit (under the commit gate), so what it decides holds
+    /// at that head until it returns. For the mempool's removal of a transaction it found refused (D52): no block holding
+    /// the transaction can be written between its test of the head and the removal. Keep decide short and rare: the next
+    /// commit waits for it.
+    /// </summary>
+    public T AtHead<T>(Func<ChainHead, T> decide)
+    {
+        lock (_commitGate)
+        {
+            return decide(_tip.Head);
+        }
+    }
+
+    /// <summary>
     /// The committed head's shared snapshot (as <see cref="AdmissionView"/>) for a reader on a background thread
     /// (the mempool's re-check, D40), or null once the chain is being disposed. Dispose the lease promptly;
     /// disposing the chain waits for every open lease before it closes the store.

@@ -164,20 +164,35 @@ public sealed class Mempool
     /// The answer to a transaction sent again while it waits here. A client's copy of what a peer passed on has its handler
     /// run now, so a refusal is told now, not at a timeout. The committed transactions are looked up after that check (D48):
     /// a block the check's view saw is then found too, so a transaction committed and not yet removed (the tracker wakes
-    /// its client before the mempool hears of the commit) is a replay, NONCE_REUSED, and never dropped as refused.
+    /// its client before the mempool hears of the commit) is a replay, NONCE_REUSED, and never dropped as refused. A
+    /// refusal removes the transaction only if no block has committed since the check's head (D52): one that did may hold
+    /// it or make it valid again, and the re-check after it decides on that head.
     /// </summary>
     private SubmitReply AlreadyWaiting(Pending waiting, byte[] transactionId, Envelope envelope, bool execute)
     {
-        var check = execute && !waiting.FromClient ? Check(envelope, execute: true) : null;
+        BeforeCopyCheck?.Invoke();
+        var check = execute && !waiting.FromClient ? CheckOnHead(envelope, execute: true) : ((Receipt Receipt, ulong Height)?)null;
         if (IsCommitted(transactionId))
         {
             return Reply(transactionId, RejectionCode.NonceReused, "this transaction is already committed");
         }
 
-        if (check is { Code: not RejectionCode.Unspecified })
+        if (check is ({ Code: not RejectionCode.Unspecified } refusal, var height))
         {
-            Drop(transactionId, check);
-            return Reply(transactionId, check.Code, check.Message);
+            BeforeRefusalDrop?.Invoke();
+            var removed = RemoveRefused(waiting.Id, height, out var headMoved);
+            if (!headMoved)
+            {
+                TellRefused(removed, transactionId, refusal, height);
+                var dropped = Reply(transactionId, refusal.Code, refusal.Message);
+                dropped.DroppedAtHeight = height;
+                return dropped;
+            }
+
+            if (IsCommitted(transactionId))
+            {
+                return Reply(transactionId, RejectionCode.NonceReused, "this transaction is already committed");
+            }
         }
 
         return Reply(transactionId, RejectionCode.Unspecified, "already waiting in the mempool");
@@ -187,11 +202,15 @@ public sealed class Mempool
     private bool IsCommitted(byte[] transactionId) => _chain.Store.FindTransaction(transactionId) is not null;
 
     /// <summary>The state machine's check against one committed head (D43), its handler run only when execute.</summary>
-    private Receipt Check(Envelope envelope, bool execute)
+    private Receipt Check(Envelope envelope, bool execute) => CheckOnHead(envelope, execute).Receipt;
+
+    /// <summary>As <see cref="Check"/>, with the height of the head it read.</summary>
+    private (Receipt Receipt, ulong Height) CheckOnHead(Envelope envelope, bool execute)
     {
         using var view = _chain.AdmissionView();
         var context = Context(view);
-        return execute ? _chain.Machine.Check(view.State, context, envelope) : _chain.Machine.CheckEnvelope(view.State, context, envelope);
+        var receipt = execute ? _chain.Machine.Check(view.State, context, envelope) : _chain.Machine.CheckEnvelope(view.State, context, envelope);
+        return (receipt, view.Head.Height);
     }
 
     /// <summary>The next block's context after the view's head, at the mempool's clock.</summary>
@@ -266,30 +285,37 @@ public sealed class Mempool
     /// <summary>
     /// Takes out what a proposer found would be refused, and tells whoever waits for it. The refusal is counted
     /// only where a client submitted the transaction, as at admission (a peer's copy is counted at that peer).
+    /// Called on the consensus thread, which also commits, so the head cannot move meanwhile.
     /// </summary>
-    public void Drop(byte[] transactionId, Receipt receipt)
+    public void Drop(byte[] transactionId, Receipt receipt) =>
+        TellRefused(Remove(Convert.ToHexStringLower(transactionId)), transactionId, receipt, _chain.Head.Height);
+
+    /// <summary>
+    /// Removes a waiting transaction found refused on the head at height, unless a block has committed since (headMoved):
+    /// that block may hold the transaction, valid inside it, or make it valid again, so the newer head decides. The head
+    /// test and the removal are one step with respect to the chain's commits (under its commit gate, D52), so no block
+    /// holding the transaction is written between them. Only refusals take the gate; the commit path is unchanged.
+    /// Null when it was no longer waiting (removed by another path).
+    /// </summary>
+    private Pending? RemoveRefused(string id, ulong height, out bool headMoved)
     {
-        if (!DropWaiting(Convert.ToHexStringLower(transactionId), transactionId, receipt))
-        {
-            _tracker.Refused(transactionId, receipt);
-        }
+        var (moved, removed) = _chain.AtHead(head => head.Height != height ? (true, (Pending?)null) : (false, Remove(id)));
+        headMoved = moved;
+        return removed;
     }
 
-    /// <summary>Removes a waiting transaction and tells its waiters of the refusal; false (nothing told) when it was not waiting here.</summary>
-    private bool DropWaiting(string id, byte[] transactionId, Receipt receipt)
+    /// <summary>
+    /// Tells the tracker (and so SubmitAndWait's waiters) that the transaction was refused at height (D52: this node's
+    /// view, not final); counted as a refusal when a client had submitted it here.
+    /// </summary>
+    private void TellRefused(Pending? removed, byte[] transactionId, Receipt receipt, ulong height)
     {
-        if (Remove(id) is not { } dropped)
-        {
-            return false;
-        }
-
-        if (dropped.FromClient)
+        if (removed is { FromClient: true })
         {
             _metrics.Rejected(receipt.Code);
         }
 
-        _tracker.Refused(transactionId, receipt);
-        return true;
+        _tracker.Refused(transactionId, receipt, height);
     }
 
     private Pending? Find(string id)
@@ -305,6 +331,12 @@ public sealed class Mempool
 
     /// <summary>Test seam: runs on the re-check's thread just after it leased a head, with that head's height.</summary>
     internal Action<ulong>? AfterRecheckLease { get; set; }
+
+    /// <summary>Test seam: runs just before a waiting transaction found refused is removed (by the re-check, or for a client's copy).</summary>
+    internal Action? BeforeRefusalDrop { get; set; }
+
+    /// <summary>Test seam: runs just before a client's copy of a transaction a peer passed on is checked.</summary>
+    internal Action? BeforeCopyCheck { get; set; }
 
     /// <summary>Completes when the re-check started after the last block is done (tests wait for it).</summary>
     public Task Rechecked
@@ -382,9 +414,9 @@ public sealed class Mempool
 
     /// <summary>
     /// Against one snapshot of the committed state, so a block that commits meanwhile is not seen half-written;
-    /// a transaction that left the mempool meanwhile (committed, or dropped) is not refused again. A refusal is final
-    /// only on the newest head (D48): found on an older one, it stops the round there, and the round that the newer
-    /// block's commit sent (D43) goes on from it. Signatures are not verified again here: the signature cache remembers them.
+    /// a transaction that left the mempool meanwhile (committed, or dropped) is not refused again. A refusal is acted on
+    /// only on the newest head (D48), tested at one step with the removal (D52): found on an older one, it stops the round
+    /// there, and the round that the newer block's commit sent (D43) goes on from it. Signatures are not verified again here: the signature cache remembers them.
     /// </summary>
     private void RecheckRemaining()
     {
@@ -409,19 +441,28 @@ public sealed class Mempool
             }
 
             var receipt = _chain.Machine.Check(lease.State, context, pending.Envelope);
-            // A block committed after the lease was taken: the transaction may have been admitted on that head, or made
-            // valid again by it. Stop here; the commit sent this re-check round again, and it goes on from here on that head.
-            if (receipt.Code != RejectionCode.Unspecified && _chain.Head.Height > lease.Head.Height)
+            // Committed in a block this lease already sees, and not yet removed by that block's commit: not a refusal.
+            if (receipt.Code == RejectionCode.Unspecified || IsCommitted(pending.TransactionId))
             {
+                last = pending.Arrival;
+                continue;
+            }
+
+            BeforeRefusalDrop?.Invoke();
+            var removed = RemoveRefused(pending.Id, lease.Head.Height, out var headMoved);
+            if (headMoved)
+            {
+                // A block committed after the lease was taken: the transaction may have been admitted on that head, be in
+                // that block, or be made valid again by it. Stop here; the commit sent this re-check round again, and it
+                // goes on from here on that head.
                 last = pending.Arrival - 1;
                 break;
             }
 
             last = pending.Arrival;
-            // Committed in a block this lease already sees, and not yet removed by that block's commit: not a refusal.
-            if (receipt.Code != RejectionCode.Unspecified && !IsCommitted(pending.TransactionId))
+            if (removed is not null)
             {
-                DropWaiting(pending.Id, pending.TransactionId, receipt);
+                TellRefused(removed, pending.TransactionId, receipt, lease.Head.Height);
             }
         }
 

@@ -7,13 +7,15 @@ namespace Ledger.Node.Mempool;
 /// <summary>
 /// What became of transactions this node admitted: clients waiting in SubmitAndWait are woken
 /// when theirs commits or is refused; refusals after admission are remembered (bounded) for GetTransaction.
+/// Such a refusal is this node's view at the height it was found (D52): the reply says that height, and a later
+/// commit of the same transaction still wins in GetTransaction, which looks at the committed blocks first.
 /// </summary>
 public sealed class TransactionTracker
 {
     public const int RefusalsRememberedMax = 100_000;
 
     private readonly Dictionary<string, List<TaskCompletionSource<TransactionReply>>> _waiters = [];
-    private readonly Dictionary<string, Receipt> _refused = [];
+    private readonly Dictionary<string, Refusal> _refused = [];
     private readonly Queue<string> _refusedOrder = new();
     private readonly Lock _gate = new();
 
@@ -59,16 +61,32 @@ public sealed class TransactionTracker
     {
         lock (_gate)
         {
-            return _refused.GetValueOrDefault(id);
+            return _refused.GetValueOrDefault(id)?.Receipt;
         }
     }
 
-    public void Refused(byte[] transactionId, Receipt receipt)
+    /// <summary>The REFUSED reply for a transaction refused after admission, with the height it was dropped at; null when none is remembered.</summary>
+    public TransactionReply? RefusedReply(string id)
     {
-        var id = Convert.ToHexStringLower(transactionId);
         lock (_gate)
         {
-            if (_refused.TryAdd(id, receipt))
+            return _refused.GetValueOrDefault(id) is { } refusal ? refusal.Reply() : null;
+        }
+    }
+
+    /// <summary>
+    /// The transaction left this node's mempool refused, found so on the committed head at droppedAtHeight: remembered,
+    /// and its waiters told REFUSED with that height (not final: another validator's block may still commit it).
+    /// </summary>
+    public void Refused(byte[] transactionId, Receipt receipt, ulong droppedAtHeight)
+    {
+        var id = Convert.ToHexStringLower(transactionId);
+        var refusal = new Refusal(receipt, droppedAtHeight);
+        lock (_gate)
+        {
+            // The latest refusal wins (D52): a dropped transaction may be admitted again and dropped again later.
+            // It keeps its first place in the order of forgetting.
+            if (_refused.TryAdd(id, refusal))
             {
                 _refusedOrder.Enqueue(id);
                 if (_refusedOrder.Count > RefusalsRememberedMax)
@@ -76,9 +94,13 @@ public sealed class TransactionTracker
                     _refused.Remove(_refusedOrder.Dequeue());
                 }
             }
+            else
+            {
+                _refused[id] = refusal;
+            }
         }
 
-        Complete(id, new TransactionReply { TransactionId = receipt.TransactionId, Status = TransactionStatus.Refused, Receipt = receipt });
+        Complete(id, refusal.Reply());
     }
 
     private void OnCommitted(ExecutedBlock block)
@@ -123,5 +145,16 @@ public sealed class TransactionTracker
         {
             return _waiters.Remove(id, out var waiters) ? waiters : null;
         }
+    }
+
+    private sealed record Refusal(Receipt Receipt, ulong DroppedAtHeight)
+    {
+        public TransactionReply Reply() => new()
+        {
+            TransactionId = Receipt.TransactionId,
+            Status = TransactionStatus.Refused,
+            Receipt = Receipt,
+            DroppedAtHeight = DroppedAtHeight,
+        };
     }
 }

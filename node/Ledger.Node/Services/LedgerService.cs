@@ -130,7 +130,7 @@ public sealed class LedgerService(
         var hex = Convert.ToHexStringLower(id);
         var reply = Committed(id)
             ?? (mempool.Contains(hex) ? new TransactionReply { TransactionId = request.TransactionId, Status = TransactionStatus.Pending } : null)
-            ?? (tracker.RefusalOf(hex) is { } refusal ? new TransactionReply { TransactionId = request.TransactionId, Status = TransactionStatus.Refused, Receipt = refusal } : null)
+            ?? tracker.RefusedReply(hex)
             ?? new TransactionReply { TransactionId = request.TransactionId, Status = TransactionStatus.Unknown };
         return Task.FromResult(reply);
     }
@@ -413,12 +413,22 @@ public sealed class LedgerService(
         };
     }
 
-    private static TransactionReply Refused(SubmitReply admitted) => new()
+    private static TransactionReply Refused(SubmitReply admitted)
     {
-        TransactionId = admitted.TransactionId,
-        Status = TransactionStatus.Refused,
-        Receipt = new Receipt { TransactionId = admitted.TransactionId, Code = admitted.Code, Message = admitted.Message },
-    };
+        var reply = new TransactionReply
+        {
+            TransactionId = admitted.TransactionId,
+            Status = TransactionStatus.Refused,
+            Receipt = new Receipt { TransactionId = admitted.TransactionId, Code = admitted.Code, Message = admitted.Message },
+        };
+        // A copy of a transaction that was waiting here and is dropped now: not final (D52).
+        if (admitted.HasDroppedAtHeight)
+        {
+            reply.DroppedAtHeight = admitted.DroppedAtHeight;
+        }
+
+        return reply;
+    }
 
     /// <summary>
     /// One page of a table, read from one snapshot together with the head, so the reply can name the

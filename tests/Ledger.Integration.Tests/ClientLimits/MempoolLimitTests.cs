@@ -170,6 +170,9 @@ public sealed class MempoolLimitTests : IDisposable
         // The same envelope from a client here: its handler runs now, the client hears the refusal, and it leaves the mempool.
         var again = mempool.Admit(fromPeer);
         Assert.Equal(RejectionCode.MethodologyExists, again.Code);
+        // D52: it was waiting here, so the refusal is a drop at this head, not final (the peer that passed it on may still propose it).
+        Assert.Equal((true, 1UL), (again.HasDroppedAtHeight, again.DroppedAtHeight));
+        Assert.False(mempool.Admit(Methodology("M-1")).HasDroppedAtHeight);
         Assert.Equal(0, mempool.Count);
         Assert.Equal(RejectionCode.MethodologyExists, _tracker.RefusalOf(IdOf(fromPeer))!.Code);
         Admitted(mempool.AdmitFromPeer(fromPeer));

@@ -95,6 +95,11 @@ public sealed class MempoolRecheckTests : IDisposable
         // Without a third block: the same re-check went round again on head 2 and refused the twin there.
         Assert.Equal([1UL, 2UL], leased);
         Assert.Equal(RejectionCode.MethodologyExists, _tracker.RefusalOf(IdOf(twin))?.Code);
+        // D52: the refusal names the head it was found on; it is this node's view there, not final.
+        var refused = _tracker.RefusedReply(IdOf(twin));
+        Assert.Equal(TransactionStatus.Refused, refused?.Status);
+        Assert.True(refused?.HasDroppedAtHeight);
+        Assert.Equal(2UL, refused?.DroppedAtHeight);
         Assert.Equal(0, mempool.Count);
     }
 
@@ -133,6 +138,134 @@ public sealed class MempoolRecheckTests : IDisposable
         Assert.Equal(0, mempool.Count);
     }
 
+    [Fact]
+    public async Task A_recheck_refusal_is_not_told_when_a_block_holding_the_transaction_commits_before_its_removal()
+    {
+        // D52: the re-check found the registration refused (its signer suspended at head 1) and is held just before it
+        // removes it; block 2 reinstates the signer and holds the registration, valid inside that block.
+        var registration = Registration("org-1");
+        NodeMempool? mempool = null;
+        Task? recheck = null;
+        using var hold = new Hold();
+        _chain.Committed += block =>
+        {
+            // Before the tracker and the mempool hear of block 2: the re-check goes on while the block is written and the head moved.
+            if (block.Block.Header.Height == 2)
+            {
+                hold.Release();
+                Assert.True(recheck!.Wait(Patience));
+            }
+        };
+        mempool = Mempool();
+        var waiter = _tracker.WaitFor(IdBytesOf(registration));
+        Admitted(mempool.Admit(registration));
+        mempool.BeforeRefusalDrop = () => hold.FirstTime(0);
+
+        Commit(Suspension(TestLedger.Operator));
+        hold.WaitUntilReached();
+        recheck = mempool.Rechecked;
+        Commit(Reinstatement(TestLedger.Operator), registration);
+
+        Assert.True(waiter.Task.IsCompleted);
+        Assert.Equal(TransactionStatus.Committed, (await waiter.Task).Status);
+        Assert.Null(_tracker.RefusalOf(IdOf(registration)));
+        Assert.Equal(0, mempool.Count);
+    }
+
+    [Fact]
+    public async Task A_clients_copy_refused_is_not_told_when_a_block_holding_it_commits_before_its_removal()
+    {
+        // D52: a peer's copy waits; the client's copy is refused at head 1 (signer suspended), and block 2, which reinstates
+        // the signer and holds the transaction, commits between that check and the removal.
+        var mempool = Mempool();
+        var registration = Registration("org-1");
+        Admitted(mempool.AdmitFromPeer(registration));
+        var waiter = _tracker.WaitFor(IdBytesOf(registration));
+        // Block 1's re-check is held before it reads anything, so the peer's copy is still waiting when the client's arrives.
+        using var hold = new Hold();
+        mempool.AfterRecheckLease = hold.FirstTime;
+        Commit(Suspension(TestLedger.Operator));
+        hold.WaitUntilReached();
+        mempool.BeforeRefusalDrop = () =>
+        {
+            mempool.BeforeRefusalDrop = null;
+            Commit(Reinstatement(TestLedger.Operator), registration);
+        };
+
+        var reply = mempool.Admit(registration);
+
+        Assert.Equal(RejectionCode.NonceReused, reply.Code);
+        Assert.Equal(TransactionStatus.Committed, (await waiter.Task.WaitAsync(Patience)).Status);
+        Assert.Null(_tracker.RefusalOf(IdOf(registration)));
+    }
+
+    [Fact]
+    public async Task A_clients_copy_whose_block_commits_just_before_its_check_is_a_replay_not_a_refusal()
+    {
+        // D48's order in AlreadyWaiting: the committed transactions are looked up after the check, so a block written
+        // just before the check (which then finds the nonce used) is found, and the transaction is not dropped as refused.
+        var mempool = Mempool();
+        var filing = Methodology("M-1");
+        Admitted(mempool.AdmitFromPeer(filing));
+        var waiter = _tracker.WaitFor(IdBytesOf(filing));
+        mempool.BeforeCopyCheck = () =>
+        {
+            mempool.BeforeCopyCheck = null;
+            Commit(filing);
+        };
+
+        var reply = mempool.Admit(filing);
+
+        Assert.Equal(RejectionCode.NonceReused, reply.Code);
+        Assert.Equal("this transaction is already committed", reply.Message);
+        Assert.Equal(TransactionStatus.Committed, (await waiter.Task.WaitAsync(Patience)).Status);
+        Assert.Null(_tracker.RefusalOf(IdOf(filing)));
+    }
+
+    [Fact]
+    public async Task A_transaction_the_recheck_would_refuse_at_one_head_is_kept_when_a_later_head_makes_it_valid_again()
+    {
+        var mempool = Mempool();
+        var registration = Registration("org-1");
+        var waiter = _tracker.WaitFor(IdBytesOf(registration));
+        Admitted(mempool.Admit(registration));
+        using var hold = new Hold();
+        mempool.AfterRecheckLease = hold.FirstTime;
+
+        // Block 1 suspends the signer: at head 1 the registration would be refused. Its re-check is held on head 1
+        // while block 2 reinstates the signer.
+        Commit(Suspension(TestLedger.Operator));
+        hold.WaitUntilReached();
+        var recheck = mempool.Rechecked;
+        Assert.Equal(RejectionCode.SignerSuspended, CheckAtHead(registration).Code);
+        Commit(Reinstatement(TestLedger.Operator));
+        Assert.Equal(RejectionCode.Unspecified, CheckAtHead(registration).Code);
+
+        hold.Release();
+        await recheck.WaitAsync(Patience);
+
+        Assert.False(waiter.Task.IsCompleted);
+        Assert.Null(_tracker.RefusalOf(IdOf(registration)));
+        Assert.True(mempool.Contains(IdOf(registration)));
+        Commit(registration);
+        Assert.Equal(TransactionStatus.Committed, (await waiter.Task.WaitAsync(Patience)).Status);
+    }
+
+    [Fact]
+    public void A_transaction_dropped_again_after_it_was_admitted_again_is_remembered_with_its_latest_refusal()
+    {
+        // D52: a dropped envelope that became valid may be admitted again and dropped again, for another reason at a later
+        // head; GetTransaction then tells the latest, not the first.
+        Mempool();
+        var id = IdBytesOf(Methodology("M-1"));
+        _tracker.Refused(id, new Receipt { TransactionId = Google.Protobuf.ByteString.CopyFrom(id), Code = RejectionCode.SignerSuspended, Message = "first" }, 5);
+        _tracker.Refused(id, new Receipt { TransactionId = Google.Protobuf.ByteString.CopyFrom(id), Code = RejectionCode.MethodologyExists, Message = "second" }, 9);
+
+        var reply = _tracker.RefusedReply(Convert.ToHexStringLower(id))!;
+        Assert.Equal((RejectionCode.MethodologyExists, "second", 9UL), (reply.Receipt.Code, reply.Receipt.Message, reply.DroppedAtHeight));
+        Assert.Equal(RejectionCode.MethodologyExists, _tracker.RefusalOf(Convert.ToHexStringLower(id))?.Code);
+    }
+
     /// <summary>Holds the re-check's thread the first time it passes, until released.</summary>
     private sealed class Hold : IDisposable
     {
@@ -165,6 +298,10 @@ public sealed class MempoolRecheckTests : IDisposable
         Assert.True(reply.Code == RejectionCode.Unspecified && reply.Message.Length == 0, $"expected admission, got {reply.Code}: {reply.Message}");
 
     private Envelope Methodology(string id) => _ledger.Sign(TestLedger.Bureau, Bodies.FileMethodology(id));
+
+    private Envelope Suspension(string participant) => _ledger.Sign(TestLedger.Bureau, Bodies.Update(participant, ParticipantStatus.Suspended, Role.Operator));
+
+    private Envelope Reinstatement(string participant) => _ledger.Sign(TestLedger.Bureau, Bodies.Update(participant, ParticipantStatus.Active, Role.Operator));
 
     private Envelope Registration(string id) => _ledger.Sign(TestLedger.Operator, Bodies.Register(id, TestKeys.For(id), Role.Trader));
 
