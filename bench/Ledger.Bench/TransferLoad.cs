@@ -144,6 +144,7 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
                                 if (receipt.Code == RejectionCode.Unspecified)
                                 {
                                     latencies.Add(Stopwatch.GetElapsedTime(at, now).TotalMilliseconds);
+                                    Interlocked.Increment(ref _committed);
                                 }
                                 else
                                 {
@@ -298,7 +299,7 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
         return clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Transfers the closed loop saw committed so far, warm-up included (for a per-slice cost, D51).</summary>
+    /// <summary>Transfers the closed and batch loops saw committed so far, warm-up included (for a per-slice cost, D51).</summary>
     public long Committed => Interlocked.Read(ref _committed);
 
     /// <summary>Transfers signed live because the presigned ones ran out (0 when the run had enough).</summary>
