@@ -48,9 +48,12 @@ public static class StorageLimits
     public const ulong BlockCacheBytesMax = 256UL * 1024 * 1024;
 
     /// <summary>
-    /// The memtable Bloom filter's size as a share of its memtable's (D51): 0.1 of RocksDB's 64 MiB write buffer is
-    /// 6.4 MiB a memtable, for the state and transaction-index families only.
+    /// The memtable size of the state and transaction-index families (D51; RocksDB's default, kept by the other
+    /// families, is 64 MiB). At most two memtables a family are held, one filling and one being flushed.
     /// </summary>
+    public const ulong ReadMemtableBytes = 16UL * 1024 * 1024;
+
+    /// <summary>The memtable Bloom filter's size as a share of its memtable's (D51): 1.6 MiB for a 16 MiB memtable.</summary>
     public const double MemtableFilterShare = 0.1;
 
     /// <summary>A consensus record holds at most a proposal, i.e. a block.</summary>

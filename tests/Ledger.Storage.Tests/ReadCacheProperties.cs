@@ -59,7 +59,7 @@ public sealed class ReadCacheProperties
     }
 
     [Fact]
-    public void The_state_and_transaction_index_have_memtable_filters_and_the_directory_a_row_cache()
+    public void The_state_and_transaction_index_have_small_filtered_memtables_and_the_directory_a_row_cache()
     {
         using var directory = new TempDirectory();
         using (RocksDbHandle.OpenPrimary(directory.Path, ColumnFamilies.All))
@@ -72,7 +72,10 @@ public sealed class ReadCacheProperties
         Assert.Equal("true", FamilyOption(options, ColumnFamilies.State, "memtable_whole_key_filtering"));
         Assert.Equal("true", FamilyOption(options, ColumnFamilies.Transactions, "memtable_whole_key_filtering"));
         Assert.Equal("0.100000", FamilyOption(options, ColumnFamilies.State, "memtable_prefix_bloom_size_ratio"));
+        Assert.Equal(StorageLimits.ReadMemtableBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), FamilyOption(options, ColumnFamilies.State, "write_buffer_size"));
+        Assert.Equal(StorageLimits.ReadMemtableBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), FamilyOption(options, ColumnFamilies.Transactions, "write_buffer_size"));
         Assert.Equal("false", FamilyOption(options, ColumnFamilies.Blocks, "memtable_whole_key_filtering"));
+        Assert.Equal("67108864", FamilyOption(options, ColumnFamilies.Blocks, "write_buffer_size"));
     }
 
     /// <summary>Flush after every third step and compact after every fifth, so values sit in memtables and table files of several levels.</summary>
