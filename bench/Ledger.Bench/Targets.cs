@@ -61,6 +61,9 @@ public static class Targets
             "batch" => load.BatchLoopAsync(TimeSpan.FromSeconds(runSeconds), options.Int("batch", 500), options.Int("in-flight", 8_000), options.Int("submitters", 4)),
             _ => throw new ArgumentException($"--mode closed|batch, not {mode}"),
         };
+        // The nodes' CPU per transfer in each slice of the closed loop, warm-up included: does the cost grow with the load (D51)?
+        using var slicing = new CancellationTokenSource();
+        var slices = PrintSlicesAsync(network, load, options.Double("slice-seconds", 10), slicing.Token);
         if (warmupSeconds > 0)
         {
             var warmup = await Run(warmupSeconds);
@@ -77,6 +80,8 @@ public static class Targets
         var cpuBefore = network.Nodes.Sum(node => node.CpuTime.TotalMilliseconds);
         var closed = await Run(seconds);
         var cpuPerTransfer = (network.Nodes.Sum(node => node.CpuTime.TotalMilliseconds) - cpuBefore) / Math.Max(1, closed.Committed);
+        await slicing.CancelAsync();
+        await slices;
         Console.WriteLine($"{(mode == "batch" ? $"batch loop, batches of {options.Int("batch", 500)}, at most {options.Int("in-flight", 8_000)} in flight" : $"closed loop, {workers} callers")}, {closed.Seconds:0.0} s: {closed.Committed:N0} committed, {closed.Failed:N0} failed, {closed.Blocks} blocks, " +
                           $"p50 {closed.Percentile(0.5):0} ms, p99 {closed.Percentile(0.99):0} ms");
         Console.WriteLine($"figure: transfers through {validators} validator(s): {closed.PerSecond:N0} committed transfers/s; " +
@@ -104,6 +109,32 @@ public static class Targets
         }
 
         return 0;
+    }
+
+    /// <summary>Every sliceSeconds until cancelled: transfers committed in the slice and the nodes' CPU for each.</summary>
+    private static async Task PrintSlicesAsync(BenchNetwork network, TransferLoad load, double sliceSeconds, CancellationToken cancel)
+    {
+        if (sliceSeconds <= 0)
+        {
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var (cpu, committed) = (network.Nodes.Sum(node => node.CpuTime.TotalMilliseconds), load.Committed);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(sliceSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancel))
+            {
+                var (cpuNow, committedNow) = (network.Nodes.Sum(node => node.CpuTime.TotalMilliseconds), load.Committed);
+                var transfers = committedNow - committed;
+                Console.WriteLine($"slice to {clock.Elapsed.TotalSeconds:0} s: {transfers:N0} committed, node CPU {(cpuNow - cpu) / Math.Max(1, transfers):0.000} ms a transfer");
+                (cpu, committed) = (cpuNow, committedNow);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>One scenario day of records through 4 validators (the issue 6 load, reused).</summary>

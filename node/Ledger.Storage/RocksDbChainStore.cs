@@ -290,13 +290,30 @@ public sealed class RocksDbChainStore : IDisposable
         var bytes = genesis.ToByteArray();
         Invariant.Require(bytes.Length <= StorageLimits.GenesisBytesMax, "genesis is at most GenesisBytesMax bytes");
         var meta = _handle.Family(ColumnFamilies.Meta);
-        var batch = new WriteBatch()
-            .Put(StorageKeys.Format, StorageKeys.FormatValue(), meta)
-            .Put(StorageKeys.Genesis, bytes, meta)
-            .Put(StorageKeys.ChainId, System.Text.Encoding.UTF8.GetBytes(genesis.ChainId), meta)
-            .Put(StorageKeys.Head, StorageKeys.HeadValue(ChainHead.Genesis(genesis)), meta);
-        RocksDbState.AddTo(batch, _handle.Family(ColumnFamilies.State), genesisState.Changes);
-        return batch;
+        return Filled(batch =>
+        {
+            batch.Put(StorageKeys.Format, StorageKeys.FormatValue(), meta)
+                .Put(StorageKeys.Genesis, bytes, meta)
+                .Put(StorageKeys.ChainId, System.Text.Encoding.UTF8.GetBytes(genesis.ChainId), meta)
+                .Put(StorageKeys.Head, StorageKeys.HeadValue(ChainHead.Genesis(genesis)), meta);
+            RocksDbState.AddTo(batch, _handle.Family(ColumnFamilies.State), genesisState.Changes);
+        });
+    }
+
+    /// <summary>A new batch filled by fill; freed here if fill throws (a broken invariant), so no native batch is left behind.</summary>
+    internal static WriteBatch Filled(Action<WriteBatch> fill)
+    {
+        var batch = new WriteBatch();
+        try
+        {
+            fill(batch);
+            return batch;
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The preconditions of a commit; returns the block's transaction ids, in order.</summary>
@@ -341,19 +358,21 @@ public sealed class RocksDbChainStore : IDisposable
         var block = executed.Block;
         var height = block.Header.Height;
         var key = StorageKeys.Height(height);
-        var batch = new WriteBatch()
-            .Put(key, Bounded(block.ToByteArray(), StorageLimits.BlockBytesMax, "a block"), _handle.Family(ColumnFamilies.Blocks))
-            .Put(key, Bounded(certificate.ToByteArray(), StorageLimits.CertificateBytesMax, "a certificate"), _handle.Family(ColumnFamilies.Certificates))
-            .Put(key, Bounded(new StoredReceipts { Receipts = { executed.Execution.Receipts } }.ToByteArray(), StorageLimits.ReceiptsBytesMax, "the receipts"), _handle.Family(ColumnFamilies.Receipts));
-        var index = _handle.Family(ColumnFamilies.Transactions);
-        for (var i = 0; i < transactionIds.Count; i++)
+        return Filled(batch =>
         {
-            batch.Put(transactionIds[i], StorageKeys.TransactionLocation(height, i), index);
-        }
+            batch.Put(key, Bounded(block.ToByteArray(), StorageLimits.BlockBytesMax, "a block"), _handle.Family(ColumnFamilies.Blocks))
+                .Put(key, Bounded(certificate.ToByteArray(), StorageLimits.CertificateBytesMax, "a certificate"), _handle.Family(ColumnFamilies.Certificates))
+                .Put(key, Bounded(new StoredReceipts { Receipts = { executed.Execution.Receipts } }.ToByteArray(), StorageLimits.ReceiptsBytesMax, "the receipts"), _handle.Family(ColumnFamilies.Receipts));
+            var index = _handle.Family(ColumnFamilies.Transactions);
+            for (var i = 0; i < transactionIds.Count; i++)
+            {
+                batch.Put(transactionIds[i], StorageKeys.TransactionLocation(height, i), index);
+            }
 
-        RocksDbState.AddTo(batch, _handle.Family(ColumnFamilies.State), executed.Execution.Changes);
-        var head = new ChainHead(height, executed.HeaderHash, block.Header.TimeMs);
-        return batch.Put(StorageKeys.Head, StorageKeys.HeadValue(head), _handle.Family(ColumnFamilies.Meta));
+            RocksDbState.AddTo(batch, _handle.Family(ColumnFamilies.State), executed.Execution.Changes);
+            var head = new ChainHead(height, executed.HeaderHash, block.Header.TimeMs);
+            batch.Put(StorageKeys.Head, StorageKeys.HeadValue(head), _handle.Family(ColumnFamilies.Meta));
+        });
     }
 
     private void Write(WriteBatch batch)

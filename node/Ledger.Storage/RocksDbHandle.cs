@@ -44,8 +44,8 @@ internal sealed class RocksDbHandle : IDisposable
     {
         var path = FullPath(directory);
         Attempt(path, "cannot create the data directory", () => System.IO.Directory.CreateDirectory(path));
-        var options = Options().SetCreateIfMissing(true).SetCreateMissingColumnFamilies(true);
         var cache = BlockCache();
+        var options = Options(cache).SetCreateIfMissing(true).SetCreateMissingColumnFamilies(true);
         var db = Attempt(path, "cannot open the data directory for writing (is another node using it?)", () => RocksDb.Open(options, path, Families(families, cache)));
         return new RocksDbHandle(db, cache, path, families, null);
     }
@@ -72,8 +72,8 @@ internal sealed class RocksDbHandle : IDisposable
         try
         {
             // The secondary must keep every table file open, or the primary's compactions would unlink them under it.
-            var options = Options().SetMaxOpenFiles(-1);
             var cache = BlockCache();
+            var options = Options(cache).SetMaxOpenFiles(-1);
             var db = Attempt(path, "cannot open the data directory read-only", () => RocksDb.OpenAsSecondary(options, path, secondary, Families(families, cache)));
             return new RocksDbHandle(db, cache, path, families, secondary);
         }
@@ -105,7 +105,19 @@ internal sealed class RocksDbHandle : IDisposable
         }
     }
 
-    private static DbOptions Options() => new DbOptions().SetParanoidChecks(true);
+    /// <summary>
+    /// The row cache (D51) is the block cache itself, so D43's one bound covers it: a point read answered from a
+    /// table file — a participant or a batch record written long ago, read for every transfer — is kept whole, and
+    /// the next read of that key costs a hash lookup instead of a filter probe, an index search and a data block
+    /// search per level. RocksDB keys its entries by table file (and by snapshot where the file is newer than the
+    /// snapshot), so an entry never answers for a later write or an older snapshot.
+    /// </summary>
+    private static DbOptions Options(Cache blockCache)
+    {
+        var options = new DbOptions().SetParanoidChecks(true);
+        Native.Instance.rocksdb_options_set_row_cache(options.Handle, blockCache.Handle);
+        return options;
+    }
 
     /// <summary>
     /// One LRU block cache of <see cref="StorageLimits.BlockCacheBytesMax"/> for every column family of the
@@ -122,21 +134,45 @@ internal sealed class RocksDbHandle : IDisposable
     /// Index and filter blocks are charged to the shared block cache (D43), in its high-priority part (RocksDB's
     /// default), so data blocks are evicted before them; level 0's, read on every lookup, stay pinned there.
     /// </summary>
-    private static ColumnFamilyOptions FamilyOptions(Cache blockCache) =>
-        new ColumnFamilyOptions().SetBlockBasedTableFactory(
+    private static ColumnFamilyOptions FamilyOptions(Cache blockCache, string name)
+    {
+        var options = new ColumnFamilyOptions().SetBlockBasedTableFactory(
             new BlockBasedTableOptions()
                 .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
                 .SetWholeKeyFiltering(true)
                 .SetBlockCache(blockCache)
                 .SetCacheIndexAndFilterBlocks(true)
                 .SetPinL0FilterAndIndexBlocksInCache(true));
+        if (name is ColumnFamilies.State or ColumnFamilies.Transactions)
+        {
+            WithSmallFilteredMemtables(options);
+        }
+
+        return options;
+    }
+
+    /// <summary>
+    /// The two families read by key on every transfer (D51). A read or a write walks a memtable's skip list, and
+    /// the walk grows with the memtable: at RocksDB's 64 MiB, hundreds of thousands of entries, most steps missed
+    /// the CPU caches late in a run. Memtables of <see cref="StorageLimits.ReadMemtableBytes"/> keep it short;
+    /// what they flush sooner is read from table files through the row cache. A Bloom filter over each memtable's
+    /// whole keys (<see cref="StorageLimits.MemtableFilterShare"/> of its size) answers a key it does not hold — an
+    /// unused nonce, a transaction id not yet committed, a record in a table file — without the walk; a false
+    /// positive only walks the list as before.
+    /// </summary>
+    private static void WithSmallFilteredMemtables(ColumnFamilyOptions options)
+    {
+        options.SetWriteBufferSize(StorageLimits.ReadMemtableBytes);
+        options.SetMemtablePrefixBloomSizeRatio(StorageLimits.MemtableFilterShare);
+        Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(options.Handle, 1);
+    }
 
     private static RocksColumnFamilies Families(IEnumerable<string> names, Cache blockCache)
     {
         var families = new RocksColumnFamilies();
         foreach (var name in names)
         {
-            families.Add(name, FamilyOptions(blockCache));
+            families.Add(name, FamilyOptions(blockCache, name));
         }
 
         return families;

@@ -42,9 +42,19 @@ public static class StorageLimits
 
     /// <summary>
     /// RocksDB's block cache per open directory, shared by its column families (D43): data, index and filter
-    /// blocks together. Index and filter blocks of level 0 are pinned in it and may push it a little past this.
+    /// blocks together, and the row cache's whole values (D51). Index and filter blocks of level 0 are pinned in it
+    /// and may push it a little past this.
     /// </summary>
     public const ulong BlockCacheBytesMax = 256UL * 1024 * 1024;
+
+    /// <summary>
+    /// The memtable size of the state and transaction-index families (D51; RocksDB's default, kept by the other
+    /// families, is 64 MiB). At most two memtables a family are held, one filling and one being flushed.
+    /// </summary>
+    public const ulong ReadMemtableBytes = 16UL * 1024 * 1024;
+
+    /// <summary>The memtable Bloom filter's size as a share of its memtable's (D51): 1.6 MiB for a 16 MiB memtable.</summary>
+    public const double MemtableFilterShare = 0.1;
 
     /// <summary>A consensus record holds at most a proposal, i.e. a block.</summary>
     public const long ConsensusValueBytesMax = BlockBytesMax;
