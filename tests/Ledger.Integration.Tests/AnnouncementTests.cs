@@ -50,7 +50,7 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_validator_that_hears_no_votes_decides_every_height_from_the_announcements()
+    public async Task A_validator_that_hears_no_votes_decides_from_the_announcements()
     {
         var relayed = await StartWithRelay(ConsensusMessage.KindOneofCase.Proposal, ConsensusMessage.KindOneofCase.Announcement);
         await using var client = Participants.Client(_nodes[0]);
