@@ -47,7 +47,6 @@ public sealed partial class BftConsensus : IConsensusEngine
     private bool _heightStarted;
     private DateTimeOffset _idleSince;
     private ulong _syncWanted;
-    private ulong _announcedHeight;
 
     public BftConsensus(NodeChain chain, Mempool.Mempool mempool, PeerNetwork network, SigningKey validatorKey, TimeProvider clock, NodeMetrics metrics, IOptions<NodeOptions> options, ILogger<BftConsensus> logger)
     {
@@ -92,25 +91,21 @@ public sealed partial class BftConsensus : IConsensusEngine
         while (!cancellationToken.IsCancellationRequested)
         {
             var next = await NextEvent(cancellationToken);
+            if (!_heightStarted && ShouldStartHeight(next))
+            {
+                _heightStarted = true;
+                _heightStartedAt = _clock.GetUtcNow();
+                _logger.LogDebug("Starting height {Height} ({Reason})", _chain.Head.Height + 1, next?.GetType().Name ?? "idle");
+                _timers.Add(_clock.CreateTimer(_ => _inbox.Writer.TryWrite(new Rebroadcast()), null, RebroadcastInterval, RebroadcastInterval));
+                Execute(_machine.StartHeight(_chain.Head.Height + 1, ValidatorsSigningWith(_chain.Head.Height + 1)));
+            }
+
             if (next is FromPeer { Message.Message.KindCase: ConsensusMessage.KindOneofCase.Announcement } announced)
             {
                 Announced(announced.Message);
             }
-            else if (next is SyncIfBehind { Height: var announcedHeight })
-            {
-                WantSyncIfBehind(announcedHeight);
-            }
             else
             {
-                if (!_heightStarted && ShouldStartHeight(next))
-                {
-                    _heightStarted = true;
-                    _heightStartedAt = _clock.GetUtcNow();
-                    _logger.LogDebug("Starting height {Height} ({Reason})", _chain.Head.Height + 1, next?.GetType().Name ?? "idle");
-                    _timers.Add(_clock.CreateTimer(_ => _inbox.Writer.TryWrite(new Rebroadcast()), null, RebroadcastInterval, RebroadcastInterval));
-                    Execute(_machine.StartHeight(_chain.Head.Height + 1, ValidatorsSigningWith(_chain.Head.Height + 1)));
-                }
-
                 if (_syncWanted > _chain.Head.Height)
                 {
                     await CatchUp(cancellationToken);
@@ -339,8 +334,8 @@ public sealed partial class BftConsensus : IConsensusEngine
     /// A peer committed a height and sent its certificate without the block (D49). Already committed here: nothing
     /// to do (nearly always). Further ahead: block sync, as for any message from ahead. The open height: the
     /// certificate's precommits go to the state machine as votes, so it decides if it holds the proposed block
-    /// (l.49); if it has not decided after RebroadcastInterval (it never got the proposal), block sync fetches the
-    /// block from a peer that has it. A certificate that does not verify changes nothing.
+    /// (l.49); if that did not decide it, the block is not here and block sync fetches it from a peer that has it.
+    /// A certificate that does not verify changes nothing.
     /// </summary>
     private void Announced(PeerConsensusMessage peer)
     {
@@ -363,29 +358,18 @@ public sealed partial class BftConsensus : IConsensusEngine
             return;
         }
 
-        if (!_heightStarted)
+        // Not started: no proposal or vote of this height has come (either would have started it), so the block is not here.
+        if (_heightStarted)
         {
-            // No proposal or vote of this height has come (either would have started it): the block is not here.
+            _log.Append(peer.Message, own: false);
+            Execute(Precommits(certificate));
+        }
+
+        if (_chain.Head.Height < certificate.Height)
+        {
+            // Missed, or it came while this node was a height behind (such a message is dropped), or it is still on its way.
+            _logger.LogInformation("Height {Height} was announced committed by {Peer} and its proposed block is not here: block sync", certificate.Height, peer.From);
             _syncWanted = Math.Max(_syncWanted, certificate.Height);
-            return;
-        }
-
-        _log.Append(peer.Message, own: false);
-        Execute(Precommits(certificate));
-        if (_chain.Head.Height < certificate.Height && _announcedHeight < certificate.Height)
-        {
-            _announcedHeight = certificate.Height;
-            var height = certificate.Height;
-            _timers.Add(_clock.CreateTimer(_ => _inbox.Writer.TryWrite(new SyncIfBehind(height)), null, RebroadcastInterval, Timeout.InfiniteTimeSpan));
-        }
-    }
-
-    private void WantSyncIfBehind(ulong height)
-    {
-        if (_chain.Head.Height < height)
-        {
-            _logger.LogInformation("Height {Height} was announced committed but not decided here (the proposal never came): block sync", height);
-            _syncWanted = Math.Max(_syncWanted, height);
         }
     }
 
@@ -418,6 +402,12 @@ public sealed partial class BftConsensus : IConsensusEngine
     {
         _heightStarted = false;
         _idleSince = _clock.GetUtcNow();
+        // A Wake taken while the height was open is gone: without this the next height would wait for some other event.
+        if (_mempool.Count > 0)
+        {
+            _inbox.Writer.TryWrite(new Wake());
+        }
+
         _ownMessages.Clear();
         foreach (var timer in _timers)
         {
@@ -543,7 +533,4 @@ public sealed partial class BftConsensus : IConsensusEngine
     private sealed record Wake : ConsensusEvent;
 
     private sealed record Rebroadcast : ConsensusEvent;
-
-    /// <summary>RebroadcastInterval after a valid announcement of the open height: block sync if it is still not decided.</summary>
-    private sealed record SyncIfBehind(ulong Height) : ConsensusEvent;
 }

@@ -19,9 +19,6 @@ public sealed class SimNode
     /// <summary>A node asks for sync at most this often.</summary>
     public const long SyncRequestIntervalMs = 250;
 
-    /// <summary>After an announcement of its height that did not decide it, a node waits this long for the proposal, then asks for block sync (the node's RebroadcastInterval).</summary>
-    public const long AnnouncementSyncDelayMs = 500;
-
     /// <summary>Decisions further ahead than this are not buffered.</summary>
     public const ulong PendingDecisionsAheadMax = 64;
 
@@ -285,7 +282,7 @@ public sealed class SimNode
         }
     }
 
-    /// <summary>As BftConsensus does (D49): the certificate's precommits as votes; block sync from the sender if that did not decide the height soon.</summary>
+    /// <summary>As BftConsensus does (D49): the certificate's precommits as votes; block sync from the sender if that did not decide the height.</summary>
     private void Announced(int from, CommitCertificate certificate)
     {
         foreach (var vote in ConsensusSigning.Precommits(certificate))
@@ -296,14 +293,7 @@ public sealed class SimNode
         Drain();
         if (CommittedHeight < certificate.Height)
         {
-            var incarnation = Incarnation;
-            _sim.Queue.After(AnnouncementSyncDelayMs, () =>
-            {
-                if (Up && incarnation == Incarnation && CommittedHeight < certificate.Height)
-                {
-                    Guarded(() => RequestSync(from));
-                }
-            });
+            RequestSync(from);
         }
     }
 
