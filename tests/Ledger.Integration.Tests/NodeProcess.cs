@@ -75,6 +75,7 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <param name="extraSettings">More node-file settings for every node (JSON members, e.g. limits).</param>
     /// <param name="admin">Each node also serves the admin service on a loopback port of its own.</param>
     /// <param name="tls">Over mutual TLS with one network CA (otherwise the development plaintext flag).</param>
+    /// <param name="peerUrl">Where a node (first) reaches a peer (second); the peer's own URL unless given.</param>
     /// <param name="rogueCa">
     /// With tls, validators that get a certificate (for their own id) from a CA of their own instead,
     /// which they alone trust: the others must refuse them.
@@ -85,8 +86,10 @@ public sealed class NodeProcess : IAsyncDisposable
         bool admin = false,
         bool tls = false,
         string[]? rogueCa = null,
-        IReadOnlyDictionary<string, Ledger.Core.Crypto.SigningKey>? nextKeys = null)
+        IReadOnlyDictionary<string, Ledger.Core.Crypto.SigningKey>? nextKeys = null,
+        Func<NodeProcess, NodeProcess, Uri>? peerUrl = null)
     {
+        peerUrl ??= (_, to) => to.Url;
         rogueCa ??= [];
         var ids = Enumerable.Range(0, count).Select(i => $"node-{i}").ToArray();
         var root = Path.Combine(Path.GetTempPath(), "ledger-net-" + Guid.NewGuid().ToString("N")[..12]);
@@ -101,7 +104,7 @@ public sealed class NodeProcess : IAsyncDisposable
             System.IO.Directory.CreateDirectory(node.Directory);
             node.Genesis = genesis;
             node.AdminUrl = admin ? new Uri($"http://127.0.0.1:{FreePort()}") : null;
-            var peers = string.Join(",", nodes.Where(n => n != node).Select(n => $$"""{ "ValidatorId": "{{n.NodeId}}", "Url": "{{n.Url}}" }"""));
+            var peers = string.Join(",", nodes.Where(n => n != node).Select(n => $$"""{ "ValidatorId": "{{n.NodeId}}", "Url": "{{peerUrl(node, n)}}" }"""));
             var nextKey = "";
             if (nextKeys?.GetValueOrDefault(node.NodeId) is { } next)
             {

@@ -100,15 +100,28 @@ public sealed partial class BftConsensus : IConsensusEngine
                 Execute(_machine.StartHeight(_chain.Head.Height + 1, ValidatorsSigningWith(_chain.Head.Height + 1)));
             }
 
+            if (next is FromPeer { Message.Message.KindCase: ConsensusMessage.KindOneofCase.Announcement } announced)
+            {
+                Announced(announced.Message);
+            }
+            else
+            {
+                if (_syncWanted > _chain.Head.Height)
+                {
+                    await CatchUp(cancellationToken);
+                    continue;
+                }
+
+                if (_heightStarted && next is not null)
+                {
+                    Execute(Handle(next));
+                }
+            }
+
+            // An announcement may ask for block sync; the next event may be a minute away on an idle network.
             if (_syncWanted > _chain.Head.Height)
             {
                 await CatchUp(cancellationToken);
-                continue;
-            }
-
-            if (_heightStarted && next is not null)
-            {
-                Execute(Handle(next));
             }
         }
     }
@@ -119,7 +132,8 @@ public sealed partial class BftConsensus : IConsensusEngine
     /// </summary>
     private bool ShouldStartHeight(ConsensusEvent? next) =>
         _mempool.Count > 0
-        || (next is FromPeer { Message.Message: var message } && HeightOf(message) == _chain.Head.Height + 1 && message.KindCase != ConsensusMessage.KindOneofCase.Decision)
+        || (next is FromPeer { Message.Message: var message } && HeightOf(message) == _chain.Head.Height + 1
+            && message.KindCase is ConsensusMessage.KindOneofCase.Proposal or ConsensusMessage.KindOneofCase.Vote)
         || _clock.GetUtcNow() - _idleSince > TimeSpan.FromMilliseconds(_options.EmptyBlockIntervalMs);
 
     private static ulong HeightOf(ConsensusMessage? message) => message?.KindCase switch
@@ -127,6 +141,7 @@ public sealed partial class BftConsensus : IConsensusEngine
         ConsensusMessage.KindOneofCase.Proposal => message.Proposal.Height,
         ConsensusMessage.KindOneofCase.Vote => message.Vote.Height,
         ConsensusMessage.KindOneofCase.Decision => message.Decision.Block?.Header?.Height ?? 0,
+        ConsensusMessage.KindOneofCase.Announcement => message.Announcement.Certificate?.Height ?? 0,
         _ => 0UL,
     };
 
@@ -294,8 +309,69 @@ public sealed partial class BftConsensus : IConsensusEngine
         ConsensusMessage.KindOneofCase.Proposal => _machine.Handle(new ProposalArrived(message.Proposal)),
         ConsensusMessage.KindOneofCase.Vote => _machine.Handle(new VoteArrived(message.Vote)),
         ConsensusMessage.KindOneofCase.Decision => _machine.Handle(new DecisionArrived(message.Decision)),
+        ConsensusMessage.KindOneofCase.Announcement => Precommits(message.Announcement.Certificate),
         _ => [],
     };
+
+    /// <summary>A certificate's precommits, handed to the state machine one by one as if they had come as votes.</summary>
+    private List<ConsensusAction> Precommits(CommitCertificate? certificate)
+    {
+        var actions = new List<ConsensusAction>();
+        if (certificate is null)
+        {
+            return actions;
+        }
+
+        foreach (var vote in ConsensusSigning.Precommits(certificate))
+        {
+            actions.AddRange(_machine.Handle(new VoteArrived(vote)));
+        }
+
+        return actions;
+    }
+
+    /// <summary>
+    /// A peer committed a height and sent its certificate without the block (D49). Already committed here: nothing
+    /// to do (nearly always). Further ahead: block sync, as for any message from ahead. The open height: the
+    /// certificate's precommits go to the state machine as votes, so it decides if it holds the proposed block
+    /// (l.49); if that did not decide it, the block is not here and block sync fetches it from a peer that has it.
+    /// A certificate that does not verify changes nothing.
+    /// </summary>
+    private void Announced(PeerConsensusMessage peer)
+    {
+        var certificate = peer.Message.Announcement.Certificate;
+        var head = _chain.Head.Height;
+        if (certificate is null || certificate.Height <= head)
+        {
+            return;
+        }
+
+        if (certificate.Height > head + 1)
+        {
+            _syncWanted = Math.Max(_syncWanted, certificate.Height);
+            return;
+        }
+
+        if (CommitCertificates.Problem(certificate, _chain.Genesis.ChainId, certificate.Height, certificate.BlockHash.Span, _chain.ValidatorsAt(certificate.Height)) is { } problem)
+        {
+            _logger.LogWarning("Refused an announcement of height {Height} from {Peer}: {Problem}", certificate.Height, peer.From, problem);
+            return;
+        }
+
+        // Not started: no proposal or vote of this height has come (either would have started it), so the block is not here.
+        if (_heightStarted)
+        {
+            _log.Append(peer.Message, own: false);
+            Execute(Precommits(certificate));
+        }
+
+        if (_chain.Head.Height < certificate.Height)
+        {
+            // Missed, or it came while this node was a height behind (such a message is dropped), or it is still on its way.
+            _logger.LogInformation("Height {Height} was announced committed by {Peer} and its proposed block is not here: block sync", certificate.Height, peer.From);
+            _syncWanted = Math.Max(_syncWanted, certificate.Height);
+        }
+    }
 
     private void Schedule(ScheduleTimeout timeout)
     {
@@ -314,7 +390,8 @@ public sealed partial class BftConsensus : IConsensusEngine
         if (!_replaying)
         {
             _metrics.Committed(_clock.GetUtcNow() - _heightStartedAt);
-            _network.Broadcast(new ConsensusMessage { Decision = new Decision { Block = block, Certificate = certificate } });
+            // The certificate only: peers that voted hold the block; one that does not fetches it by block sync (D49).
+            _network.Broadcast(new ConsensusMessage { Announcement = new Announcement { Certificate = certificate } });
         }
 
         _logger.LogInformation("Committed block {Height} in round {Round} with {Transactions} transactions", block.Header.Height, certificate.Round, block.Transactions.Count);
@@ -325,6 +402,12 @@ public sealed partial class BftConsensus : IConsensusEngine
     {
         _heightStarted = false;
         _idleSince = _clock.GetUtcNow();
+        // A Wake taken while the height was open is gone: without this the next height would wait for some other event.
+        if (_mempool.Count > 0)
+        {
+            _inbox.Writer.TryWrite(new Wake());
+        }
+
         _ownMessages.Clear();
         foreach (var timer in _timers)
         {

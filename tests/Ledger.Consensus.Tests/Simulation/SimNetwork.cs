@@ -23,6 +23,12 @@ public sealed record DecisionMessage(Decision Decision) : SimMessage
     public override ulong Height => Decision.Block.Header.Height;
 }
 
+/// <summary>What a node sends after a commit (D49): the certificate, not the block.</summary>
+public sealed record AnnouncementMessage(CommitCertificate Certificate) : SimMessage
+{
+    public override ulong Height => Certificate.Height;
+}
+
 /// <summary>Block sync: "send me your decisions from this height on".</summary>
 public sealed record SyncRequest(ulong FromHeight) : SimMessage
 {

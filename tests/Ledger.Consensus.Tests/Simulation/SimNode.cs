@@ -276,6 +276,24 @@ public sealed class SimNode
             case DecisionMessage d:
                 Handle(new DecisionArrived(d.Decision));
                 break;
+            case AnnouncementMessage a:
+                Announced(from, a.Certificate);
+                break;
+        }
+    }
+
+    /// <summary>As BftConsensus does (D49): the certificate's precommits as votes; block sync from the sender if that did not decide the height.</summary>
+    private void Announced(int from, CommitCertificate certificate)
+    {
+        foreach (var vote in ConsensusSigning.Precommits(certificate))
+        {
+            _ownEvents.Enqueue(new VoteArrived(vote));
+        }
+
+        Drain();
+        if (CommittedHeight < certificate.Height)
+        {
+            RequestSync(from);
         }
     }
 
@@ -476,7 +494,7 @@ public sealed class SimNode
         }
     }
 
-    /// <summary>Commit: validate against the committed state, store block + certificate + changes in one write, announce, next height.</summary>
+    /// <summary>Commit: validate against the committed state, store block + certificate + changes in one write, announce the certificate, next height.</summary>
     private void CommitBlock(Commit commit)
     {
         var height = commit.Block.Header.Height;
@@ -501,7 +519,7 @@ public sealed class SimNode
         _application.Committed();
         _sim.Checkers.OnCommit(this, stored);
         DurableWrite();
-        Broadcast(new DecisionMessage(new Decision { Block = commit.Block, Certificate = commit.Certificate }));
+        Broadcast(_sim.Options.AnnounceCertificates ? new AnnouncementMessage(commit.Certificate) : new DecisionMessage(new Decision { Block = commit.Block, Certificate = commit.Certificate }));
         BeginHeight(height + 1);
     }
 }

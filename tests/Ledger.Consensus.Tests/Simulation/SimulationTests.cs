@@ -87,7 +87,8 @@ public sealed class SimulationControlTests(ITestOutputHelper output)
     [Fact]
     public void Nodes_that_ignore_their_lock_are_caught_forking()
     {
-        var results = Enumerable.Range(0, LockIgnoringSeedsMax).Select(i => new Simulation(Family.LockIgnoring, 9_000 + (ulong)i).Run()).ToList();
+        // The seeds were chosen with the full Decision broadcast; with announcements (D49) forks came in 1 of 200 seeds against 4.
+        var results = Enumerable.Range(0, LockIgnoringSeedsMax).Select(i => new Simulation(Family.LockIgnoring, 9_000 + (ulong)i, SimulationOptions.WithDecisions).Run()).ToList();
         var caught = results.Where(r => r.Failure is not null).ToList();
         output.WriteLine($"{caught.Count} of {results.Count} seeds caught:\n{string.Join("\n", caught.Select(r => r.Failure))}");
         Assert.Contains(results, r => r.Forked);
@@ -117,7 +118,8 @@ public sealed class SimulationControlTests(ITestOutputHelper output)
     [Fact]
     public void Restarting_without_the_own_message_log_can_stall_and_never_breaks_safety()
     {
-        var results = Enumerable.Range(0, 60).Select(i => new Simulation(Family.Honest, (ulong)i, SimulationOptions.WithoutOwnMessageLog).Run()).ToList();
+        // The seeds were chosen with the full Decision broadcast; with announcements (D49) 0 of 200 seeds stalled against 1.
+        var results = Enumerable.Range(0, 60).Select(i => new Simulation(Family.Honest, (ulong)i, SimulationOptions.WithoutOwnMessageLog with { AnnounceCertificates = false }).Run()).ToList();
         var stalled = results.Where(r => r.Failure?.StartsWith("liveness", StringComparison.Ordinal) == true).ToList();
         output.WriteLine($"{stalled.Count} of {results.Count} seeds stalled:\n{string.Join("\n", stalled.Select(r => r.Scenario))}");
         Assert.NotEmpty(stalled);
