@@ -274,7 +274,7 @@ public static class VerifyPipeline
                     {
                         try
                         {
-                            chunk.Block.Prepared[i] = EnvelopeVerifier.Prepare(chunk.Keys.Get, _hash!, envelopes[i]);
+                            chunk.Block.Prepared[i] = EnvelopeVerifier.Prepare(chunk.Keys.Lookup, _hash!, envelopes[i]);
                         }
                         catch (Exception exception) when (exception is not OutOfMemoryException)
                         {
@@ -295,10 +295,19 @@ public static class VerifyPipeline
     /// A key read before the replay applied an earlier block may be stale; then the key the replay resolves
     /// differs from the one the signature verified under, and the replay verifies the signature itself.
     /// </summary>
-    private sealed class SignerKeys(IStateView state)
+    private sealed class SignerKeys
     {
         private readonly ConcurrentDictionary<string, PublicKey?> _read = new(StringComparer.Ordinal);
-        private readonly LedgerState _participants = new(new StateOverlay(state));
+        private readonly LedgerState _participants;
+
+        public SignerKeys(IStateView state)
+        {
+            _participants = new(new StateOverlay(state));
+            Lookup = Get;
+        }
+
+        /// <summary><see cref="Get"/> as one delegate for the block, not one per envelope.</summary>
+        public Func<string, PublicKey?> Lookup { get; }
 
         public PublicKey? Get(string participantId)
         {

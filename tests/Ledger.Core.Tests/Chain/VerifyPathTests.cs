@@ -420,6 +420,28 @@ public sealed class VerifyPathTests
         Assert.Null(EnvelopeVerifier.Prepare(id => participants.GetParticipant(id)?.PublicKey, hash, oversized));
     }
 
+    /// <summary>D50: ids and free text are checked over spans; the verdicts are the LINQ definitions' before it.</summary>
+    [Property(MaxTest = 2000)]
+    public Property Ids_and_text_are_judged_as_the_linq_definitions_judged_them()
+    {
+        static bool OldIsIdCharacter(char c) =>
+            c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or ':' or '-';
+        static bool OldIsValidId(string id, int lengthMax) => id.Length is > 0 && id.Length <= lengthMax && id.All(OldIsIdCharacter);
+        static bool OldIsValidText(string text, int lengthMax, bool required) =>
+            (!required || text.Length > 0) && text.Length <= lengthMax && !text.Any(char.IsControl);
+
+        // Mostly id characters, with any character at all now and then (controls, non-ASCII, surrogates).
+        var character = Gen.Frequency(
+            (8, Gen.Elements("abcxyzABCXYZ0189._:-".ToCharArray())),
+            (1, Gen.Elements("/ \t\n\u007f\u0085\u00e9\u4e2d\ud800\u0000,;".ToCharArray())),
+            (1, Gen.Choose(0, 0xFFFF).Select(c => (char)c)));
+        var text = character.ArrayOf().Select(chars => new string(chars));
+        return Prop.ForAll(Arb.From(text), Arb.From(Gen.Choose(0, 80)), Arb.From(Gen.Elements(true, false)), (value, lengthMax, required) =>
+            (Limits.IsValidId(value, lengthMax) == OldIsValidId(value, lengthMax)
+             && Limits.IsValidId(value) == OldIsValidId(value, Limits.IdLengthMax)
+             && Limits.IsValidText(value, lengthMax, required) == OldIsValidText(value, lengthMax, required)).Label(value));
+    }
+
     private static bool Same(BlockExecution a, BlockExecution b) =>
         a.Receipts.SequenceEqual(b.Receipts) && a.StateRoot.AsSpan().SequenceEqual(b.StateRoot)
         && a.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value)))
