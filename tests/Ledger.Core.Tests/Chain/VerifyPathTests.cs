@@ -442,6 +442,32 @@ public sealed class VerifyPathTests
              && Limits.IsValidText(value, lengthMax, required) == OldIsValidText(value, lengthMax, required)).Label(value));
     }
 
+    /// <summary>D50: sign bytes are written into one exact array; they are the bytes the canonical writer wrote before.</summary>
+    [Property(MaxTest = 1000)]
+    public Property Sign_bytes_are_the_canonical_writers_bytes()
+    {
+        var character = Gen.Frequency(
+            (6, Gen.Elements("abcXYZ019._:-".ToCharArray())),
+            (1, Gen.Elements("\u00e9\u4e2d\ud800\udc00\u0000\uffff".ToCharArray())),
+            (1, Gen.Choose(0, 0xFFFF).Select(c => (char)c)));
+        var text = character.ArrayOf().Select(chars => new string(chars));
+        var envelope = Gen.Zip(Gen.Zip(text, text), Gen.Zip(Gen.Zip(ArbMap.Default.GeneratorFor<ulong>(), ArbMap.Default.GeneratorFor<ulong>()), ArbMap.Default.GeneratorFor<byte[]>()))
+            .Select(t => new Envelope
+            {
+                ChainId = t.Item1.Item1,
+                Signer = t.Item1.Item2,
+                Nonce = t.Item2.Item1.Item1,
+                ExpiryHeight = t.Item2.Item1.Item2,
+                Body = ByteString.CopyFrom(t.Item2.Item2),
+            });
+        return Prop.ForAll(Arb.From(envelope), e =>
+        {
+            var old = new CanonicalWriter(96 + e.Body.Length)
+                .Bytes(DomainTags.Transaction).String(e.ChainId).String(e.Signer).UInt64(e.Nonce).UInt64(e.ExpiryHeight).Bytes(e.Body.Span).ToArray();
+            return SignBytes.For(e).AsSpan().SequenceEqual(old).Label($"{e.ChainId.Length} + {e.Signer.Length} chars, {e.Body.Length} body bytes");
+        });
+    }
+
     private static bool Same(BlockExecution a, BlockExecution b) =>
         a.Receipts.SequenceEqual(b.Receipts) && a.StateRoot.AsSpan().SequenceEqual(b.StateRoot)
         && a.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value)))
