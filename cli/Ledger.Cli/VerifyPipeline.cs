@@ -8,15 +8,15 @@ using Ledger.Core.State;
 namespace Ledger.Cli;
 
 /// <summary>
-/// The pipeline of `ledger verify` (D35, D38). One task reads blocks; a fixed set of worker threads,
+/// The pipeline of `ledger verify` (D35, D38, D50). One task reads blocks; a fixed set of worker threads,
 /// one per core, checks each block's participant signatures in chunks ahead of the replay (up to
 /// <see cref="TransactionsAheadMax"/> transactions); the sequential replay (<see cref="ChainVerifier"/>, the Ledger.Core
-/// the nodes run) re-executes a block once its checks are done and finds their results in that block's
-/// own set of verified signatures, read without a lock.
-/// The replay still decides everything: a signature the set lacks (a bad one, or one under a key
-/// registered or rotated in a block the replay had not reached when it was checked ahead) is verified by
-/// the replay itself; a hit means exactly this (transaction id, key, signature) verified. Every
-/// transactions root, certificate and state root is checked by the replay, as before.
+/// the nodes run) re-executes a block once its checks are done and finds, for each envelope object, the key
+/// each of its signatures verified under (<see cref="PreparedTransaction"/>), read without a lock.
+/// The replay still decides everything: it resolves each signer's key itself, and a signature that did not
+/// verify ahead under an equal key (a bad one, or one under a key registered or rotated in a block the replay
+/// had not reached when it was checked ahead) is verified by the replay itself. Every transactions root,
+/// certificate and state root is checked by the replay, as before.
 /// </summary>
 public static class VerifyPipeline
 {
@@ -71,6 +71,7 @@ public static class VerifyPipeline
                 budget.Give(block.Transactions);
                 signatures.Use(block);
                 var failed = replay.FirstFailure is not null || replay.Add(block.Stored) is not null;
+                signatures.Done(block);
                 waited = System.Diagnostics.Stopwatch.GetTimestamp();
                 replaying += waited - started;
                 if (failed)
@@ -104,7 +105,7 @@ public static class VerifyPipeline
 
         var timings = new Timings(
             Math.Round((double)replaying / System.Diagnostics.Stopwatch.Frequency, 3), Math.Round((double)waiting / System.Diagnostics.Stopwatch.Frequency, 3));
-        return new Run(replay, unreadable, new Counts(transactions, signatures.Looked, signatures.Found, votes), timings);
+        return new Run(replay, unreadable, new Counts(transactions, signatures.Looked + signatures.Found, signatures.Found, votes), timings);
     }
 
     /// <summary>
@@ -139,7 +140,7 @@ public static class VerifyPipeline
         writer.TryComplete(error);
     }
 
-    /// <summary>A block read ahead: what was stored, its verified signatures, and when its checks are done.</summary>
+    /// <summary>A block read ahead: what was stored, what its workers built and verified, and when its checks are done.</summary>
     private sealed class AheadBlock((Block Block, CommitCertificate? Certificate)? stored)
     {
         private readonly TaskCompletionSource _checked = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -149,11 +150,8 @@ public static class VerifyPipeline
 
         public int Transactions => Stored?.Block.Transactions.Count ?? 0;
 
-        /// <summary>Each envelope's sign bytes and transaction id as its worker built them (null where it built none), for the replay.</summary>
-        public (byte[] SignBytes, byte[] TransactionId)?[] Prepared { get; } = new (byte[], byte[])?[stored?.Block.Transactions.Count ?? 0];
-
-        /// <summary>Sized for the block's signatures up front, so the workers never wait for it to grow.</summary>
-        public VerifiedSignatures Verified { get; } = new(stored?.Block.Transactions.Sum(e => e.Signatures.Count) ?? 0);
+        /// <summary>Each envelope's sign bytes, transaction id and signature verdicts as its worker built them (null where it built none), for the replay.</summary>
+        public PreparedTransaction?[] Prepared { get; } = new PreparedTransaction?[stored?.Block.Transactions.Count ?? 0];
 
         public Task Checked => _checked.Task;
 
@@ -276,7 +274,7 @@ public static class VerifyPipeline
                     {
                         try
                         {
-                            chunk.Block.Prepared[i] = EnvelopeVerifier.Warm(chunk.Keys.Get, _hash!, envelopes[i], chunk.Block.Verified);
+                            chunk.Block.Prepared[i] = EnvelopeVerifier.Prepare(chunk.Keys.Lookup, _hash!, envelopes[i]);
                         }
                         catch (Exception exception) when (exception is not OutOfMemoryException)
                         {
@@ -294,13 +292,22 @@ public static class VerifyPipeline
     /// <summary>
     /// The signers' public keys as the workers of one block read them: each signer's record once, from the
     /// replay's state under its lock, then its key from here. Bounded by the distinct signers of one block.
-    /// A key read before the replay applied an earlier block may be stale; then the replay finds no
-    /// verified signature under its own key and verifies the signature itself.
+    /// A key read before the replay applied an earlier block may be stale; then the key the replay resolves
+    /// differs from the one the signature verified under, and the replay verifies the signature itself.
     /// </summary>
-    private sealed class SignerKeys(IStateView state)
+    private sealed class SignerKeys
     {
         private readonly ConcurrentDictionary<string, PublicKey?> _read = new(StringComparer.Ordinal);
-        private readonly LedgerState _participants = new(new StateOverlay(state));
+        private readonly LedgerState _participants;
+
+        public SignerKeys(IStateView state)
+        {
+            _participants = new(new StateOverlay(state));
+            Lookup = Get;
+        }
+
+        /// <summary><see cref="Get"/> as one delegate for the block, not one per envelope.</summary>
+        public Func<string, PublicKey?> Lookup { get; }
 
         public PublicKey? Get(string participantId)
         {
@@ -316,27 +323,34 @@ public static class VerifyPipeline
     }
 
     /// <summary>
-    /// The replay's signature cache: the verified set of the block being replayed, and what the replay looked up;
-    /// and the sign bytes and ids the workers built for that block's envelopes (D45), found by the envelope object.
+    /// What the replay is handed for the block it applies (D45, D50): each envelope's sign bytes, id and signature
+    /// verdicts, found by the envelope object. Also its signature cache, which holds nothing: it only counts the
+    /// signatures the replay verified itself (each one the workers did not verify under the replay's key).
     /// </summary>
     private sealed class ReplaySignatures : ISignatureCache, IPreparedTransactions
     {
         private AheadBlock? _block;
         private int _next;
 
-        public VerifiedSignatures Current { get; private set; } = new();
-
         /// <summary>The block the replay applies next; read only after its checks are done.</summary>
         public void Use(AheadBlock block)
         {
             _block = block;
             _next = 0;
-            Current = block.Verified;
         }
 
-        public bool TryGet(Envelope envelope, out byte[] signBytes, out byte[] transactionId)
+        /// <summary>After the replay applied (or refused) block: counts the signatures it found verified ahead.</summary>
+        public void Done(AheadBlock block)
         {
-            signBytes = transactionId = [];
+            foreach (var prepared in block.Prepared)
+            {
+                Found += prepared?.Used ?? 0;
+            }
+        }
+
+        public bool TryGet(Envelope envelope, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PreparedTransaction? prepared)
+        {
+            prepared = null;
             if (_block?.Stored is not { } stored)
             {
                 return false;
@@ -352,13 +366,8 @@ public static class VerifyPipeline
 
             // Past this one even when its worker built nothing, so the envelopes after it still take the fast path.
             _next = index + 1;
-            if (_block.Prepared[index] is not { } prepared)
-            {
-                return false;
-            }
-
-            (signBytes, transactionId) = prepared;
-            return true;
+            prepared = _block.Prepared[index];
+            return prepared is not null;
         }
 
         private static int IndexOf(IList<Envelope> envelopes, Envelope envelope)
@@ -374,61 +383,21 @@ public static class VerifyPipeline
             return -1;
         }
 
-        /// <summary>Signatures the replay checked (each participant signature, and each proof of possession, once per valid block).</summary>
+        /// <summary>Signatures the replay verified itself (each participant signature, and each proof of possession, not found verified ahead).</summary>
         public long Looked { get; private set; }
 
-        /// <summary>Of those, the ones found verified ahead.</summary>
+        /// <summary>Signatures the replay found verified ahead under the key it resolved.</summary>
         public long Found { get; private set; }
 
         public bool Contains(ReadOnlySpan<byte> key)
         {
             Looked++;
-            var found = Current.Contains(key);
-            Found += found ? 1 : 0;
-            return found;
+            return false;
         }
 
-        public void Add(ReadOnlySpan<byte> key) => Current.Add(key);
-    }
-}
-
-/// <summary>
-/// The (transaction id, key, signature) triples of one block that verified (<see cref="EnvelopeVerifier.SignatureCacheKey"/>):
-/// added by the workers, then read by the replay without a lock. Compared byte for byte, so a hit
-/// is exactly the triple that verified; the hash code only picks the bucket. Bounded by one block's
-/// signatures (<see cref="EntriesMax"/>).
-/// </summary>
-public sealed class VerifiedSignatures : ISignatureCache
-{
-    public const int EntriesMax = Blocks.TransactionsPerBlockMax * Ledger.Core.Limits.SignaturesPerEnvelopeMax;
-
-    private readonly ConcurrentDictionary<byte[], byte> _verified;
-    private readonly ConcurrentDictionary<byte[], byte>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
-    private int _count;
-
-    /// <param name="capacity">How many signatures are expected (at most <see cref="EntriesMax"/> are reserved).</param>
-    public VerifiedSignatures(int capacity = 0)
-    {
-        _verified = new(Environment.ProcessorCount, Math.Clamp(capacity, 0, EntriesMax), Ledger.Core.State.ByteKeyComparer.Instance);
-        _bySpan = _verified.GetAlternateLookup<ReadOnlySpan<byte>>();
-    }
-
-    public int Count => Volatile.Read(ref _count);
-
-    public bool Contains(ReadOnlySpan<byte> key) => _bySpan.ContainsKey(key);
-
-    /// <summary>Past <see cref="EntriesMax"/> (a block over the limits, which the replay refuses) nothing more is kept: the replay verifies the rest itself.</summary>
-    public void Add(ReadOnlySpan<byte> key)
-    {
-        if (Interlocked.Increment(ref _count) > EntriesMax)
+        public void Add(ReadOnlySpan<byte> key)
         {
-            Interlocked.Decrement(ref _count);
-            return;
-        }
-
-        if (!_bySpan.TryAdd(key, 0))
-        {
-            Interlocked.Decrement(ref _count);
+            // Nothing to keep: a signature is checked once per replay.
         }
     }
 }

@@ -29,4 +29,7 @@ public static class ColumnFamilies
 
     /// <summary>Every family this version opens; a data directory always has all of them.</summary>
     public static readonly IReadOnlyList<string> All = [Blocks, Certificates, Transactions, Receipts, State, Meta, Consensus];
+
+    /// <summary>What `ledger verify` reads: blocks, their certificates, the stored state and the head (D50).</summary>
+    public static readonly IReadOnlyList<string> Replayed = [Blocks, Certificates, State, Meta];
 }

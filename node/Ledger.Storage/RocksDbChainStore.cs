@@ -89,9 +89,20 @@ public sealed class RocksDbChainStore : IDisposable
     /// as a RocksDB secondary instance (see RocksDbHandle.OpenSecondary). It sees what was committed
     /// when it opened; <see cref="CatchUp"/> brings it forward.
     /// </summary>
-    public static RocksDbChainStore OpenReadOnly(string directory)
+    public static RocksDbChainStore OpenReadOnly(string directory) => OpenReadOnly(directory, ColumnFamilies.All);
+
+    /// <summary>
+    /// <see cref="OpenReadOnly(string)"/> with only families open (at least <see cref="ColumnFamilies.Replayed"/>'s):
+    /// RocksDB's replay of the write-ahead log at open skips the others' records (D50). Reading a family not opened throws.
+    /// </summary>
+    public static RocksDbChainStore OpenReadOnly(string directory, IReadOnlyList<string> families)
     {
-        var store = Guarded(RocksDbHandle.OpenSecondary(directory, ColumnFamilies.All));
+        if (ColumnFamilies.Replayed.Except(families).Any() || families.Except(ColumnFamilies.All).Any())
+        {
+            throw new ArgumentException("a read-only store opens at least the families of ColumnFamilies.Replayed, and only known ones", nameof(families));
+        }
+
+        var store = Guarded(RocksDbHandle.OpenSecondary(directory, families));
         try
         {
             store.CatchUp();

@@ -25,6 +25,7 @@ public sealed class VerifyTests(VerifyTests.StoredChain chain) : IClassFixture<V
         Assert.Equal(chain.Head.Height, outcome.Heights);
         Assert.Equal(Convert.ToHexStringLower(chain.Head.HeaderHash), outcome.HeadHash);
         Assert.True(outcome.GenesisSupplied);
+        Assert.NotNull(outcome.CompareSeconds);
     }
 
     [Fact]
@@ -60,6 +61,7 @@ public sealed class VerifyTests(VerifyTests.StoredChain chain) : IClassFixture<V
 
         AssertFailed(outcome, chain.Head.Height, "stored state differs from re-execution: state key balance ");
         Assert.Contains("holds another value", outcome.Problem, StringComparison.Ordinal);
+        Assert.NotNull(outcome.CompareSeconds);
     }
 
     [Fact]
@@ -87,6 +89,7 @@ public sealed class VerifyTests(VerifyTests.StoredChain chain) : IClassFixture<V
 
         AssertFailed(outcome, chain.IssuanceHeight, "signature of transaction 0 does not verify");
         Assert.Equal(0, outcome.TransactionIndex);
+        Assert.Null(outcome.CompareSeconds); // D50: no comparison ran, so none is reported
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public static class ChainVerifier
     }
 
     /// <summary>A replay positioned after genesis; a genesis with problems is a failure at height 0.</summary>
-    /// <param name="prepared">Sign bytes and ids the caller built for the blocks it adds (checking their signatures ahead), or null.</param>
+    /// <param name="prepared">Sign bytes, ids and signature verdicts the caller built for the blocks it adds (checking their signatures ahead), or null.</param>
     public static Replay Start(Genesis genesis, ISignatureCache? signatureCache = null, IPreparedTransactions? prepared = null) => new(genesis, signatureCache, prepared);
 
     /// <summary>

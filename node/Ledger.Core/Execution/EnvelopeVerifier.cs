@@ -26,7 +26,8 @@ public sealed class EnvelopeVerifier
 
     /// <param name="signBytes"><see cref="SignBytes.For"/> of envelope, when the caller has built them already.</param>
     /// <param name="fieldsChecked">The caller checked that envelope carries no unknown field (a block validated whole).</param>
-    public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] signBytes, byte[] transactionId, bool fieldsChecked = false)
+    /// <param name="prepared">What a check ahead found for envelope (its sign bytes are signBytes), or null.</param>
+    public Result Verify(LedgerState state, BlockContext block, Envelope envelope, byte[] signBytes, byte[] transactionId, bool fieldsChecked = false, PreparedTransaction? prepared = null)
     {
         if (CheckFrame(block, envelope, fieldsChecked) is { } badFrame)
         {
@@ -38,7 +39,7 @@ public sealed class EnvelopeVerifier
             return Refused(Outcome.Reject(RejectionCode.Malformed, "body is not a canonically encoded TransactionBody of a known kind"));
         }
 
-        var signed = new SignedMessage(signBytes, transactionId);
+        var signed = new SignedMessage(signBytes, transactionId, prepared);
         if (CheckSignatures(state, envelope, body, signed, out var signers) is { } badSignature)
         {
             return Refused(badSignature);
@@ -112,7 +113,7 @@ public sealed class EnvelopeVerifier
 
         for (var i = 0; i < participantSignatures; i++)
         {
-            if (CheckSignature(state, signatures[i], signBytes, signers) is { } bad)
+            if (CheckSignature(state, signatures[i], i, signBytes, signers) is { } bad)
             {
                 return bad;
             }
@@ -121,7 +122,7 @@ public sealed class EnvelopeVerifier
         return null;
     }
 
-    private Outcome? CheckSignature(LedgerState state, Signature signature, SignedMessage signBytes, List<ParticipantRecord> signers)
+    private Outcome? CheckSignature(LedgerState state, Signature signature, int index, SignedMessage signBytes, List<ParticipantRecord> signers)
     {
         if (SignedBefore(signers, signature.Signer))
         {
@@ -134,7 +135,7 @@ public sealed class EnvelopeVerifier
             return Outcome.Reject(RejectionCode.UnknownSigner, $"signer {Truncate(signature.Signer)} is not registered");
         }
 
-        if (!Verified(participant.PublicKey, signBytes, signature.Value.Span))
+        if (!Verified(participant.PublicKey, signBytes, index, signature.Value.Span))
         {
             return Outcome.Reject(RejectionCode.BadSignature, $"the signature of {participant.ParticipantId} does not verify under its current key");
         }
@@ -170,14 +171,14 @@ public sealed class EnvelopeVerifier
             return Outcome.Reject(RejectionCode.MissingSignature, "a key rotation needs a last signature by the participant made with the new key");
         }
 
-        return rotation.NewPublicKey is not null && Verified(rotation.NewPublicKey, signBytes, proof.Value.Span)
+        return rotation.NewPublicKey is not null && Verified(rotation.NewPublicKey, signBytes, signatures.Count - 1, proof.Value.Span)
             ? null
             : Outcome.Reject(RejectionCode.BadSignature, "the proof-of-possession signature does not verify under the new key");
     }
 
     private static readonly MessageParser<TransactionBody> StrictParser = TransactionBody.Parser.WithDiscardUnknownFields(true);
 
-    private readonly record struct SignedMessage(byte[] Bytes, byte[] TransactionId);
+    private readonly record struct SignedMessage(byte[] Bytes, byte[] TransactionId, PreparedTransaction? Prepared);
 
     /// <summary>What a signature cache holds for one verified (transaction, key, signature).</summary>
     /// <remarks>
@@ -254,15 +255,52 @@ public sealed class EnvelopeVerifier
         return (signBytes, transactionId);
     }
 
-    /// <summary>Verifies, or finds that exactly this (transaction, key, signature) verified before.</summary>
-    private bool Verified(PublicKey key, SignedMessage message, ReadOnlySpan<byte> signature)
+    /// <summary>
+    /// Verifies, or finds that this signature (the index-th of the envelope whose sign bytes message holds) verified
+    /// ahead under an equal key, or that exactly this (transaction, key, signature) verified before.
+    /// </summary>
+    private bool Verified(PublicKey key, SignedMessage message, int index, ReadOnlySpan<byte> signature)
     {
+        if (message.Prepared is { } prepared && prepared.VerifiedUnder(index, key))
+        {
+            return true;
+        }
+
         if (_cache is null)
         {
             return SignatureSuites.Verify(key, message.Bytes, signature);
         }
 
         return VerifiedOnce(_cache, key, message.Bytes, message.TransactionId, signature);
+    }
+
+    /// <summary>
+    /// Verifies the signatures of an envelope under the keys keys gives now (as <see cref="Warm(Func{string, PublicKey?}, INetworkHash, Envelope, ISignatureCache)"/>)
+    /// and records each verdict by the signature's position, for the replay of `ledger verify` (D50): no cache key is
+    /// built, hashed or stored, and the replay asks only "did signature i verify under the key I resolved?".
+    /// </summary>
+    /// <returns>Its sign bytes, id and verdicts, or null when it is over the limits (and nothing was checked).</returns>
+    public static PreparedTransaction? Prepare(Func<string, PublicKey?> keys, INetworkHash hash, Envelope envelope)
+    {
+        // Over the limits it is refused before any signature is looked at; checking it ahead must not cost more.
+        var signatures = envelope.Signatures;
+        if (signatures.Count > Limits.SignaturesPerEnvelopeMax || envelope.CalculateSize() > Limits.EnvelopeBytesMax)
+        {
+            return null;
+        }
+
+        var signBytes = SignBytes.For(envelope);
+        var prepared = new PreparedTransaction(signBytes, hash.Hash(signBytes), signatures.Count);
+        for (var i = 0; i < signatures.Count; i++)
+        {
+            var signature = signatures[i];
+            if (Limits.IsValidId(signature.Signer) && keys(signature.Signer) is { } key && SignatureSuites.Verify(key, signBytes, signature.Value.Span))
+            {
+                prepared.Verified(i, key);
+            }
+        }
+
+        return prepared;
     }
 
     /// <summary>Found in cache, or verified now and added to it.</summary>

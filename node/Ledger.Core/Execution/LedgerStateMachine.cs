@@ -25,7 +25,7 @@ public sealed class LedgerStateMachine
     private readonly TransactionMemo _memo = new();
     private readonly IPreparedTransactions? _prepared;
 
-    /// <param name="prepared">Sign bytes and ids built already by the caller's own checks (`ledger verify`'s workers), or null.</param>
+    /// <param name="prepared">Sign bytes, ids and signature verdicts built already by the caller's own checks (`ledger verify`'s workers), or null.</param>
     public LedgerStateMachine(ChainParameters parameters, ISignatureCache? signatureCache = null, IPreparedTransactions? prepared = null)
     {
         _parameters = parameters;
@@ -137,14 +137,20 @@ public sealed class LedgerStateMachine
     private Receipt Apply(StateOverlay overlay, BlockContext block, Envelope envelope, bool fieldsChecked = false)
     {
         // The sign bytes are built once: they give the id and are what the signatures cover.
-        if (_prepared is null || !_prepared.TryGet(envelope, out var signBytes, out var transactionId))
+        PreparedTransaction? prepared = null;
+        byte[] signBytes, transactionId;
+        if (_prepared is not null && _prepared.TryGet(envelope, out prepared))
+        {
+            (signBytes, transactionId) = (prepared.SignBytes, prepared.TransactionId);
+        }
+        else
         {
             signBytes = SignBytes.For(envelope);
             transactionId = _parameters.Hash.Hash(signBytes);
         }
 
         var state = new LedgerState(overlay);
-        var verified = _verifier.Verify(state, block, envelope, signBytes, transactionId, fieldsChecked);
+        var verified = _verifier.Verify(state, block, envelope, signBytes, transactionId, fieldsChecked, prepared);
         if (!verified.Outcome.IsCommitted)
         {
             return ToReceipt(transactionId, verified.Outcome);

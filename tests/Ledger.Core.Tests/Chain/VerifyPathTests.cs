@@ -15,7 +15,8 @@ namespace Ledger.Core.Tests.Chain;
 /// D41: the pieces of block validation that were made cheaper for `ledger verify` give what the old ones gave:
 /// the signature cache key, the transactions root from encodings made once, the envelope checks skipped
 /// inside a block already checked whole, and warming with keys read once per block; and (D45) the sign bytes and
-/// ids the workers of `ledger verify` build, handed to its replay.
+/// ids the workers of `ledger verify` build, handed to its replay; and (D50) their signature verdicts by position,
+/// which replace the verified set the replay looked each signature up in.
 /// </summary>
 public sealed class VerifyPathTests
 {
@@ -181,7 +182,8 @@ public sealed class VerifyPathTests
             var prepared = new ByObject();
             foreach (var envelope in warmFirst ? envelopes : [])
             {
-                prepared.Add(envelope, EnvelopeVerifier.Warm(id => participants.GetParticipant(id)?.PublicKey, hash, envelope, cache));
+                var warmed = EnvelopeVerifier.Warm(id => participants.GetParticipant(id)?.PublicKey, hash, envelope, cache);
+                prepared.Add(envelope, warmed is { } w ? new PreparedTransaction(w.SignBytes, w.TransactionId, envelope.Signatures.Count) : null);
             }
 
             var context = new BlockContext(ledger.Height + 1, ledger.TimeMs + 1);
@@ -246,29 +248,230 @@ public sealed class VerifyPathTests
         }
     }
 
-    /// <summary>Sign bytes and ids by envelope object, as `ledger verify`'s replay finds its workers' (D45).</summary>
+    /// <summary>Sign bytes, ids and verdicts by envelope object, as `ledger verify`'s replay finds its workers' (D45, D50).</summary>
     private sealed class ByObject : IPreparedTransactions
     {
-        private readonly Dictionary<Envelope, (byte[] SignBytes, byte[] TransactionId)> _prepared = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<Envelope, PreparedTransaction> _prepared = new(ReferenceEqualityComparer.Instance);
 
         public int Found { get; private set; }
 
-        public void Add(Envelope envelope, (byte[] SignBytes, byte[] TransactionId)? prepared)
+        public void Add(Envelope envelope, PreparedTransaction? prepared)
         {
-            if (prepared is { } found)
+            if (prepared is not null)
             {
-                _prepared[envelope] = found;
+                _prepared[envelope] = prepared;
             }
         }
 
-        public bool TryGet(Envelope envelope, out byte[] signBytes, out byte[] transactionId)
+        public bool TryGet(Envelope envelope, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PreparedTransaction? prepared)
         {
-            var found = _prepared.TryGetValue(envelope, out var prepared);
-            (signBytes, transactionId) = found ? prepared : ([], []);
+            var found = _prepared.TryGetValue(envelope, out prepared);
             Found += found ? 1 : 0;
             return found;
         }
     }
+
+    /// <summary>A cache that holds nothing and counts what it was asked: the signatures the replay verified itself.</summary>
+    private sealed class CountingNothing : ISignatureCache
+    {
+        public int Looked { get; private set; }
+
+        public bool Contains(ReadOnlySpan<byte> key)
+        {
+            Looked++;
+            return false;
+        }
+
+        public void Add(ReadOnlySpan<byte> key)
+        {
+        }
+    }
+
+    /// <summary>
+    /// D50: a block applied with the workers' verdicts by position gives exactly what applying it with no help gives,
+    /// and what the old verified set (keyed by transaction id, key and signature) gave: the same receipts, changes and
+    /// root; refused transactions, a bad co-signature, a co-signature made with another participant's key and checks
+    /// ahead under stale keys (the key the worker read is not the one the replay resolves) included. Every signature is
+    /// either found verified ahead or verified by the replay itself.
+    /// </summary>
+    [Property(MaxTest = 100)]
+    public Property A_block_applied_with_the_workers_verdicts_gives_what_the_verified_set_and_no_help_give()
+    {
+        var ledger = Traders(out var batch);
+        var hash = ledger.Machine.Parameters.Hash;
+        var participants = ledger.View;
+        var badSignature = ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 4), TestLedger.Operator, "trader-a");
+        badSignature.Signatures[1].Value = ByteString.CopyFrom(new byte[64]);
+        // trader-b's co-signature made with trader-a's key: it verifies under trader-a's key only.
+        var keyOfB = ledger.KeyOf("trader-b");
+        ledger.UseKey("trader-b", ledger.KeyOf("trader-a"));
+        var forged = ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 6), TestLedger.Operator, "trader-b");
+        ledger.UseKey("trader-b", keyOfB);
+        var pool = new List<Envelope>
+        {
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b"),
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 10_000_000), TestLedger.Operator, "trader-b"),
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 2), TestLedger.Operator),
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 3), TestLedger.Operator, "trader-a"),
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 7), TestLedger.Operator, "trader-b"),
+            badSignature,
+            forged,
+        };
+        var keyOfA = ledger.KeyOf("trader-a").ToPublicKey();
+        // How the workers read keys: as the state holds them, stale (trader-b's key is trader-a's), or none at all.
+        Func<string, Ledger.Core.Protocol.PublicKey?>[] readings =
+        [
+            id => participants.GetParticipant(id)?.PublicKey,
+            id => id == "trader-b" ? keyOfA : participants.GetParticipant(id)?.PublicKey,
+            _ => null,
+        ];
+        var blocks = Gen.Choose(0, pool.Count - 1).ListOf().Select(indices => indices.Select(i => pool[i]).ToList());
+        var ahead = Gen.Choose(0, 3).ListOf(); // per envelope: a reading above, or 3: not checked ahead
+        return Prop.ForAll(Arb.From(blocks), Arb.From(ahead), (envelopes, how) =>
+        {
+            var oldSet = new KeySet();
+            var counting = new CountingNothing();
+            var prepared = new ByObject();
+            for (var i = 0; i < envelopes.Count; i++)
+            {
+                var reading = i < how.Count ? how[i] : 0;
+                if (reading < readings.Length)
+                {
+                    prepared.Add(envelopes[i], EnvelopeVerifier.Prepare(readings[reading], hash, envelopes[i]));
+                    EnvelopeVerifier.Warm(readings[reading], hash, envelopes[i], oldSet);
+                }
+            }
+
+            var context = new BlockContext(ledger.Height + 1, ledger.TimeMs + 1);
+            var unaided = ledger.Machine.ApplyBlock(ledger.Store, context, envelopes);
+            var withSet = new LedgerStateMachine(ledger.Machine.Parameters, oldSet).ApplyBlock(ledger.Store, context, envelopes);
+            var withVerdicts = new LedgerStateMachine(ledger.Machine.Parameters, counting, prepared).ApplyBlock(ledger.Store, context, envelopes);
+
+            var same = Same(unaided, withSet) && Same(unaided, withVerdicts);
+            return same.Label($"{envelopes.Count} envelopes, ahead {string.Join(",", how)}");
+        });
+    }
+
+    /// <summary>D50: the replay counts every signature it checks once: found verified ahead, or verified itself.</summary>
+    [Fact]
+    public void Every_signature_is_found_verified_ahead_or_verified_by_the_replay()
+    {
+        var ledger = Traders(out var batch);
+        var hash = ledger.Machine.Parameters.Hash;
+        var participants = ledger.View;
+        var envelopes = new List<Envelope>
+        {
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b"),
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 3), TestLedger.Operator, "trader-a"),
+        };
+        var counting = new CountingNothing();
+        var prepared = new ByObject();
+        var first = EnvelopeVerifier.Prepare(id => participants.GetParticipant(id)?.PublicKey, hash, envelopes[0])!;
+        prepared.Add(envelopes[0], first);
+
+        var applied = new LedgerStateMachine(ledger.Machine.Parameters, counting, prepared).ApplyBlock(ledger.Store, new BlockContext(ledger.Height + 1, ledger.TimeMs + 1), envelopes);
+
+        Assert.All(applied.Receipts, r => Assert.Equal(RejectionCode.Unspecified, r.Code));
+        Assert.Equal(3, first.Used);
+        Assert.Equal(3, counting.Looked);
+    }
+
+    /// <summary>D50: a verdict holds only for its position and a key equal in algorithm and bytes.</summary>
+    [Fact]
+    public void A_verdict_holds_for_its_position_and_an_equal_key_only()
+    {
+        var key = TestKeys.For("trader-a").ToPublicKey();
+        var prepared = new PreparedTransaction([1], [2], 3);
+        prepared.Verified(1, key);
+
+        Assert.True(prepared.VerifiedUnder(1, key.Clone()));
+        Assert.False(prepared.VerifiedUnder(0, key));
+        Assert.False(prepared.VerifiedUnder(2, key));
+        Assert.False(prepared.VerifiedUnder(3, key));
+        Assert.False(prepared.VerifiedUnder(-1, key));
+        Assert.False(prepared.VerifiedUnder(1, TestKeys.For("trader-b").ToPublicKey()));
+        Assert.False(prepared.VerifiedUnder(1, new Ledger.Core.Protocol.PublicKey { Algorithm = KeyAlgorithm.Sm2, Key = key.Key }));
+        var altered = key.Key.ToByteArray();
+        altered[^1] ^= 1;
+        Assert.False(prepared.VerifiedUnder(1, new Ledger.Core.Protocol.PublicKey { Algorithm = key.Algorithm, Key = ByteString.CopyFrom(altered) }));
+        Assert.Equal(1, prepared.Used);
+    }
+
+    /// <summary>D50: preparing an envelope gives the sign bytes and id that applying builds, and a verdict for each signature that verifies.</summary>
+    [Fact]
+    public void Preparing_gives_the_sign_bytes_id_and_a_verdict_per_good_signature()
+    {
+        var ledger = Traders(out var batch);
+        var hash = ledger.Machine.Parameters.Hash;
+        var participants = ledger.View;
+        var envelope = ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b");
+        envelope.Signatures[1].Value = ByteString.CopyFrom(new byte[64]);
+
+        var prepared = EnvelopeVerifier.Prepare(id => participants.GetParticipant(id)?.PublicKey, hash, envelope)!;
+
+        Assert.Equal(SignBytes.For(envelope), prepared.SignBytes);
+        Assert.Equal(SignBytes.TransactionId(hash, envelope), prepared.TransactionId);
+        Assert.True(prepared.VerifiedUnder(0, participants.GetParticipant("trader-a")!.PublicKey));
+        Assert.False(prepared.VerifiedUnder(1, participants.GetParticipant(TestLedger.Operator)!.PublicKey));
+        Assert.True(prepared.VerifiedUnder(2, participants.GetParticipant("trader-b")!.PublicKey));
+
+        var oversized = ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b");
+        oversized.Body = ByteString.CopyFrom(new byte[Limits.EnvelopeBytesMax + 1]);
+        Assert.Null(EnvelopeVerifier.Prepare(id => participants.GetParticipant(id)?.PublicKey, hash, oversized));
+    }
+
+    /// <summary>D50: ids and free text are checked over spans; the verdicts are the LINQ definitions' before it.</summary>
+    [Property(MaxTest = 2000)]
+    public Property Ids_and_text_are_judged_as_the_linq_definitions_judged_them()
+    {
+        static bool OldIsIdCharacter(char c) =>
+            c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or ':' or '-';
+        static bool OldIsValidId(string id, int lengthMax) => id.Length is > 0 && id.Length <= lengthMax && id.All(OldIsIdCharacter);
+        static bool OldIsValidText(string text, int lengthMax, bool required) =>
+            (!required || text.Length > 0) && text.Length <= lengthMax && !text.Any(char.IsControl);
+
+        // Mostly id characters, with any character at all now and then (controls, non-ASCII, surrogates).
+        var character = Gen.Frequency(
+            (8, Gen.Elements("abcxyzABCXYZ0189._:-".ToCharArray())),
+            (1, Gen.Elements("/ \t\n\u007f\u0085\u00e9\u4e2d\ud800\u0000,;".ToCharArray())),
+            (1, Gen.Choose(0, 0xFFFF).Select(c => (char)c)));
+        var text = character.ArrayOf().Select(chars => new string(chars));
+        return Prop.ForAll(Arb.From(text), Arb.From(Gen.Choose(0, 80)), Arb.From(Gen.Elements(true, false)), (value, lengthMax, required) =>
+            (Limits.IsValidId(value, lengthMax) == OldIsValidId(value, lengthMax)
+             && Limits.IsValidId(value) == OldIsValidId(value, Limits.IdLengthMax)
+             && Limits.IsValidText(value, lengthMax, required) == OldIsValidText(value, lengthMax, required)).Label(value));
+    }
+
+    /// <summary>D50: sign bytes are written into one exact array; they are the bytes the canonical writer wrote before.</summary>
+    [Property(MaxTest = 1000)]
+    public Property Sign_bytes_are_the_canonical_writers_bytes()
+    {
+        var character = Gen.Frequency(
+            (6, Gen.Elements("abcXYZ019._:-".ToCharArray())),
+            (1, Gen.Elements("\u00e9\u4e2d\ud800\udc00\u0000\uffff".ToCharArray())),
+            (1, Gen.Choose(0, 0xFFFF).Select(c => (char)c)));
+        var text = character.ArrayOf().Select(chars => new string(chars));
+        var envelope = Gen.Zip(Gen.Zip(text, text), Gen.Zip(Gen.Zip(ArbMap.Default.GeneratorFor<ulong>(), ArbMap.Default.GeneratorFor<ulong>()), ArbMap.Default.GeneratorFor<byte[]>()))
+            .Select(t => new Envelope
+            {
+                ChainId = t.Item1.Item1,
+                Signer = t.Item1.Item2,
+                Nonce = t.Item2.Item1.Item1,
+                ExpiryHeight = t.Item2.Item1.Item2,
+                Body = ByteString.CopyFrom(t.Item2.Item2),
+            });
+        return Prop.ForAll(Arb.From(envelope), e =>
+        {
+            var old = new CanonicalWriter(96 + e.Body.Length)
+                .Bytes(DomainTags.Transaction).String(e.ChainId).String(e.Signer).UInt64(e.Nonce).UInt64(e.ExpiryHeight).Bytes(e.Body.Span).ToArray();
+            return SignBytes.For(e).AsSpan().SequenceEqual(old).Label($"{e.ChainId.Length} + {e.Signer.Length} chars, {e.Body.Length} body bytes");
+        });
+    }
+
+    private static bool Same(BlockExecution a, BlockExecution b) =>
+        a.Receipts.SequenceEqual(b.Receipts) && a.StateRoot.AsSpan().SequenceEqual(b.StateRoot)
+        && a.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value)))
+            .SequenceEqual(b.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value))));
 
     private static TestLedger Traders(out string batch)
     {
