@@ -24,10 +24,14 @@ internal sealed class RocksDbHandle : IDisposable
     /// </summary>
     private readonly Cache _blockCache;
 
-    private RocksDbHandle(RocksDb db, Cache blockCache, string directory, IEnumerable<string> families, string? secondaryDirectory)
+    /// <summary>The row cache's wrapper, kept alive as the block cache's is (the options hold the native reference).</summary>
+    private readonly Cache _rowCache;
+
+    private RocksDbHandle(RocksDb db, Cache blockCache, Cache rowCache, string directory, IEnumerable<string> families, string? secondaryDirectory)
     {
         Db = db;
         _blockCache = blockCache;
+        _rowCache = rowCache;
         Directory = directory;
         _families = families.ToDictionary(name => name, db.GetColumnFamily, StringComparer.Ordinal);
         _secondaryDirectory = secondaryDirectory;
@@ -45,9 +49,10 @@ internal sealed class RocksDbHandle : IDisposable
         var path = FullPath(directory);
         Attempt(path, "cannot create the data directory", () => System.IO.Directory.CreateDirectory(path));
         var cache = BlockCache();
-        var options = Options(cache).SetCreateIfMissing(true).SetCreateMissingColumnFamilies(true);
+        var rows = RowCache();
+        var options = Options(rows).SetCreateIfMissing(true).SetCreateMissingColumnFamilies(true);
         var db = Attempt(path, "cannot open the data directory for writing (is another node using it?)", () => RocksDb.Open(options, path, Families(families, cache)));
-        return new RocksDbHandle(db, cache, path, families, null);
+        return new RocksDbHandle(db, cache, rows, path, families, null);
     }
 
     /// <summary>
@@ -73,9 +78,10 @@ internal sealed class RocksDbHandle : IDisposable
         {
             // The secondary must keep every table file open, or the primary's compactions would unlink them under it.
             var cache = BlockCache();
-            var options = Options(cache).SetMaxOpenFiles(-1);
+            var rows = RowCache();
+            var options = Options(rows).SetMaxOpenFiles(-1);
             var db = Attempt(path, "cannot open the data directory read-only", () => RocksDb.OpenAsSecondary(options, path, secondary, Families(families, cache)));
-            return new RocksDbHandle(db, cache, path, families, secondary);
+            return new RocksDbHandle(db, cache, rows, path, families, secondary);
         }
         catch
         {
@@ -99,6 +105,7 @@ internal sealed class RocksDbHandle : IDisposable
     {
         Db.Dispose();
         GC.KeepAlive(_blockCache);
+        GC.KeepAlive(_rowCache);
         if (_secondaryDirectory is not null)
         {
             DeleteQuietly(_secondaryDirectory);
@@ -106,18 +113,22 @@ internal sealed class RocksDbHandle : IDisposable
     }
 
     /// <summary>
-    /// The row cache (D51) is the block cache itself, so D43's one bound covers it: a point read answered from a
-    /// table file — a participant or a batch record written long ago, read for every transfer — is kept whole, and
-    /// the next read of that key costs a hash lookup instead of a filter probe, an index search and a data block
-    /// search per level. RocksDB keys its entries by table file (and by snapshot where the file is newer than the
-    /// snapshot), so an entry never answers for a later write or an older snapshot.
+    /// The row cache (D51): a point read answered from a table file — a participant or a batch record written long
+    /// ago, read for every transfer — is kept whole, and the next read of that key costs a hash lookup instead of a
+    /// filter probe, an index search and a data block search per level. RocksDB keys its entries by table file (and
+    /// by snapshot where the file is newer than the snapshot), so an entry never answers for a later write or an
+    /// older snapshot. It is a cache of its own, not the block cache: RocksDB does not document the two sharing one
+    /// key space (facebook/rocksdb#13939 asks and is unanswered), and a collision there would break memory safety,
+    /// not just an answer. D43's bound is the sum of the two.
     /// </summary>
-    private static DbOptions Options(Cache blockCache)
+    private static DbOptions Options(Cache rowCache)
     {
         var options = new DbOptions().SetParanoidChecks(true);
-        Native.Instance.rocksdb_options_set_row_cache(options.Handle, blockCache.Handle);
+        Native.Instance.rocksdb_options_set_row_cache(options.Handle, rowCache.Handle);
         return options;
     }
+
+    private static Cache RowCache() => Cache.CreateLru(StorageLimits.RowCacheBytesMax);
 
     /// <summary>
     /// One LRU block cache of <see cref="StorageLimits.BlockCacheBytesMax"/> for every column family of the

@@ -42,10 +42,13 @@ public static class StorageLimits
 
     /// <summary>
     /// RocksDB's block cache per open directory, shared by its column families (D43): data, index and filter
-    /// blocks together, and the row cache's whole values (D51). Index and filter blocks of level 0 are pinned in it
-    /// and may push it a little past this.
+    /// blocks together. Index and filter blocks of level 0 are pinned in it and may push it a little past this.
+    /// With <see cref="RowCacheBytesMax"/> it makes D43's 256 MiB.
     /// </summary>
-    public const ulong BlockCacheBytesMax = 256UL * 1024 * 1024;
+    public const ulong BlockCacheBytesMax = 224UL * 1024 * 1024;
+
+    /// <summary>RocksDB's row cache per open directory (D51): whole values of keys read from table files, kept apart from the block cache.</summary>
+    public const ulong RowCacheBytesMax = 32UL * 1024 * 1024;
 
     /// <summary>
     /// The memtable size of the state and transaction-index families (D51; RocksDB's default, kept by the other

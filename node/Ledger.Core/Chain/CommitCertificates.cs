@@ -37,6 +37,12 @@ public static class CommitCertificates
             return $"the certificate signs height {certificate.Height} and another block (header hash), not this block at height {height}";
         }
 
+        // A round's nil precommits sign an empty hash: a quorum of them is no commit (D49's announcements verify certificates that name only a hash).
+        if (blockHash.Length != BlockHashing.HashBytes)
+        {
+            return $"the certificate names no block ({blockHash.Length}-byte hash): precommits for nil commit nothing";
+        }
+
         var signBytes = Votes.SignBytes(chainId, height, certificate.Round, VoteType.Precommit, blockHash);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var power = 0UL;

@@ -39,7 +39,8 @@ public sealed class EnvelopeVerifier
             return Refused(Outcome.Reject(RejectionCode.Malformed, "body is not a canonically encoded TransactionBody of a known kind"));
         }
 
-        var signed = new SignedMessage(signBytes, transactionId, prepared);
+        // Verdicts count only over the very sign bytes they were checked on.
+        var signed = new SignedMessage(signBytes, transactionId, prepared is { } ahead && ReferenceEquals(ahead.SignBytes, signBytes) ? ahead : null);
         if (CheckSignatures(state, envelope, body, signed, out var signers) is { } badSignature)
         {
             return Refused(badSignature);
@@ -261,7 +262,7 @@ public sealed class EnvelopeVerifier
     /// </summary>
     private bool Verified(PublicKey key, SignedMessage message, int index, ReadOnlySpan<byte> signature)
     {
-        if (message.Prepared is { } prepared && prepared.VerifiedUnder(index, key))
+        if (message.Prepared is { } prepared && prepared.VerifiedUnder(index, key, signature))
         {
             return true;
         }
@@ -296,7 +297,7 @@ public sealed class EnvelopeVerifier
             var signature = signatures[i];
             if (Limits.IsValidId(signature.Signer) && keys(signature.Signer) is { } key && SignatureSuites.Verify(key, signBytes, signature.Value.Span))
             {
-                prepared.Verified(i, key);
+                prepared.Verified(i, key, signature.Value);
             }
         }
 

@@ -162,6 +162,19 @@ public sealed class BlocksTests
     }
 
     [Fact]
+    public void A_quorum_of_nil_precommits_is_no_certificate()
+    {
+        // An announcement (D49) carries only the certificate; one of nil precommits must not pass as a commit.
+        var certificate = CommitCertificates.Create(1, 0, []);
+        foreach (var signer in TestLedger.ValidatorIds)
+        {
+            CommitCertificates.AddSignature(certificate, TestLedger.ChainId, signer, TestKeys.For(signer));
+        }
+
+        Assert.Contains("names no block", CommitCertificates.Problem(certificate, TestLedger.ChainId, 1, certificate.BlockHash.Span, _validators));
+    }
+
+    [Fact]
     public void A_certificate_signed_by_a_stranger_is_refused()
     {
         var (head, certificate) = CommitFirstBlock(TestLedger.ValidatorIds[..3]);

@@ -376,24 +376,29 @@ public sealed class VerifyPathTests
         Assert.Equal(3, counting.Looked);
     }
 
-    /// <summary>D50: a verdict holds only for its position and a key equal in algorithm and bytes.</summary>
+    /// <summary>D50: a verdict holds only for its position, a key equal in algorithm and bytes, and the signature bytes it checked.</summary>
     [Fact]
     public void A_verdict_holds_for_its_position_and_an_equal_key_only()
     {
         var key = TestKeys.For("trader-a").ToPublicKey();
         var prepared = new PreparedTransaction([1], [2], 3);
-        prepared.Verified(1, key);
+        var signature = ByteString.CopyFrom(Enumerable.Range(0, 64).Select(i => (byte)i).ToArray());
+        prepared.Verified(1, key, signature);
 
-        Assert.True(prepared.VerifiedUnder(1, key.Clone()));
-        Assert.False(prepared.VerifiedUnder(0, key));
-        Assert.False(prepared.VerifiedUnder(2, key));
-        Assert.False(prepared.VerifiedUnder(3, key));
-        Assert.False(prepared.VerifiedUnder(-1, key));
-        Assert.False(prepared.VerifiedUnder(1, TestKeys.For("trader-b").ToPublicKey()));
-        Assert.False(prepared.VerifiedUnder(1, new Ledger.Core.Protocol.PublicKey { Algorithm = KeyAlgorithm.Sm2, Key = key.Key }));
+        Assert.True(prepared.VerifiedUnder(1, key.Clone(), signature.ToByteArray()));
+        Assert.False(prepared.VerifiedUnder(0, key, signature.Span));
+        Assert.False(prepared.VerifiedUnder(2, key, signature.Span));
+        Assert.False(prepared.VerifiedUnder(3, key, signature.Span));
+        Assert.False(prepared.VerifiedUnder(-1, key, signature.Span));
+        Assert.False(prepared.VerifiedUnder(1, TestKeys.For("trader-b").ToPublicKey(), signature.Span));
+        Assert.False(prepared.VerifiedUnder(1, new Ledger.Core.Protocol.PublicKey { Algorithm = KeyAlgorithm.Sm2, Key = key.Key }, signature.Span));
         var altered = key.Key.ToByteArray();
         altered[^1] ^= 1;
-        Assert.False(prepared.VerifiedUnder(1, new Ledger.Core.Protocol.PublicKey { Algorithm = key.Algorithm, Key = ByteString.CopyFrom(altered) }));
+        Assert.False(prepared.VerifiedUnder(1, new Ledger.Core.Protocol.PublicKey { Algorithm = key.Algorithm, Key = ByteString.CopyFrom(altered) }, signature.Span));
+        // Other signature bytes at the same position (the envelope changed after the check) are not covered by the verdict.
+        var otherSignature = signature.ToByteArray();
+        otherSignature[0] ^= 1;
+        Assert.False(prepared.VerifiedUnder(1, key, otherSignature));
         Assert.Equal(1, prepared.Used);
     }
 
@@ -411,9 +416,9 @@ public sealed class VerifyPathTests
 
         Assert.Equal(SignBytes.For(envelope), prepared.SignBytes);
         Assert.Equal(SignBytes.TransactionId(hash, envelope), prepared.TransactionId);
-        Assert.True(prepared.VerifiedUnder(0, participants.GetParticipant("trader-a")!.PublicKey));
-        Assert.False(prepared.VerifiedUnder(1, participants.GetParticipant(TestLedger.Operator)!.PublicKey));
-        Assert.True(prepared.VerifiedUnder(2, participants.GetParticipant("trader-b")!.PublicKey));
+        Assert.True(prepared.VerifiedUnder(0, participants.GetParticipant("trader-a")!.PublicKey, envelope.Signatures[0].Value.Span));
+        Assert.False(prepared.VerifiedUnder(1, participants.GetParticipant(TestLedger.Operator)!.PublicKey, envelope.Signatures[1].Value.Span));
+        Assert.True(prepared.VerifiedUnder(2, participants.GetParticipant("trader-b")!.PublicKey, envelope.Signatures[2].Value.Span));
 
         var oversized = ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b");
         oversized.Body = ByteString.CopyFrom(new byte[Limits.EnvelopeBytesMax + 1]);
