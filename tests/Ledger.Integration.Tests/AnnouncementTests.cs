@@ -54,7 +54,7 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var relayed = await StartWithRelay(ConsensusMessage.KindOneofCase.Proposal, ConsensusMessage.KindOneofCase.Announcement);
         await using var client = Participants.Client(_nodes[0]);
-        await FileMethodologies(client, "no-votes", 6);
+        await NetworkChecks.FileMethodologies(client, "no-votes", 6);
         var head = await client.GetStatusAsync();
 
         await using var deaf = Participants.Client(_nodes[3]);
@@ -66,7 +66,7 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
         var committed = Lines(_nodes[3], "Committed block");
         output.WriteLine($"node-3: {committed} heights decided, {Lines(_nodes[3], "Synced block")} synced, head {head.Height}");
         Assert.True(committed > 0, "node-3 decided at least one height itself");
-        await AssertSameChain();
+        await NetworkChecks.AssertSameChain(_nodes);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var relayed = await StartWithRelay(ConsensusMessage.KindOneofCase.Announcement);
         await using var client = Participants.Client(_nodes[0]);
-        await FileMethodologies(client, "only-announcements", 4);
+        await NetworkChecks.FileMethodologies(client, "only-announcements", 4);
         var head = await client.GetStatusAsync();
 
         await using var deaf = Participants.Client(_nodes[3]);
@@ -82,7 +82,7 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, relayed.Passed(ConsensusMessage.KindOneofCase.Proposal));
         Assert.True(relayed.Passed(ConsensusMessage.KindOneofCase.Announcement) > 0, "announcements reached node-3");
         Assert.True(Lines(_nodes[3], "Synced block") > 0, "node-3 synced the blocks it never got");
-        await AssertSameChain();
+        await NetworkChecks.AssertSameChain(_nodes);
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _nodes = await NodeProcess.StartNetworkAsync(4);
         await using var client = Participants.Client(_nodes[0]);
-        await FileMethodologies(client, "before", 2);
+        await NetworkChecks.FileMethodologies(client, "before", 2);
         var target = _nodes[3];
         await using var targetClient = Participants.Client(target);
         await WaitUntil(async () => (await targetClient.GetStatusAsync()).Height >= (await client.GetStatusAsync()).Height, "node-3 has the head");
@@ -132,9 +132,9 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(committed!.BlockHash, (await targetClient.GetBlockAsync(before.Height))!.BlockHash);
 
         // The node still takes part: transactions through it and through another commit on every node.
-        await FileMethodologies(targetClient, "after", 2);
-        await FileMethodologies(client, "after-0", 2);
-        await AssertSameChain();
+        await NetworkChecks.FileMethodologies(targetClient, "after", 2);
+        await NetworkChecks.FileMethodologies(client, "after-0", 2);
+        await NetworkChecks.AssertSameChain(_nodes);
         Assert.True(Lines(target, "Refused an announcement") >= 3, "the three bad certificates of the open height were refused");
     }
 
@@ -229,38 +229,6 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     private static int Lines(NodeProcess node, string text) => node.Log.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
-
-    private static async Task FileMethodologies(LedgerClient client, string prefix, int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            var result = await client.SubmitAndWaitAsync(Transactions.FileMethodology($"M-{prefix}-{i}", "Methodology", MethodologyLevel.Local, "1", []), Participants.Bureau);
-            Assert.True(result.IsCommitted);
-        }
-    }
-
-    /// <summary>Every node reports, for every height up to the lowest head, the same block hash and state root.</summary>
-    private async Task AssertSameChain()
-    {
-        var clients = _nodes.Select(Participants.Client).ToList();
-        try
-        {
-            var lowest = (await Task.WhenAll(clients.Select(c => c.GetStatusAsync()))).Min(s => s.Height);
-            for (var height = 1UL; height <= lowest; height++)
-            {
-                var blocks = await Task.WhenAll(clients.Select(c => c.GetBlockAsync(height)));
-                Assert.Single(blocks.Select(b => Convert.ToHexString(b!.BlockHash.Span)).Distinct());
-                Assert.Single(blocks.Select(b => Convert.ToHexString(b!.Block.Header.StateRoot.Span)).Distinct());
-            }
-        }
-        finally
-        {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
-        }
-    }
 
     private static async Task WaitUntil(Func<Task<bool>> condition, string what)
     {

@@ -29,10 +29,10 @@ public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Three_of_four_keep_committing_and_a_killed_validator_catches_up()
     {
         await using var client = Participants.Client(_nodes[0]);
-        await FileMethodologies(client, "before", 5);
+        await NetworkChecks.FileMethodologies(client, "before", 5);
 
         await _nodes[3].KillAsync();
-        await FileMethodologies(client, "during", 5);
+        await NetworkChecks.FileMethodologies(client, "during", 5);
         var head = await client.GetStatusAsync();
 
         await _nodes[3].StartAgainAsync();
@@ -42,25 +42,25 @@ public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(head.LastBlockHash, block!.BlockHash);
         Assert.Equal(head.StateRoot, block.Block.Header.StateRoot);
 
-        await FileMethodologies(restarted, "after", 3);
-        await AssertSameChain();
+        await NetworkChecks.FileMethodologies(restarted, "after", 3);
+        await NetworkChecks.AssertSameChain(_nodes);
     }
 
     [Fact]
     public async Task A_wiped_validator_rebuilds_its_chain_by_block_sync()
     {
         await using var client = Participants.Client(_nodes[0]);
-        await FileMethodologies(client, "before", 4);
+        await NetworkChecks.FileMethodologies(client, "before", 4);
         await _nodes[3].KillAsync();
         Directory.Delete(_nodes[3].DataDirectory, recursive: true);
-        await FileMethodologies(client, "while-wiped", 2);
+        await NetworkChecks.FileMethodologies(client, "while-wiped", 2);
         var head = await client.GetStatusAsync();
 
         await _nodes[3].StartAgainAsync();
         await using var wiped = Participants.Client(_nodes[3]);
         await WaitUntil(async () => (await wiped.GetStatusAsync()).Height >= head.Height, "the wiped validator syncs back to the head");
-        await FileMethodologies(wiped, "after", 2);
-        await AssertSameChain();
+        await NetworkChecks.FileMethodologies(wiped, "after", 2);
+        await NetworkChecks.AssertSameChain(_nodes);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_nodes[0].Url);
         var health = new Grpc.Health.V1.Health.HealthClient(channel);
         await WaitUntilHealth(health, Serving, "node-0 hears a quorum", TimeSpan.FromSeconds(10));
-        await FileMethodologies(client, "before", 2);
+        await NetworkChecks.FileMethodologies(client, "before", 2);
         await _nodes[2].StopAsync();
         await _nodes[3].StopAsync();
         // Two of four answer: no quorum, so the standard health service says so (PeerProbe: within a few probe rounds).
@@ -107,7 +107,7 @@ public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await using (var client = Participants.Client(_nodes[0]))
         {
-            await FileMethodologies(client, "before", 4);
+            await NetworkChecks.FileMethodologies(client, "before", 4);
             // In flight when the power goes: the validators are killed in the middle of its height.
             await client.SubmitAsync(Transactions.FileMethodology("M-in-flight", "In flight", MethodologyLevel.Group, "1", []), Participants.Bureau);
             await Task.Delay(5);
@@ -118,42 +118,10 @@ public sealed class BftNetworkTests(ITestOutputHelper output) : IAsyncLifetime
 
         await using (var client = Participants.Client(_nodes[1]))
         {
-            await FileMethodologies(client, "after", 4);
+            await NetworkChecks.FileMethodologies(client, "after", 4);
         }
 
-        await AssertSameChain();
-    }
-
-    private static async Task FileMethodologies(LedgerClient client, string prefix, int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            var result = await client.SubmitAndWaitAsync(Transactions.FileMethodology($"M-{prefix}-{i}", "Methodology", MethodologyLevel.Local, "1", []), Participants.Bureau);
-            Assert.True(result.IsCommitted);
-        }
-    }
-
-    /// <summary>Every running node reports, for every height up to the lowest head, the same block hash and state root.</summary>
-    private async Task AssertSameChain()
-    {
-        var clients = _nodes.Select(Participants.Client).ToList();
-        try
-        {
-            var lowest = (await Task.WhenAll(clients.Select(c => c.GetStatusAsync()))).Min(s => s.Height);
-            for (var height = 1UL; height <= lowest; height++)
-            {
-                var blocks = await Task.WhenAll(clients.Select(c => c.GetBlockAsync(height)));
-                Assert.Single(blocks.Select(b => Convert.ToHexString(b!.BlockHash.Span)).Distinct());
-                Assert.Single(blocks.Select(b => Convert.ToHexString(b!.Block.Header.StateRoot.Span)).Distinct());
-            }
-        }
-        finally
-        {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
-        }
+        await NetworkChecks.AssertSameChain(_nodes);
     }
 
     private const Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus Serving = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving;

@@ -50,16 +50,16 @@ public sealed class ValidatorKeyTests(ITestOutputHelper output) : IAsyncLifetime
         var next = TestKeys.For(Rotated + "-next");
         _nodes = await NodeProcess.StartNetworkAsync(4, nextKeys: new Dictionary<string, SigningKey> { [Rotated] = next });
         await using var client = Participants.Client(_nodes[1]);
-        await FileMethodologies(client, "before", 3);
+        await NetworkChecks.FileMethodologies(client, "before", 3);
 
         var change = await client.SubmitAndWaitAsync(Transactions.ChangeValidators([(Rotated, next.ToPublicKey(), 10)]), Participants.Bureau);
         var effective = change.Height + ValidatorSchedules.EffectDelayHeights;
         Assert.Equal(effective.ToString(System.Globalization.CultureInfo.InvariantCulture), change.Attribute("effective_height"));
-        await FileMethodologies(client, "switch", 3);
+        await NetworkChecks.FileMethodologies(client, "switch", 3);
 
         // Without node-0 the quorum needs node-3: blocks commit only if its votes under the new key count.
         await _nodes[0].KillAsync();
-        await FileMethodologies(client, "new-key", 3);
+        await NetworkChecks.FileMethodologies(client, "new-key", 3);
         var head = (await client.GetStatusAsync()).Height;
         Assert.Contains($"validator {Rotated} signs with key {Convert.ToBase64String(next.PublicKeyBytes)} from now on", _nodes[3].Log, StringComparison.Ordinal);
 
@@ -92,7 +92,7 @@ public sealed class ValidatorKeyTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _nodes = await NodeProcess.StartNetworkAsync(4);
         await using var client = Participants.Client(_nodes[0]);
-        await FileMethodologies(client, "before", 2);
+        await NetworkChecks.FileMethodologies(client, "before", 2);
         var compromised = TestKeys.For(Rotated);
 
         // Detect: whoever holds the key signs two conflicting prevotes; the validators keep the evidence.
@@ -109,11 +109,11 @@ public sealed class ValidatorKeyTests(ITestOutputHelper output) : IAsyncLifetime
         await _nodes[3].KillAsync();
 
         // The other three keep committing (all three are needed now: 30 of 30 power, quorum > 20).
-        await FileMethodologies(client, "after", 3);
+        await NetworkChecks.FileMethodologies(client, "after", 3);
         var late = (await client.GetStatusAsync()).Height + 1;
         Assert.True(late > effective);
         await SendConflictingPrevotes(_nodes.Take(3), compromised, late);
-        await FileMethodologies(client, "later", 2);
+        await NetworkChecks.FileMethodologies(client, "later", 2);
         var head = (await client.GetStatusAsync()).Height;
 
         Assert.DoesNotContain(await Evidence(_nodes[0]), e => e.First.Height >= effective);
@@ -138,12 +138,12 @@ public sealed class ValidatorKeyTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(rejoin.ExitCode == 0, rejoin.Error);
         var back = ulong.Parse(JsonDocument.Parse(rejoin.Out).RootElement.GetProperty("attributes").GetProperty("effective_height").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         await _nodes[3].StartAgainAsync();
-        await FileMethodologies(client, "rejoined", 3);
+        await NetworkChecks.FileMethodologies(client, "rejoined", 3);
         Assert.True((await client.GetStatusAsync()).Height >= back);
 
         // Without node-2 the quorum (3 of 4) needs the rejoined node-3 and its new key.
         await _nodes[2].KillAsync();
-        await FileMethodologies(client, "needs-node-3", 2);
+        await NetworkChecks.FileMethodologies(client, "needs-node-3", 2);
         Assert.Contains($"validator {Rotated} signs with key {Convert.ToBase64String(fresh.PublicKeyBytes)} from now on", _nodes[3].Log, StringComparison.Ordinal);
         Assert.Equal(VerifyCommand.VerifiedExitCode, await Verify(_nodes[0]));
     }
@@ -190,15 +190,6 @@ public sealed class ValidatorKeyTests(ITestOutputHelper output) : IAsyncLifetime
         using var error = new StringWriter();
         var exitCode = await new RootCommand { TxCommand.Create() }.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (exitCode, output.ToString(), error.ToString());
-    }
-
-    private static async Task FileMethodologies(LedgerClient client, string prefix, int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            var result = await client.SubmitAndWaitAsync(Transactions.FileMethodology($"M-{prefix}-{i}", "Methodology", MethodologyLevel.Local, "1", []), Participants.Bureau);
-            Assert.True(result.IsCommitted);
-        }
     }
 
     private static async Task WaitUntil(Func<Task<bool>> condition, string what)
