@@ -30,7 +30,7 @@ public sealed class ReadCacheProperties
         {
             for (var step = 0; step < run.WriteSets.Count && problems.Count == 0; step++)
             {
-                var set = ToWriteSet(run.WriteSets[step]);
+                var set = WriteSetRun.ToWriteSet(run.WriteSets[step]);
                 live.Apply(set);
                 memory.Apply(set);
                 Reshape(handle, family, step);
@@ -125,24 +125,6 @@ public sealed class ReadCacheProperties
                 }
             }
         }
-    }
-
-    private static WriteSet ToWriteSet(IReadOnlyList<(byte[] Key, byte[]? Value)> changes)
-    {
-        var set = new WriteSet();
-        foreach (var (key, value) in changes)
-        {
-            if (value is null)
-            {
-                set.Delete(key);
-            }
-            else
-            {
-                set.Put(key, value);
-            }
-        }
-
-        return set;
     }
 
     /// <summary>The value of name in the [CFOptions "family"] section of a RocksDB OPTIONS file.</summary>

@@ -44,19 +44,7 @@ public sealed class StateProperties
         var memory = new InMemoryState();
         foreach (var changes in run.WriteSets)
         {
-            var set = new WriteSet();
-            foreach (var (key, value) in changes)
-            {
-                if (value is null)
-                {
-                    set.Delete(key);
-                }
-                else
-                {
-                    set.Put(key, value);
-                }
-            }
-
+            var set = WriteSetRun.ToWriteSet(changes);
             rocks.Apply(set);
             memory.Apply(set);
         }
@@ -163,6 +151,25 @@ public sealed class StorageRunDriver(TestChain chain)
 /// <summary>Write sets over a small key alphabet, so puts, overwrites and deletes of the same keys are common.</summary>
 public sealed record WriteSetRun(IReadOnlyList<IReadOnlyList<(byte[] Key, byte[]? Value)>> WriteSets, byte[] Prefix, byte[]? After, int Limit)
 {
+    /// <summary>One of the run's write sets as a WriteSet: a null value deletes the key.</summary>
+    public static WriteSet ToWriteSet(IReadOnlyList<(byte[] Key, byte[]? Value)> changes)
+    {
+        var set = new WriteSet();
+        foreach (var (key, value) in changes)
+        {
+            if (value is null)
+            {
+                set.Delete(key);
+            }
+            else
+            {
+                set.Put(key, value);
+            }
+        }
+
+        return set;
+    }
+
     public override string ToString() =>
         $"{WriteSets.Count} write sets; scan prefix {Convert.ToHexString(Prefix)} after {(After is null ? "-" : Convert.ToHexString(After))} limit {Limit}: "
         + string.Join(" | ", WriteSets.Select(w => string.Join(",", w.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "del" : Convert.ToHexString(e.Value))))));

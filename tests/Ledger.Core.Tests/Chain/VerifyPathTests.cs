@@ -163,18 +163,7 @@ public sealed class VerifyPathTests
         var ledger = Traders(out var batch);
         var hash = ledger.Machine.Parameters.Hash;
         var participants = ledger.View;
-        var badSignature = ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 4), TestLedger.Operator, "trader-a");
-        badSignature.Signatures[1].Value = ByteString.CopyFrom(new byte[64]);
-        // Transfers both ways, one too large, one without the buyer's signature, one with a bad signature; repeats reuse a nonce.
-        var pool = new List<Envelope>
-        {
-            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b"),
-            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 10_000_000), TestLedger.Operator, "trader-b"),
-            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 2), TestLedger.Operator),
-            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 3), TestLedger.Operator, "trader-a"),
-            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 7), TestLedger.Operator, "trader-b"),
-            badSignature,
-        };
+        var pool = TransferPool(ledger, batch);
         var blocks = Gen.Choose(0, pool.Count - 1).ListOf().Select(indices => indices.Select(i => pool[i]).ToList());
         return Prop.ForAll(Arb.From(blocks), Arb.From(Gen.Elements(true, false)), (envelopes, warmFirst) =>
         {
@@ -190,10 +179,7 @@ public sealed class VerifyPathTests
             var built = ledger.Machine.ApplyBlock(ledger.Store, context, envelopes);
             var handed = new LedgerStateMachine(ledger.Machine.Parameters, cache, prepared).ApplyBlock(ledger.Store, context, envelopes);
 
-            var same = built.Receipts.SequenceEqual(handed.Receipts) && built.StateRoot.AsSpan().SequenceEqual(handed.StateRoot)
-                && built.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value)))
-                    .SequenceEqual(handed.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value))));
-            return (same && prepared.Found == (warmFirst ? envelopes.Count : 0)).Label($"{envelopes.Count} envelopes, warmed first: {warmFirst}, found {prepared.Found}");
+            return (Same(built, handed) && prepared.Found == (warmFirst ? envelopes.Count : 0)).Label($"{envelopes.Count} envelopes, warmed first: {warmFirst}, found {prepared.Found}");
         });
     }
 
@@ -300,23 +286,12 @@ public sealed class VerifyPathTests
         var ledger = Traders(out var batch);
         var hash = ledger.Machine.Parameters.Hash;
         var participants = ledger.View;
-        var badSignature = ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 4), TestLedger.Operator, "trader-a");
-        badSignature.Signatures[1].Value = ByteString.CopyFrom(new byte[64]);
+        var pool = TransferPool(ledger, batch);
         // trader-b's co-signature made with trader-a's key: it verifies under trader-a's key only.
         var keyOfB = ledger.KeyOf("trader-b");
         ledger.UseKey("trader-b", ledger.KeyOf("trader-a"));
-        var forged = ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 6), TestLedger.Operator, "trader-b");
+        pool.Add(ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 6), TestLedger.Operator, "trader-b"));
         ledger.UseKey("trader-b", keyOfB);
-        var pool = new List<Envelope>
-        {
-            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b"),
-            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 10_000_000), TestLedger.Operator, "trader-b"),
-            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 2), TestLedger.Operator),
-            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 3), TestLedger.Operator, "trader-a"),
-            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 7), TestLedger.Operator, "trader-b"),
-            badSignature,
-            forged,
-        };
         var keyOfA = ledger.KeyOf("trader-a").ToPublicKey();
         // How the workers read keys: as the state holds them, stale (trader-b's key is trader-a's), or none at all.
         Func<string, Ledger.Core.Protocol.PublicKey?>[] readings =
@@ -477,6 +452,25 @@ public sealed class VerifyPathTests
         a.Receipts.SequenceEqual(b.Receipts) && a.StateRoot.AsSpan().SequenceEqual(b.StateRoot)
         && a.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value)))
             .SequenceEqual(b.Changes.Entries.Select(e => Convert.ToHexString(e.Key) + "=" + (e.Value is null ? "-" : Convert.ToHexString(e.Value))));
+
+    /// <summary>
+    /// Transfers both ways, one too large, one without the buyer's signature, one with a bad co-signature; blocks
+    /// drawn from them with repeats reuse a nonce.
+    /// </summary>
+    private static List<Envelope> TransferPool(TestLedger ledger, string batch)
+    {
+        var badSignature = ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 4), TestLedger.Operator, "trader-a");
+        badSignature.Signatures[1].Value = ByteString.CopyFrom(new byte[64]);
+        return
+        [
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 5), TestLedger.Operator, "trader-b"),
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 10_000_000), TestLedger.Operator, "trader-b"),
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 2), TestLedger.Operator),
+            ledger.Sign("trader-b", Bodies.Transfer("trader-a", batch, 3), TestLedger.Operator, "trader-a"),
+            ledger.Sign("trader-a", Bodies.Transfer("trader-b", batch, 7), TestLedger.Operator, "trader-b"),
+            badSignature,
+        ];
+    }
 
     private static TestLedger Traders(out string batch)
     {
