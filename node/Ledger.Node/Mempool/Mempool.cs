@@ -18,7 +18,8 @@ namespace Ledger.Node.Mempool;
 /// so one signer's flood can neither fill the mempool nor crowd others out of blocks (D29).
 /// The re-check after a block looks at up to MempoolRecheckPerBlockMax transactions for up to
 /// MempoolRecheckMsPerBlockMax, continuing in arrival order where the last one stopped (D39): a proposer executes every candidate anyway and drops what
-/// would be refused, so the re-check only tells waiting clients sooner and frees room.
+/// would be refused, so the re-check only tells waiting clients sooner and frees room. It checks each transaction as it was
+/// admitted: a client's in full, a peer's on its envelope only (D55).
 /// </summary>
 public sealed class Mempool
 {
@@ -440,7 +441,11 @@ public sealed class Mempool
                 break;
             }
 
-            var receipt = _chain.Machine.Check(lease.State, context, pending.Envelope);
+            // A peer's transaction is re-checked as it was admitted, on its envelope (D39, D55): its handler ran at the peer
+            // that took it from a client, and whichever proposer meets it leaves it out if the handler would now refuse it.
+            var receipt = pending.FromClient
+                ? _chain.Machine.Check(lease.State, context, pending.Envelope)
+                : _chain.Machine.CheckEnvelope(lease.State, context, pending.Envelope);
             // Committed in a block this lease already sees, and not yet removed by that block's commit: not a refusal.
             if (receipt.Code == RejectionCode.Unspecified || IsCommitted(pending.TransactionId))
             {

@@ -266,6 +266,37 @@ public sealed class MempoolRecheckTests : IDisposable
         Assert.Equal(RejectionCode.MethodologyExists, _tracker.RefusalOf(Convert.ToHexStringLower(id))?.Code);
     }
 
+    [Fact]
+    public async Task The_recheck_runs_a_clients_transaction_in_full_and_a_peers_on_its_envelope_as_each_was_admitted()
+    {
+        // D55: a peer's copy was admitted on its envelope (D39); the re-check checks it the same way. What its handler would
+        // now refuse waits for a proposer, which leaves it out; what its envelope now fails (a suspended signer) is dropped.
+        var mempool = Mempool();
+        var fromClient = Methodology("M-1");
+        var fromPeer = Methodology("M-1");
+        var peerRegistration = Registration("org-1");
+        Admitted(mempool.Admit(fromClient));
+        Admitted(mempool.AdmitFromPeer(fromPeer));
+        Admitted(mempool.AdmitFromPeer(peerRegistration));
+
+        Commit(Methodology("M-1"), Suspension(TestLedger.Operator));
+        await mempool.Rechecked.WaitAsync(Patience);
+
+        Assert.Equal(RejectionCode.MethodologyExists, _tracker.RefusalOf(IdOf(fromClient))?.Code);
+        Assert.False(mempool.Contains(IdOf(fromClient)));
+        Assert.Equal(RejectionCode.SignerSuspended, _tracker.RefusalOf(IdOf(peerRegistration))?.Code);
+        Assert.False(mempool.Contains(IdOf(peerRegistration)));
+        Assert.Null(_tracker.RefusalOf(IdOf(fromPeer)));
+        Assert.True(mempool.Contains(IdOf(fromPeer)));
+
+        // Its handler's refusal is found by the proposer, which leaves it out: nothing refused reaches a block.
+        var head = _chain.Head;
+        var (block, leftOut) = Blocks.Propose(_chain.Machine, _chain.State, head, mempool.BlockCandidates().Select(c => c.Envelope), head.TimeMs + 1_000, TestLedger.ValidatorIds[0], null);
+        Assert.Empty(block.Block.Transactions);
+        var (envelope, receipt) = Assert.Single(leftOut);
+        Assert.Equal((fromPeer, RejectionCode.MethodologyExists), (envelope, receipt.Code));
+    }
+
     /// <summary>Holds the re-check's thread the first time it passes, until released.</summary>
     private sealed class Hold : IDisposable
     {
