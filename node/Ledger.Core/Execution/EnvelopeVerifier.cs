@@ -12,6 +12,7 @@ public sealed class EnvelopeVerifier
 {
     private readonly ChainParameters _parameters;
     private readonly ISignatureCache? _cache;
+    private readonly CanonicalBodies _canonical = new();
 
     public EnvelopeVerifier(ChainParameters parameters, ISignatureCache? cache = null)
     {
@@ -34,7 +35,7 @@ public sealed class EnvelopeVerifier
             return Refused(badFrame);
         }
 
-        if (ParseBody(envelope.Body) is not { } body)
+        if (ParseBody(envelope.Body, transactionId) is not { } body)
         {
             return Refused(Outcome.Reject(RejectionCode.Malformed, "body is not a canonically encoded TransactionBody of a known kind"));
         }
@@ -326,12 +327,29 @@ public sealed class EnvelopeVerifier
     }
 
     /// <summary>Only canonical bytes are accepted (no unknown fields, fields in order), so one body has one encoding and one id.</summary>
-    private static TransactionBody? ParseBody(ByteString bytes)
+    /// <remarks>A body found canonical under this transaction id before is not encoded again (D55): the id fixes the bytes.</remarks>
+    private TransactionBody? ParseBody(ByteString bytes, byte[] transactionId)
     {
         try
         {
             var body = StrictParser.ParseFrom(bytes.Span);
-            return body.KindCase != TransactionBody.KindOneofCase.None && EncodesAs(body, bytes.Span) ? body : null;
+            if (body.KindCase == TransactionBody.KindOneofCase.None)
+            {
+                return null;
+            }
+
+            if (_canonical.Contains(transactionId))
+            {
+                return body;
+            }
+
+            if (!EncodesAs(body, bytes.Span))
+            {
+                return null;
+            }
+
+            _canonical.Add(transactionId);
+            return body;
         }
         catch (InvalidProtocolBufferException)
         {
