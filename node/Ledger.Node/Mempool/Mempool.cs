@@ -196,7 +196,24 @@ public sealed class Mempool
             }
         }
 
+        if (check is ({ Code: RejectionCode.Unspecified }, _))
+        {
+            // A client now waits for it here: the re-check runs its handler from now on, as for a client's own (D55).
+            MarkFromClient(waiting.Id);
+        }
+
         return Reply(transactionId, RejectionCode.Unspecified, "already waiting in the mempool");
+    }
+
+    private void MarkFromClient(string id)
+    {
+        lock (_gate)
+        {
+            if (_byId.TryGetValue(id, out var node))
+            {
+                node.Value = node.Value with { FromClient = true };
+            }
+        }
     }
 
     /// <summary>Whether a block holding the transaction is committed; reads the live store, so it sees every commit made before the call.</summary>

@@ -297,6 +297,23 @@ public sealed class MempoolRecheckTests : IDisposable
         Assert.Equal((fromPeer, RejectionCode.MethodologyExists), (envelope, receipt.Code));
     }
 
+    [Fact]
+    public async Task A_peers_transaction_a_client_then_submits_here_is_rechecked_in_full()
+    {
+        // D55: once a client's copy of a waiting peer's transaction passes the full check here, the client waits here,
+        // so the re-check runs its handler and tells it of a refusal after the next block.
+        var mempool = Mempool();
+        var filing = Methodology("M-1");
+        Admitted(mempool.AdmitFromPeer(filing));
+        Assert.Equal("already waiting in the mempool", mempool.Admit(filing).Message);
+
+        Commit(Methodology("M-1"));
+        await mempool.Rechecked.WaitAsync(Patience);
+
+        Assert.Equal(RejectionCode.MethodologyExists, _tracker.RefusalOf(IdOf(filing))?.Code);
+        Assert.False(mempool.Contains(IdOf(filing)));
+    }
+
     /// <summary>Holds the re-check's thread the first time it passes, until released.</summary>
     private sealed class Hold : IDisposable
     {
