@@ -81,7 +81,8 @@ public sealed class LedgerStateMachine
     {
         var previousRoot = state.Get(StateKeys.StateRoot);
         Invariant.Require(previousRoot is not null, "a block applies on top of genesis");
-        return new BlockSession(this, new StateOverlay(state), block, previousRoot!, fieldsChecked);
+        // Participant records are read once per block (D55); everything else as before.
+        return new BlockSession(this, new StateOverlay(new ParticipantReads(state)), block, previousRoot!, fieldsChecked);
     }
 
     /// <summary>One block being applied: each committed transaction's changes join the block's; a refused one's are dropped.</summary>

@@ -63,7 +63,10 @@ public sealed class NodeApplication(NodeChain chain, Mempool.Mempool mempool, Ti
 
         var state = chain.State;
         var hash = chain.Machine.Parameters.Hash;
-        Parallel.ForEach(block.Transactions, envelope => EnvelopeVerifier.Warm(state, hash, envelope, chain.SignatureCache));
+        // Each signer's key is read once for the block (D55), not once per signature: the cache only ever holds what verified.
+        var participants = new Ledger.Core.State.LedgerState(new Ledger.Core.State.StateOverlay(state));
+        var keys = new System.Collections.Concurrent.ConcurrentDictionary<string, PublicKey?>();
+        Parallel.ForEach(block.Transactions, envelope => EnvelopeVerifier.Warm(id => keys.GetOrAdd(id, signer => participants.GetParticipant(signer)?.PublicKey), hash, envelope, chain.SignatureCache));
         var result = Blocks.Validate(chain.Machine, state, head, block);
         if (result.Block is { } executed)
         {
