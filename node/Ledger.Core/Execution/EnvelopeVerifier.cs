@@ -12,11 +12,19 @@ public sealed class EnvelopeVerifier
 {
     private readonly ChainParameters _parameters;
     private readonly ISignatureCache? _cache;
+    private readonly ParticipantRecordCache? _participants;
 
     public EnvelopeVerifier(ChainParameters parameters, ISignatureCache? cache = null)
+        : this(parameters, cache, null)
+    {
+    }
+
+    /// <param name="participants">Signers' records parsed once per stored encoding (`ledger verify`'s single-threaded replay, D54), or null.</param>
+    internal EnvelopeVerifier(ChainParameters parameters, ISignatureCache? cache, ParticipantRecordCache? participants)
     {
         _parameters = parameters;
         _cache = cache;
+        _participants = participants;
     }
 
     public sealed record Result(Outcome Outcome, TransactionBody? Body, ParticipantRecord? Signer, IReadOnlyList<ParticipantRecord> CoSigners);
@@ -130,7 +138,8 @@ public sealed class EnvelopeVerifier
             return Outcome.Reject(RejectionCode.InvalidField, $"{Truncate(signature.Signer)} signed twice");
         }
 
-        var participant = Limits.IsValidId(signature.Signer) ? state.GetParticipant(signature.Signer) : null;
+        var participant = !Limits.IsValidId(signature.Signer) ? null
+            : _participants is { } participants ? participants.Get(state, signature.Signer) : state.GetParticipant(signature.Signer);
         if (participant is null)
         {
             return Outcome.Reject(RejectionCode.UnknownSigner, $"signer {Truncate(signature.Signer)} is not registered");
