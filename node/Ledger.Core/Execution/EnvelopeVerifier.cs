@@ -59,7 +59,7 @@ public sealed class EnvelopeVerifier
             return Refused(Outcome.Reject(RejectionCode.NonceReused, $"nonce {envelope.Nonce} of {envelope.Signer} was used by transaction {Convert.ToHexStringLower(used.TransactionId.Span)} at height {used.Height}"));
         }
 
-        return new Result(Outcome.Committed(), body, signers[0], signers.Skip(1).ToList());
+        return new Result(Outcome.Committed(), body, signers[0], signers.GetRange(1, signers.Count - 1));
     }
 
     private Outcome? CheckFrame(BlockContext block, Envelope envelope, bool fieldsChecked)
