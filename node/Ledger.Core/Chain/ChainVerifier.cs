@@ -68,7 +68,8 @@ public static class ChainVerifier
                 return;
             }
 
-            _machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis), signatureCache, prepared);
+            // One thread applies blocks, so the signers' records may be parsed once per stored encoding (D54).
+            _machine = new LedgerStateMachine(ChainParameters.FromGenesis(genesis), signatureCache, prepared, cacheParticipants: true);
             _state.Apply(_machine.ApplyGenesis(genesis).Changes);
         }
 

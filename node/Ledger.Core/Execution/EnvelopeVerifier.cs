@@ -13,11 +13,19 @@ public sealed class EnvelopeVerifier
     private readonly ChainParameters _parameters;
     private readonly ISignatureCache? _cache;
     private readonly CanonicalBodies _canonical = new();
+    private readonly ParticipantRecordCache? _participants;
 
     public EnvelopeVerifier(ChainParameters parameters, ISignatureCache? cache = null)
+        : this(parameters, cache, null)
+    {
+    }
+
+    /// <param name="participants">Signers' records parsed once per stored encoding (`ledger verify`'s single-threaded replay, D54), or null.</param>
+    internal EnvelopeVerifier(ChainParameters parameters, ISignatureCache? cache, ParticipantRecordCache? participants)
     {
         _parameters = parameters;
         _cache = cache;
+        _participants = participants;
     }
 
     public sealed record Result(Outcome Outcome, TransactionBody? Body, ParticipantRecord? Signer, IReadOnlyList<ParticipantRecord> CoSigners);
@@ -52,7 +60,7 @@ public sealed class EnvelopeVerifier
             return Refused(Outcome.Reject(RejectionCode.NonceReused, $"nonce {envelope.Nonce} of {envelope.Signer} was used by transaction {Convert.ToHexStringLower(used.TransactionId.Span)} at height {used.Height}"));
         }
 
-        return new Result(Outcome.Committed(), body, signers[0], signers.Skip(1).ToList());
+        return new Result(Outcome.Committed(), body, signers[0], signers.GetRange(1, signers.Count - 1));
     }
 
     private Outcome? CheckFrame(BlockContext block, Envelope envelope, bool fieldsChecked)
@@ -131,7 +139,8 @@ public sealed class EnvelopeVerifier
             return Outcome.Reject(RejectionCode.InvalidField, $"{Truncate(signature.Signer)} signed twice");
         }
 
-        var participant = Limits.IsValidId(signature.Signer) ? state.GetParticipant(signature.Signer) : null;
+        var participant = !Limits.IsValidId(signature.Signer) ? null
+            : _participants is { } participants ? participants.Get(state, signature.Signer) : state.GetParticipant(signature.Signer);
         if (participant is null)
         {
             return Outcome.Reject(RejectionCode.UnknownSigner, $"signer {Truncate(signature.Signer)} is not registered");

@@ -27,9 +27,15 @@ public sealed class LedgerStateMachine
 
     /// <param name="prepared">Sign bytes, ids and signature verdicts built already by the caller's own checks (`ledger verify`'s workers), or null.</param>
     public LedgerStateMachine(ChainParameters parameters, ISignatureCache? signatureCache = null, IPreparedTransactions? prepared = null)
+        : this(parameters, signatureCache, prepared, cacheParticipants: false)
+    {
+    }
+
+    /// <param name="cacheParticipants">Parse each signer's record once per stored encoding (<see cref="ParticipantRecordCache"/>): for a machine one thread uses (`ledger verify`'s replay, D54).</param>
+    internal LedgerStateMachine(ChainParameters parameters, ISignatureCache? signatureCache, IPreparedTransactions? prepared, bool cacheParticipants)
     {
         _parameters = parameters;
-        _verifier = new EnvelopeVerifier(parameters, signatureCache);
+        _verifier = new EnvelopeVerifier(parameters, signatureCache, cacheParticipants ? new ParticipantRecordCache() : null);
         _prepared = prepared;
     }
 

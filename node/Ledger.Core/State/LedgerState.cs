@@ -17,6 +17,9 @@ public sealed class LedgerState
 
     public ParticipantRecord? GetParticipant(string id) => Read(StateKeys.Participant(id), ParticipantRecord.Parser);
 
+    /// <summary>The participant's record as stored (its encoding), or null: for <see cref="Execution.ParticipantRecordCache"/> (D54).</summary>
+    internal byte[]? GetParticipantEncoding(string id) => _overlay.Get(StateKeys.Participant(id));
+
     public void PutParticipant(ParticipantRecord record) => Write(StateKeys.Participant(record.ParticipantId), record);
 
     public MethodologyRecord? GetMethodology(string id) => Read(StateKeys.Methodology(id), MethodologyRecord.Parser);
