@@ -237,8 +237,11 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
         }
     }
 
-    /// <summary>Open loop: one transfer started every 1/<paramref name="rate"/> s whatever the replies; latency from each one's start.</summary>
-    public async Task<LoadResult> OpenLoopAsync(TimeSpan duration, double rate)
+    /// <summary>
+    /// Open loop: one transfer started every 1/<paramref name="rate"/> s whatever the replies; latency from each one's start.
+    /// Each commit is also kept as an <see cref="OpenSample"/> (when it started, how long it took, the block's height) for <see cref="LatencyBreakdown"/>.
+    /// </summary>
+    public async Task<LoadResult> OpenLoopAsync(TimeSpan duration, double rate, ConcurrentBag<OpenSample>? samples = null)
     {
         var latencies = new ConcurrentBag<double>();
         long failed = 0;
@@ -260,9 +263,12 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
             pending.Add(Task.Run(async () =>
             {
                 var started = Stopwatch.GetTimestamp();
-                if (await TransferAsync(client, random))
+                var startedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                if (await CommittedHeightAsync(client, random) is { } height)
                 {
-                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    latencies.Add(latency);
+                    samples?.Add(new OpenSample(startedAt, latency, height));
                 }
                 else
                 {
@@ -312,7 +318,10 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
         return (_traders[seller], _traders[buyer]);
     }
 
-    private async Task<bool> TransferAsync(LedgerClient client, Random random)
+    private async Task<bool> TransferAsync(LedgerClient client, Random random) => await CommittedHeightAsync(client, random) is not null;
+
+    /// <summary>The height of the block the transfer committed in; null when it was refused or failed.</summary>
+    private async Task<ulong?> CommittedHeightAsync(LedgerClient client, Random random)
     {
         try
         {
@@ -333,11 +342,11 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
                 Interlocked.Increment(ref _committed);
             }
 
-            return result.IsCommitted;
+            return result.IsCommitted ? result.Height : null;
         }
         catch (Exception exception) when (exception is LedgerClientException or LedgerTimeoutException or LedgerRejectedException)
         {
-            return false;
+            return null;
         }
     }
 
