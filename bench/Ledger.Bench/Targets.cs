@@ -106,10 +106,23 @@ public static class Targets
             var samples = new System.Collections.Concurrent.ConcurrentBag<OpenSample>();
             var nodesBefore = network.Nodes.Sum(node => node.CpuTime.TotalMilliseconds);
             var clientBefore = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
-            var open = await load.OpenLoopAsync(TimeSpan.FromSeconds(openSeconds), rate, samples);
+            // unary: a SubmitAndWait call per transfer; stream: each client's transfers over one SubmitAndWaitStream call (D56).
+            var submit = options.String("submit") ?? "unary";
+            var streams = submit switch
+            {
+                "unary" => null,
+                "stream" => clients.Select(c => c.OpenSubmitStream()).ToList(),
+                _ => throw new ArgumentException($"--submit unary|stream, not {submit}"),
+            };
+            var open = await load.OpenLoopAsync(TimeSpan.FromSeconds(openSeconds), rate, samples, streams);
+            foreach (var stream in streams ?? [])
+            {
+                await stream.DisposeAsync();
+            }
+
             var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - clientBefore) / Math.Max(1, open.Committed);
             var nodesCpu = (network.Nodes.Sum(node => node.CpuTime.TotalMilliseconds) - nodesBefore) / Math.Max(1, open.Committed);
-            Console.WriteLine($"figure: open loop at {rate:N0}/s through {validators} validator(s): submit-to-commit p50 {open.Percentile(0.5):N0} ms, p99 {open.Percentile(0.99):N0} ms, " +
+            Console.WriteLine($"figure: open loop at {rate:N0}/s through {validators} validator(s) ({submit}): submit-to-commit p50 {open.Percentile(0.5):N0} ms, p99 {open.Percentile(0.99):N0} ms, " +
                               $"{open.PerSecond:N0} committed/s ({open.Failed:N0} failed); limit: rate/signature bound {rate / bound:0.000}");
             // The bench client shares the cores with the nodes (D56): what each side spent per committed transfer of the open loop.
             Console.WriteLine($"open loop CPU per committed transfer: nodes {nodesCpu:0.000} ms, this client {clientCpu:0.000} ms; {Environment.ProcessorCount} cores allow {Environment.ProcessorCount * 1000 / (nodesCpu + clientCpu):N0} transfers/s at that cost");

@@ -241,7 +241,12 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
     /// Open loop: one transfer started every 1/<paramref name="rate"/> s whatever the replies; latency from each one's start.
     /// Each commit is also kept as an <see cref="OpenSample"/> (when it started, how long it took, the block's height) for <see cref="LatencyBreakdown"/>.
     /// </summary>
-    public async Task<LoadResult> OpenLoopAsync(TimeSpan duration, double rate, ConcurrentBag<OpenSample>? samples = null)
+    /// <remarks>
+    /// With <paramref name="streams"/> (one per client, D56) each transfer goes through its client's
+    /// <see cref="SubmitStream"/> instead of a SubmitAndWait call of its own; still one signed envelope per transfer,
+    /// timed from its submission to the commit reply its client receives.
+    /// </remarks>
+    public async Task<LoadResult> OpenLoopAsync(TimeSpan duration, double rate, ConcurrentBag<OpenSample>? samples = null, IReadOnlyList<SubmitStream>? streams = null)
     {
         var latencies = new ConcurrentBag<double>();
         long failed = 0;
@@ -259,12 +264,13 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
             }
 
             var client = clients[(int)(i % clients.Count)];
+            var stream = streams?[(int)(i % clients.Count)];
             var random = new Random((int)i);
             pending.Add(Task.Run(async () =>
             {
                 var started = Stopwatch.GetTimestamp();
                 var startedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                if (await CommittedHeightAsync(client, random) is { } height)
+                if (await CommittedHeightAsync(client, random, stream) is { } height)
                 {
                     var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                     latencies.Add(latency);
@@ -321,21 +327,19 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
     private async Task<bool> TransferAsync(LedgerClient client, Random random) => await CommittedHeightAsync(client, random) is not null;
 
     /// <summary>The height of the block the transfer committed in; null when it was refused or failed.</summary>
-    private async Task<ulong?> CommittedHeightAsync(LedgerClient client, Random random)
+    private async Task<ulong?> CommittedHeightAsync(LedgerClient client, Random random, SubmitStream? stream = null)
     {
         try
         {
             CommitResult result;
-            if (_presigned.TryDequeue(out var envelope))
-            {
-                result = await client.TrySubmitAndWaitAsync(envelope);
-            }
-            else
+            if (!_presigned.TryDequeue(out var envelope))
             {
                 Interlocked.Increment(ref _signedLive);
                 var (seller, buyer) = Pair(random);
-                result = await client.TrySubmitAndWaitAsync(Transactions.Transfer(buyer.ParticipantId, _batch, 1, 1, "CNY"), seller, [_operator, buyer]);
+                envelope = await client.PrepareAsync(Transactions.Transfer(buyer.ParticipantId, _batch, 1, 1, "CNY"), seller, [_operator, buyer]);
             }
+
+            result = stream is null ? await client.TrySubmitAndWaitAsync(envelope) : await stream.TrySubmitAndWaitAsync(envelope);
 
             if (result.IsCommitted)
             {
