@@ -11,6 +11,9 @@ namespace Ledger.Bench;
 /// </summary>
 public static class Targets
 {
+    /// <summary>BftBlockIntervalMs in network-config/devnet's node files (D56).</summary>
+    public const int DevnetBftBlockIntervalMs = 100;
+
     /// <summary>Transfers through 4 (or 1) validators: closed loop at max, then open loop at a set rate.</summary>
     public static async Task<int> TransfersAsync(BenchOptions options)
     {
@@ -32,6 +35,12 @@ public static class Targets
         // per-connection rate (1,000/s), as an operator would for a known scenario company or trading platform.
         var mode = options.String("mode") ?? "closed";
         var settings = new Dictionary<string, int>(options.NodeSettings("node"));
+        // The devnet's node files wait 100 ms after a commit before the next height (D56); the bench's nodes do as the devnet's.
+        if (validators > 1)
+        {
+            settings.TryAdd("BftBlockIntervalMs", DevnetBftBlockIntervalMs);
+        }
+
         if (settings.Count > 0)
         {
             Console.WriteLine($"nodes: {string.Join(", ", settings.Select(s => $"{s.Key} {s.Value}"))}");
