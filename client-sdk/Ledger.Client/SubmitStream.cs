@@ -24,6 +24,7 @@ public sealed class SubmitStream : IAsyncDisposable
     private readonly Task _writer;
     private readonly Task _reader;
     private (StatusCode Status, string Detail, Exception Cause)? _broken;
+    private int _disposed;
 
     internal SubmitStream(LedgerClient client, AsyncDuplexStreamingCall<SubmitRequest, TransactionReply> call, TimeSpan timeout)
     {
@@ -77,6 +78,11 @@ public sealed class SubmitStream : IAsyncDisposable
     /// <summary>Ends the call: submissions still waiting fail with a <see cref="LedgerClientException"/>.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Break(new LedgerClientException(StatusCode.Cancelled, "the submit stream was closed"));
         await _end.CancelAsync().ConfigureAwait(false);
         try
