@@ -4,6 +4,8 @@ using Ledger.Bench;
 //   limits    [--each S]                                   the machine limits table
 //   transfers [--validators 4|1] [--seconds N] [--workers N] [--traders N] [--rate R] [--open-seconds N]
 //             [--warmup S] [--presign N] [--mode closed|batch] [--dir DIR] [--slice-seconds S (10; 0: none)]
+//             [--node Name=Value,...  node options for every node, e.g. BlockBuildMsMax=150]
+//             [--submit unary|stream  the open loop: a SubmitAndWait call per transfer, or one SubmitAndWaitStream per client]
 //   scenario  [--records N] [--in-flight N]                a scenario day through 4 validators
 //   verify    [--transactions N] [--chains DIR]            `ledger verify` over a cached chain of >= N transactions
 //   sm2       [--each S]                                   SM2 verify against Ed25519 verify

@@ -11,6 +11,9 @@ namespace Ledger.Bench;
 /// </summary>
 public static class Targets
 {
+    /// <summary>BftBlockIntervalMs in network-config/devnet's node files (D56).</summary>
+    public const int DevnetBftBlockIntervalMs = 100;
+
     /// <summary>Transfers through 4 (or 1) validators: closed loop at max, then open loop at a set rate.</summary>
     public static async Task<int> TransfersAsync(BenchOptions options)
     {
@@ -31,7 +34,18 @@ public static class Targets
         // A high-volume client sends batches on one connection: its node lets it past the default
         // per-connection rate (1,000/s), as an operator would for a known scenario company or trading platform.
         var mode = options.String("mode") ?? "closed";
-        var settings = new Dictionary<string, int>();
+        var settings = new Dictionary<string, int>(options.NodeSettings("node"));
+        // The devnet's node files wait 100 ms after a commit before the next height (D56); the bench's nodes do as the devnet's.
+        if (validators > 1)
+        {
+            settings.TryAdd("BftBlockIntervalMs", DevnetBftBlockIntervalMs);
+        }
+
+        if (settings.Count > 0)
+        {
+            Console.WriteLine($"nodes: {string.Join(", ", settings.Select(s => $"{s.Key} {s.Value}"))}");
+        }
+
         if (mode == "batch")
         {
             settings["SubmissionsPerSecondPerConnection"] = options.Int("connection-rate", 100_000);
@@ -98,9 +112,33 @@ public static class Targets
 
         if (openSeconds > 0 && rate > 0)
         {
-            var open = await load.OpenLoopAsync(TimeSpan.FromSeconds(openSeconds), rate);
-            Console.WriteLine($"figure: open loop at {rate:N0}/s through {validators} validator(s): submit-to-commit p50 {open.Percentile(0.5):N0} ms, p99 {open.Percentile(0.99):N0} ms, " +
+            var samples = new System.Collections.Concurrent.ConcurrentBag<OpenSample>();
+            var nodesBefore = network.Nodes.Sum(node => node.CpuTime.TotalMilliseconds);
+            var clientBefore = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+            // unary: a SubmitAndWait call per transfer; stream: each client's transfers over one SubmitAndWaitStream call (D56).
+            var submit = options.String("submit") ?? "unary";
+            var streams = submit switch
+            {
+                "unary" => null,
+                "stream" => clients.Select(c => c.OpenSubmitStream()).ToList(),
+                _ => throw new ArgumentException($"--submit unary|stream, not {submit}"),
+            };
+            var open = await load.OpenLoopAsync(TimeSpan.FromSeconds(openSeconds), rate, samples, streams);
+            foreach (var stream in streams ?? [])
+            {
+                await stream.DisposeAsync();
+            }
+
+            var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - clientBefore) / Math.Max(1, open.Committed);
+            var nodesCpu = (network.Nodes.Sum(node => node.CpuTime.TotalMilliseconds) - nodesBefore) / Math.Max(1, open.Committed);
+            Console.WriteLine($"figure: open loop at {rate:N0}/s through {validators} validator(s) ({submit}): submit-to-commit p50 {open.Percentile(0.5):N0} ms, p99 {open.Percentile(0.99):N0} ms, " +
                               $"{open.PerSecond:N0} committed/s ({open.Failed:N0} failed); limit: rate/signature bound {rate / bound:0.000}");
+            // The bench client shares the cores with the nodes (D56): what each side spent per committed transfer of the open loop.
+            Console.WriteLine($"open loop CPU per committed transfer: nodes {nodesCpu:0.000} ms, this client {clientCpu:0.000} ms; {Environment.ProcessorCount} cores allow {Environment.ProcessorCount * 1000 / (nodesCpu + clientCpu):N0} transfers/s at that cost");
+            foreach (var line in await LatencyBreakdown.DescribeAsync(clients[0], samples))
+            {
+                Console.WriteLine(line);
+            }
         }
 
         foreach (var client in clients)

@@ -237,8 +237,16 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
         }
     }
 
-    /// <summary>Open loop: one transfer started every 1/<paramref name="rate"/> s whatever the replies; latency from each one's start.</summary>
-    public async Task<LoadResult> OpenLoopAsync(TimeSpan duration, double rate)
+    /// <summary>
+    /// Open loop: one transfer started every 1/<paramref name="rate"/> s whatever the replies; latency from each one's start.
+    /// Each commit is also kept as an <see cref="OpenSample"/> (when it started, how long it took, the block's height) for <see cref="LatencyBreakdown"/>.
+    /// </summary>
+    /// <remarks>
+    /// With <paramref name="streams"/> (one per client, D56) each transfer goes through its client's
+    /// <see cref="SubmitStream"/> instead of a SubmitAndWait call of its own; still one signed envelope per transfer,
+    /// timed from its submission to the commit reply its client receives.
+    /// </remarks>
+    public async Task<LoadResult> OpenLoopAsync(TimeSpan duration, double rate, ConcurrentBag<OpenSample>? samples = null, IReadOnlyList<SubmitStream>? streams = null)
     {
         var latencies = new ConcurrentBag<double>();
         long failed = 0;
@@ -256,13 +264,17 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
             }
 
             var client = clients[(int)(i % clients.Count)];
+            var stream = streams?[(int)(i % clients.Count)];
             var random = new Random((int)i);
             pending.Add(Task.Run(async () =>
             {
                 var started = Stopwatch.GetTimestamp();
-                if (await TransferAsync(client, random))
+                var startedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                if (await CommittedHeightAsync(client, random, stream) is { } height)
                 {
-                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    latencies.Add(latency);
+                    samples?.Add(new OpenSample(startedAt, latency, height));
                 }
                 else
                 {
@@ -312,32 +324,33 @@ public sealed class TransferLoad(IReadOnlyList<LedgerClient> clients, Func<strin
         return (_traders[seller], _traders[buyer]);
     }
 
-    private async Task<bool> TransferAsync(LedgerClient client, Random random)
+    private async Task<bool> TransferAsync(LedgerClient client, Random random) => await CommittedHeightAsync(client, random) is not null;
+
+    /// <summary>The height of the block the transfer committed in; null when it was refused or failed.</summary>
+    private async Task<ulong?> CommittedHeightAsync(LedgerClient client, Random random, SubmitStream? stream = null)
     {
         try
         {
             CommitResult result;
-            if (_presigned.TryDequeue(out var envelope))
-            {
-                result = await client.TrySubmitAndWaitAsync(envelope);
-            }
-            else
+            if (!_presigned.TryDequeue(out var envelope))
             {
                 Interlocked.Increment(ref _signedLive);
                 var (seller, buyer) = Pair(random);
-                result = await client.TrySubmitAndWaitAsync(Transactions.Transfer(buyer.ParticipantId, _batch, 1, 1, "CNY"), seller, [_operator, buyer]);
+                envelope = await client.PrepareAsync(Transactions.Transfer(buyer.ParticipantId, _batch, 1, 1, "CNY"), seller, [_operator, buyer]);
             }
+
+            result = stream is null ? await client.TrySubmitAndWaitAsync(envelope) : await stream.TrySubmitAndWaitAsync(envelope);
 
             if (result.IsCommitted)
             {
                 Interlocked.Increment(ref _committed);
             }
 
-            return result.IsCommitted;
+            return result.IsCommitted ? result.Height : null;
         }
         catch (Exception exception) when (exception is LedgerClientException or LedgerTimeoutException or LedgerRejectedException)
         {
-            return false;
+            return null;
         }
     }
 

@@ -152,6 +152,16 @@ public sealed partial class LedgerClient
     public Task<CommitResult> TrySubmitAndWaitAsync(TransactionBody body, LedgerSigner signer, CancellationToken cancellationToken = default) =>
         TrySubmitAndWaitAsync(body, signer, null, cancellationToken);
 
+    /// <summary>
+    /// Opens a stream for many SubmitAndWait calls over one gRPC call (D56; the node's SubmitAndWaitStream); each
+    /// submission waits up to <see cref="LedgerClientOptions.SubmitAndWaitTimeout"/>. Dispose it when done.
+    /// </summary>
+    public SubmitStream OpenSubmitStream() => new(this, _stub.SubmitAndWaitStream(), _options.SubmitAndWaitTimeout);
+
+    /// <summary>The network's hash algorithm (for transaction ids), asked once and kept.</summary>
+    internal async Task<HashAlgorithm> HashAlgorithmAsync(CancellationToken cancellationToken) =>
+        (_network ?? await RefreshStatusAsync(cancellationToken).ConfigureAwait(false)).HashAlgorithm;
+
     private async Task<(string ChainId, ulong ExpiryHeight)> FrameAsync(CancellationToken cancellationToken)
     {
         var chainId = await GetChainIdAsync(cancellationToken).ConfigureAwait(false);
@@ -162,7 +172,7 @@ public sealed partial class LedgerClient
     private SubmitResult ToSubmitResult(SubmitReply reply, Envelope envelope) =>
         new(IdOf(reply.TransactionId, envelope), reply.Code, reply.Message) { DroppedAtHeight = reply.HasDroppedAtHeight ? reply.DroppedAtHeight : null };
 
-    private CommitResult ToCommitResult(TransactionReply reply, Envelope envelope, TimeSpan timeout)
+    internal CommitResult ToCommitResult(TransactionReply reply, Envelope envelope, TimeSpan timeout)
     {
         var id = IdOf(reply.TransactionId, envelope);
         var receipt = reply.Receipt ?? new Receipt { TransactionId = reply.TransactionId };
@@ -175,7 +185,7 @@ public sealed partial class LedgerClient
         };
     }
 
-    private LedgerTimeoutException NotDecided(Envelope envelope, TimeSpan timeout, string detail, Exception? inner)
+    internal LedgerTimeoutException NotDecided(Envelope envelope, TimeSpan timeout, string detail, Exception? inner)
     {
         var id = LocalTransactionId(envelope);
         var which = id.Length > 0 ? $"transaction {id}" : "the transaction";

@@ -42,6 +42,10 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal(0, Sample(text, "ledger_peers_connected"));
         Assert.True(Sample(text, "ledger_rejections_total", "code=\"REJECTION_CODE_NONCE_REUSED\"") > 0, text);
         Assert.True(Sample(text, "ledger_commit_latency_seconds_count") >= 1, text);
+        // D56: each committed block's size and the time from its header to its commit here.
+        Assert.True(Sample(text, "ledger_block_transactions_count") >= 1, text);
+        Assert.True(Sample(text, "ledger_block_transactions_sum") >= 1, text);
+        Assert.True(Sample(text, "ledger_proposal_to_commit_seconds_count") >= 1, text);
     }
 
     [Fact]

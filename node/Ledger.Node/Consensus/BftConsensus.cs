@@ -47,6 +47,7 @@ public sealed partial class BftConsensus : IConsensusEngine
     private bool _heightStarted;
     private DateTimeOffset _idleSince;
     private ulong _syncWanted;
+    private ITimer? _intervalTimer;
 
     public BftConsensus(NodeChain chain, Mempool.Mempool mempool, PeerNetwork network, SigningKey validatorKey, TimeProvider clock, NodeMetrics metrics, IOptions<NodeOptions> options, ILogger<BftConsensus> logger)
     {
@@ -131,10 +132,16 @@ public sealed partial class BftConsensus : IConsensusEngine
     /// proposing or voting at it, or the heartbeat interval has passed. So an idle network makes no blocks.
     /// </summary>
     private bool ShouldStartHeight(ConsensusEvent? next) =>
-        _mempool.Count > 0
+        (_mempool.Count > 0 && BlockDue())
         || (next is FromPeer { Message.Message: var message } && HeightOf(message) == _chain.Head.Height + 1
             && message.KindCase is ConsensusMessage.KindOneofCase.Proposal or ConsensusMessage.KindOneofCase.Vote)
         || _clock.GetUtcNow() - _idleSince > TimeSpan.FromMilliseconds(_options.EmptyBlockIntervalMs);
+
+    /// <summary>BftBlockIntervalMs has passed since the last commit, or BlockTransactionsTarget transactions wait (D56).</summary>
+    private bool BlockDue() =>
+        _options.BftBlockIntervalMs == 0
+        || _mempool.Count >= _options.BlockTransactionsTarget
+        || _clock.GetUtcNow() - _idleSince >= TimeSpan.FromMilliseconds(_options.BftBlockIntervalMs);
 
     private static ulong HeightOf(ConsensusMessage? message) => message?.KindCase switch
     {
@@ -407,6 +414,12 @@ public sealed partial class BftConsensus : IConsensusEngine
         {
             _inbox.Writer.TryWrite(new Wake());
         }
+
+        // D56: a wake-up when the interval is over, in case nothing else arrives by then.
+        _intervalTimer?.Dispose();
+        _intervalTimer = _options.BftBlockIntervalMs == 0
+            ? null
+            : _clock.CreateTimer(_ => _inbox.Writer.TryWrite(new Wake()), null, TimeSpan.FromMilliseconds(_options.BftBlockIntervalMs), Timeout.InfiniteTimeSpan);
 
         _ownMessages.Clear();
         foreach (var timer in _timers)

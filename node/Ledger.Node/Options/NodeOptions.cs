@@ -135,6 +135,15 @@ public sealed class NodeOptions
     [Range(10, 60_000)]
     public int BlockBuildMsMax { get; set; } = 300;
 
+    /// <summary>
+    /// A BFT validator starts the next height no sooner than this after its last commit, unless BlockTransactionsTarget
+    /// transactions wait or a peer already proposes or votes at it (D56). 0: at once, blocks back to back. A short wait
+    /// fills blocks under a steady load: every block costs its votes, signatures, fsyncs and the mempool's re-check
+    /// whatever its size. Each validator's own choice: no validity rule depends on it. Keep it well below TimeoutProposeMs.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int BftBlockIntervalMs { get; set; }
+
     /// <summary>Tendermint's timeoutPropose(0); each round adds TimeoutDeltaMs (paper: timeouts grow per round).</summary>
     [Range(50, 60_000)]
     public int TimeoutProposeMs { get; set; } = 1_000;

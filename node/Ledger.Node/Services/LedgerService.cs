@@ -30,6 +30,9 @@ public sealed class LedgerService(
     /// <summary>The most envelopes one SubmitBatch may carry (D34).</summary>
     public const int SubmitBatchEnvelopesMax = 1_000;
 
+    /// <summary>Replies one SubmitAndWaitStream call may owe at once (D56); past it the node stops reading that call's requests.</summary>
+    public const int SubmitStreamRepliesOwedMax = 10_000;
+
     /// <summary>The trailer that names the rejection code of a refused stream (D29): the code's proto name.</summary>
     public const string RejectionCodeTrailer = "ledger-rejection-code";
 
@@ -116,6 +119,117 @@ public sealed class LedgerService(
         finally
         {
             tracker.StopWaiting(transactionId, waiter);
+        }
+    }
+
+    /// <summary>
+    /// SubmitAndWait for many envelopes on one call (D56): one HTTP/2 stream instead of one per transaction. Each
+    /// request is handled as SubmitAndWait would (the rate limit, the waiter registered before admission, "already
+    /// waiting" checked against the committed blocks), and its reply goes out when known, in any order. At most
+    /// <see cref="SubmitStreamRepliesOwedMax"/> replies are owed at once: past that the node reads no further request
+    /// until one is sent. A transaction not decided within SubmitAndWaitTimeoutMs is answered PENDING.
+    /// </summary>
+    public override async Task SubmitAndWaitStream(IAsyncStreamReader<SubmitRequest> requestStream, IServerStreamWriter<TransactionReply> responseStream, ServerCallContext context)
+    {
+        using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var replies = System.Threading.Channels.Channel.CreateUnbounded<TransactionReply>(new() { SingleReader = true });
+        using var room = new SemaphoreSlim(SubmitStreamRepliesOwedMax);
+        var timeout = TimeSpan.FromMilliseconds(options.Value.SubmitAndWaitTimeoutMs);
+        // Replies owed, plus one for the reading loop: the reply channel closes when the last is written and reading is over.
+        var owed = 1;
+        var writer = Task.Run(async () =>
+        {
+            await foreach (var reply in replies.Reader.ReadAllAsync(call.Token))
+            {
+                await responseStream.WriteAsync(reply, call.Token);
+                room.Release();
+            }
+        });
+
+        try
+        {
+            await foreach (var request in requestStream.ReadAllAsync(call.Token))
+            {
+                var envelope = RequireEnvelope(request);
+                await room.WaitAsync(call.Token);
+                Interlocked.Increment(ref owed);
+                var transactionId = SignBytes.TransactionId(chain.Machine.Parameters.Hash, envelope);
+                if (RateLimited(context) is { } limited)
+                {
+                    limited.TransactionId = ByteString.CopyFrom(transactionId);
+                    Answer(Refused(limited));
+                    continue;
+                }
+
+                var waiter = tracker.WaitFor(transactionId);
+                var admitted = mempool.Admit(envelope);
+                if (admitted.Code != RejectionCode.Unspecified)
+                {
+                    tracker.StopWaiting(transactionId, waiter);
+                    // The client matches replies by id: a refusal that did not name it (an undecodable body) names it here.
+                    if (admitted.TransactionId.IsEmpty)
+                    {
+                        admitted.TransactionId = ByteString.CopyFrom(transactionId);
+                    }
+
+                    Answer(Committed(transactionId) ?? Refused(admitted));
+                }
+                else if (admitted.Message.Length > 0 && Committed(transactionId) is { } alreadyCommitted)
+                {
+                    tracker.StopWaiting(transactionId, waiter);
+                    Answer(alreadyCommitted);
+                }
+                else
+                {
+                    _ = AnswerWhenDecided(transactionId, waiter);
+                }
+            }
+        }
+        catch
+        {
+            await call.CancelAsync();
+            throw;
+        }
+
+        Done();
+        await writer;
+
+        async Task AnswerWhenDecided(byte[] transactionId, TaskCompletionSource<TransactionReply> waiter)
+        {
+            TransactionReply reply;
+            try
+            {
+                reply = await waiter.Task.WaitAsync(timeout, call.Token);
+            }
+            catch (TimeoutException)
+            {
+                reply = new TransactionReply { TransactionId = ByteString.CopyFrom(transactionId), Status = TransactionStatus.Pending };
+            }
+            catch (OperationCanceledException)
+            {
+                // The call is over: nobody to answer.
+                return;
+            }
+            finally
+            {
+                tracker.StopWaiting(transactionId, waiter);
+            }
+
+            Answer(reply);
+        }
+
+        void Answer(TransactionReply reply)
+        {
+            replies.Writer.TryWrite(reply);
+            Done();
+        }
+
+        void Done()
+        {
+            if (Interlocked.Decrement(ref owed) == 0)
+            {
+                replies.Writer.TryComplete();
+            }
         }
     }
 
