@@ -29,7 +29,7 @@ public sealed partial class BftConsensus
     public static readonly TimeSpan ProposalFetchTimeout = TimeSpan.FromSeconds(5);
 
     private readonly HashSet<string> _compactSeen = [];
-    private readonly Dictionary<ConsensusMessage, ConsensusMessage> _compactOf = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ConsensusMessage, ConsensusMessage?> _compactOf = new(ReferenceEqualityComparer.Instance);
     private readonly LinkedList<(ulong Height, uint Round, byte[] Hash, Block Block)> _served = new();
     private readonly Lock _servedGate = new();
     private CancellationToken _running;
@@ -54,26 +54,14 @@ public sealed partial class BftConsensus
     /// <summary>The message peers that take compact proposals get instead of a proposal with transactions (built once per proposal).</summary>
     private ConsensusMessage? CompactOf(ConsensusMessage message)
     {
-        if (message.KindCase != ConsensusMessage.KindOneofCase.Proposal || message.Proposal.Block is not { Transactions.Count: > 0 } block)
+        if (message.KindCase != ConsensusMessage.KindOneofCase.Proposal)
         {
             return null;
         }
 
         if (!_compactOf.TryGetValue(message, out var compact))
         {
-            var proposal = message.Proposal;
-            var hash = _chain.Machine.Parameters.Hash;
-            var bare = new Block { Header = block.Header, LastCommit = block.LastCommit };
-            var named = new CompactProposal
-            {
-                Proposal = new Proposal { Height = proposal.Height, Round = proposal.Round, ValidRound = proposal.ValidRound, Block = bare, Proposer = proposal.Proposer, Signature = proposal.Signature },
-            };
-            foreach (var envelope in block.Transactions)
-            {
-                named.TransactionIds.Add(UnsafeByteOperations.UnsafeWrap(SignBytes.TransactionId(hash, envelope)));
-            }
-
-            compact = new ConsensusMessage { CompactProposal = named };
+            compact = CompactProposals.Of(message, _chain.Machine.Parameters.Hash);
             _compactOf[message] = compact;
         }
 
@@ -135,15 +123,14 @@ public sealed partial class BftConsensus
     {
         var compact = peer.Message.CompactProposal;
         var hash = _chain.Machine.Parameters.Hash;
-        if (compact.Proposal is not { Block.Header: { } header } proposal || proposal.Block.Transactions.Count > 0
-            || compact.TransactionIds.Count > Blocks.TransactionsPerBlockMax || compact.TransactionIds.Any(id => id.Length != BlockHashing.HashBytes)
-            || !HasHashes(header))
+        if (CompactProposals.Malformed(compact) is { } malformed)
         {
-            RebuildFailed(peer, CompactProblem.Malformed, "no proposal, block or header; transactions beside the ids; too many ids, or one not 32 bytes");
+            RebuildFailed(peer, CompactProblem.Malformed, malformed);
             return [];
         }
 
-        var headerHash = BlockHashing.HeaderHash(hash, header);
+        var proposal = compact.Proposal;
+        var headerHash = BlockHashing.HeaderHash(hash, proposal.Block.Header);
         if (_compactSeen.Count >= CompactProposalsPerHeightMax
             || !_compactSeen.Add($"{proposal.Height}/{proposal.Round}/{Convert.ToHexString(headerHash)}/{Convert.ToHexString(proposal.Signature.Span)}"))
         {
@@ -261,17 +248,7 @@ public sealed partial class BftConsensus
         _logger.LogWarning("Could not rebuild the compact proposal of height {Height} round {Round} from {Peer}: {Problem} ({Detail})", proposal?.Height, proposal?.Round, peer.From, problem, detail);
     }
 
-    private bool RootMatches(Block block) =>
-        BlockHashing.TransactionsRoot(_chain.Machine.Parameters.Hash, block.Transactions).AsSpan().SequenceEqual(block.Header.TransactionsRoot.Span);
+    private bool RootMatches(Block block) => CompactProposals.RootMatches(_chain.Machine.Parameters.Hash, block);
 
-    /// <summary>The proposal the compact one names: its block with these envelopes, in order (the header and last commit as sent).</summary>
-    private static Proposal WithTransactions(Proposal compact, IEnumerable<Envelope> envelopes)
-    {
-        var proposal = compact.Clone();
-        proposal.Block.Transactions.AddRange(envelopes);
-        return proposal;
-    }
-
-    private static bool HasHashes(BlockHeader header) =>
-        new[] { header.PreviousHeaderHash, header.TransactionsRoot, header.ReceiptsRoot, header.StateRoot, header.ValidatorSetHash }.All(h => h.Length == BlockHashing.HashBytes);
+    private static Proposal WithTransactions(Proposal compact, IEnumerable<Envelope> envelopes) => CompactProposals.WithTransactions(compact, envelopes);
 }
