@@ -167,6 +167,7 @@ public sealed partial class BftConsensus
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(ProposalFetchTimeout);
+        var started = _clock.GetTimestamp();
         var request = new ProposalTransactionsRequest { Height = proposal.Height, Round = proposal.Round, BlockHash = ByteString.CopyFrom(headerHash) };
         try
         {
@@ -187,7 +188,7 @@ public sealed partial class BftConsensus
                 var rebuilt = WithTransactions(proposal, found!);
                 if (RootMatches(rebuilt.Block))
                 {
-                    Rebuilt(peer, rebuilt, missing.Count);
+                    Rebuilt(peer, rebuilt, missing.Count, _clock.GetElapsedTime(started));
                     return;
                 }
 
@@ -208,7 +209,7 @@ public sealed partial class BftConsensus
                 return;
             }
 
-            Rebuilt(peer, whole, found.Length);
+            Rebuilt(peer, whole, found.Length, _clock.GetElapsedTime(started));
         }
         catch (Exception exception) when (exception is RpcException or OperationCanceledException)
         {
@@ -236,9 +237,9 @@ public sealed partial class BftConsensus
         return false;
     }
 
-    private void Rebuilt(PeerConsensusMessage peer, Proposal proposal, int fetched)
+    private void Rebuilt(PeerConsensusMessage peer, Proposal proposal, int fetched, TimeSpan took)
     {
-        _logger.LogInformation("Rebuilt the proposal of height {Height} round {Round} from {Peer} with {Fetched} of its {Transactions} envelopes fetched", proposal.Height, proposal.Round, peer.From, fetched, proposal.Block.Transactions.Count);
+        _logger.LogInformation("Rebuilt the proposal of height {Height} round {Round} from {Peer} with {Fetched} of its {Transactions} envelopes fetched in {FetchMs} ms", proposal.Height, proposal.Round, peer.From, fetched, proposal.Block.Transactions.Count, (long)took.TotalMilliseconds);
         _inbox.Writer.TryWrite(new FromPeer(new PeerConsensusMessage { From = peer.From, Message = new ConsensusMessage { Proposal = proposal } }));
     }
 
