@@ -16,6 +16,7 @@ namespace Ledger.Node.Peers;
 /// its oldest message (consensus re-sends on every timeout), a full transaction queue drops the new one.
 /// Transactions go out in batches of what is waiting when the link writes (D42): one message per
 /// transaction cost every node a gRPC message per transaction per peer; a quiet link still sends at once.
+/// A proposal goes to a peer that said it takes them as its header and transaction ids (D53).
 /// </summary>
 public sealed class PeerNetwork : IAsyncDisposable
 {
