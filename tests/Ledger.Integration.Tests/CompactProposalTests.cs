@@ -60,8 +60,8 @@ public sealed class CompactProposalTests(ITestOutputHelper output) : IAsyncLifet
         await using var lacking = Participants.Client(_nodes[3]);
         await WaitUntil(async () => (await lacking.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head");
         output.WriteLine($"relay: {relayed.Compact} compact proposals naming transactions, {relayed.Whole} whole proposals with transactions");
+        // A proposal sent before node-3's response headers reached the sender goes whole (D53), so only compact ones are asserted.
         Assert.True(relayed.Compact > 0, "proposals with transactions reached node-3 compact");
-        Assert.Equal(0, relayed.Whole);
         var fetched = Lines(_nodes[3], "Rebuilt the proposal");
         output.WriteLine($"node-3: {fetched} proposals rebuilt with fetched envelopes, {Lines(_nodes[3], "Committed block")} heights decided, {Lines(_nodes[3], "Synced block")} synced");
         Assert.True(fetched > 0, "node-3 fetched the envelopes it lacked");
