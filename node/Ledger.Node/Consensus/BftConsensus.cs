@@ -80,6 +80,7 @@ public sealed partial class BftConsensus : IConsensusEngine
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        _running = cancellationToken;
         _network.Start();
         if (_log.TornBytes > 0)
         {
@@ -134,7 +135,7 @@ public sealed partial class BftConsensus : IConsensusEngine
     private bool ShouldStartHeight(ConsensusEvent? next) =>
         (_mempool.Count > 0 && BlockDue())
         || (next is FromPeer { Message.Message: var message } && HeightOf(message) == _chain.Head.Height + 1
-            && message.KindCase is ConsensusMessage.KindOneofCase.Proposal or ConsensusMessage.KindOneofCase.Vote)
+            && message.KindCase is ConsensusMessage.KindOneofCase.Proposal or ConsensusMessage.KindOneofCase.Vote or ConsensusMessage.KindOneofCase.CompactProposal)
         || _clock.GetUtcNow() - _idleSince > TimeSpan.FromMilliseconds(_options.EmptyBlockIntervalMs);
 
     /// <summary>BftBlockIntervalMs has passed since the last commit, or BlockTransactionsTarget transactions wait (D56).</summary>
@@ -149,6 +150,7 @@ public sealed partial class BftConsensus : IConsensusEngine
         ConsensusMessage.KindOneofCase.Vote => message.Vote.Height,
         ConsensusMessage.KindOneofCase.Decision => message.Decision.Block?.Header?.Height ?? 0,
         ConsensusMessage.KindOneofCase.Announcement => message.Announcement.Certificate?.Height ?? 0,
+        ConsensusMessage.KindOneofCase.CompactProposal => message.CompactProposal.Proposal?.Height ?? 0,
         _ => 0UL,
     };
 
@@ -176,7 +178,7 @@ public sealed partial class BftConsensus : IConsensusEngine
                 // Peers may have missed our messages (a link was down): say them again.
                 foreach (var message in _ownMessages)
                 {
-                    _network.Broadcast(message);
+                    Broadcast(message);
                 }
 
                 return [];
@@ -195,12 +197,18 @@ public sealed partial class BftConsensus : IConsensusEngine
             return [];
         }
 
-        if (height == _chain.Head.Height + 1)
+        if (message!.KindCase == ConsensusMessage.KindOneofCase.CompactProposal)
         {
-            _log.Append(message!, own: false);
+            // Logged as the proposal it rebuilds to, if it does (D53): the log replays whole proposals only.
+            return height == _chain.Head.Height + 1 ? Rebuild(peer) : [];
         }
 
-        return HandleLogged(message!);
+        if (height == _chain.Head.Height + 1)
+        {
+            _log.Append(message, own: false);
+        }
+
+        return HandleLogged(message);
     }
 
     /// <summary>Carries out actions in order; own signed messages go back into the state machine like a peer's.</summary>
@@ -223,7 +231,8 @@ public sealed partial class BftConsensus : IConsensusEngine
         switch (action)
         {
             case SignAndBroadcastProposal { Proposal: var proposal }:
-                var signedProposal = _signer.Sign(proposal, BlockHashing.HeaderHash(_chain.Machine.Parameters.Hash, proposal.Block.Header));
+                var headerHash = BlockHashing.HeaderHash(_chain.Machine.Parameters.Hash, proposal.Block.Header);
+                var signedProposal = _signer.Sign(proposal, headerHash);
                 if (signedProposal is null)
                 {
                     // After a restart the signer refuses a different proposal at the same (h, r): wait out the
@@ -232,6 +241,7 @@ public sealed partial class BftConsensus : IConsensusEngine
                     return [];
                 }
 
+                Serve(signedProposal, headerHash);
                 return Send(new ConsensusMessage { Proposal = signedProposal }, new ProposalArrived(signedProposal));
             case SignAndBroadcastVote { Vote: var vote }:
                 var signedVote = _signer.Sign(vote);
@@ -263,7 +273,7 @@ public sealed partial class BftConsensus : IConsensusEngine
 
         if (!_replaying)
         {
-            _network.Broadcast(message);
+            Broadcast(message);
         }
 
         return _machine.Handle(own);
@@ -301,6 +311,11 @@ public sealed partial class BftConsensus : IConsensusEngine
             if (record.Own && !_ownMessages.Any(m => m.Equals(record.Message)))
             {
                 _ownMessages.Add(record.Message);
+            }
+
+            if (record.Own && record.Message.Proposal is { Block.Header: { } header } own)
+            {
+                Serve(own, BlockHashing.HeaderHash(_chain.Machine.Parameters.Hash, header));
             }
 
             Execute(HandleLogged(record.Message));
@@ -422,6 +437,8 @@ public sealed partial class BftConsensus : IConsensusEngine
             : _clock.CreateTimer(_ => _inbox.Writer.TryWrite(new Wake()), null, TimeSpan.FromMilliseconds(_options.BftBlockIntervalMs), Timeout.InfiniteTimeSpan);
 
         _ownMessages.Clear();
+        _compactOf.Clear();
+        _compactSeen.Clear();
         foreach (var timer in _timers)
         {
             timer.Dispose();

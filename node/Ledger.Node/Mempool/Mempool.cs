@@ -162,6 +162,31 @@ public sealed class Mempool
     public bool Contains(string id) => Find(id) is not null;
 
     /// <summary>
+    /// The waiting envelope of each transaction id, null where none waits (D53: a compact proposal is rebuilt from them).
+    /// Read-only, under one lock for the whole list. An envelope found here was checked at admission, so its
+    /// signatures are in the signature cache; the block's validation finds them there and verifies only the rest.
+    /// </summary>
+    public Envelope?[] FindEnvelopes(IReadOnlyList<ByteString> transactionIds)
+    {
+        var ids = new string[transactionIds.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = Convert.ToHexStringLower(transactionIds[i].Span);
+        }
+
+        var found = new Envelope?[ids.Length];
+        lock (_gate)
+        {
+            for (var i = 0; i < ids.Length; i++)
+            {
+                found[i] = _byId.TryGetValue(ids[i], out var node) ? node.Value.Envelope : null;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
     /// The answer to a transaction sent again while it waits here. A client's copy of what a peer passed on has its handler
     /// run now, so a refusal is told now, not at a timeout. The committed transactions are looked up after that check (D48):
     /// a block the check's view saw is then found too, so a transaction committed and not yet removed (the tracker wakes

@@ -16,6 +16,7 @@ namespace Ledger.Node.Peers;
 /// its oldest message (consensus re-sends on every timeout), a full transaction queue drops the new one.
 /// Transactions go out in batches of what is waiting when the link writes (D42): one message per
 /// transaction cost every node a gRPC message per transaction per peer; a quiet link still sends at once.
+/// A proposal goes to a peer that said it takes them as its header and transaction ids (D53).
 /// </summary>
 public sealed class PeerNetwork : IAsyncDisposable
 {
@@ -29,6 +30,12 @@ public sealed class PeerNetwork : IAsyncDisposable
     /// there. A sender writes a batch only after reading it, so a peer that cannot take one never receives one.
     /// </summary>
     public const string GossipBatchBytesHeader = "ledger-gossip-batch-bytes";
+
+    /// <summary>
+    /// The response header ("1") by which a peer's consensus stream says it takes compact proposals (D53). A peer whose
+    /// headers have not come (an older build sends them only when the stream ends) gets every proposal whole.
+    /// </summary>
+    public const string CompactProposalsHeader = "ledger-compact-proposals";
 
     private static readonly TimeSpan ReconnectDelay = TimeSpan.FromMilliseconds(250);
 
@@ -72,13 +79,31 @@ public sealed class PeerNetwork : IAsyncDisposable
         }
     }
 
-    public void Broadcast(ConsensusMessage message)
+    /// <summary>To every peer; compact (a proposal's ids, D53) instead of message to a peer that said it takes it.</summary>
+    public void Broadcast(ConsensusMessage message, ConsensusMessage? compact = null)
     {
-        var envelope = new PeerConsensusMessage { From = _self, Message = message };
+        var outbound = new Outbound(
+            new PeerConsensusMessage { From = _self, Message = message },
+            compact is null ? null : new PeerConsensusMessage { From = _self, Message = compact });
         foreach (var link in _links)
         {
-            link.Consensus.Writer.TryWrite(envelope);
+            link.Consensus.Writer.TryWrite(outbound);
         }
+    }
+
+    /// <summary>
+    /// The envelopes of a proposal the peer holds (D53); null when the peer is not one of this node's, and no
+    /// envelopes when it does not hold the proposal. Throws RpcException when the call fails or is cancelled.
+    /// </summary>
+    public async Task<ProposalTransactionsReply?> ProposalTransactions(string validatorId, ProposalTransactionsRequest request, CancellationToken cancellationToken)
+    {
+        var link = _links.FirstOrDefault(l => l.Peer.ValidatorId == validatorId);
+        if (link is null)
+        {
+            return null;
+        }
+
+        return await link.Client.ProposalTransactionsAsync(request, cancellationToken: cancellationToken);
     }
 
     public void Gossip(Envelope transaction)
@@ -176,8 +201,6 @@ public sealed class PeerNetwork : IAsyncDisposable
         _logger.LogWarning("Refused the TLS certificate of peer {Peer}: {Reason}", validatorId, reason);
     }
 
-    private Task SendConsensus(Link link, CancellationToken stopping) =>
-        Drain("consensus", link, () => link.Client.Consensus(cancellationToken: stopping), link.Consensus.Reader, stopping);
 
     /// <summary>
     /// Batches on the TransactionBatches stream, each at most the smaller of this node's and the peer's batch bytes
@@ -271,33 +294,42 @@ public sealed class PeerNetwork : IAsyncDisposable
     }
 
     /// <summary>
-    /// Keeps one client stream to the peer open and writes the queue into it. A message whose write
-    /// failed is written again on the next stream, so a link that is still connecting loses nothing.
+    /// Keeps one consensus stream to the peer open and writes the queue into it. A message whose write failed is
+    /// written again on the next stream, so a link that is still connecting loses nothing. A proposal goes compact
+    /// once the peer's response headers have said it takes that (D53); the stream is never held up waiting for them.
     /// </summary>
-    private async Task Drain<T>(string kind, Link link, Func<AsyncClientStreamingCall<T, PeerAck>> open, ChannelReader<T> queue, CancellationToken stopping)
-        where T : class
+    private async Task SendConsensus(Link link, CancellationToken stopping)
     {
-        T? pending = null;
+        Outbound? pending = null;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                using var call = open();
+                using var call = link.Client.Consensus(cancellationToken: stopping);
+                var headers = call.ResponseHeadersAsync;
+                _ = headers.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
                 while (true)
                 {
-                    pending ??= await queue.ReadAsync(stopping);
-                    await call.RequestStream.WriteAsync(pending, stopping);
+                    pending ??= await link.Consensus.Reader.ReadAsync(stopping);
+                    var message = pending.Compact is { } compact && TakesCompact(headers) ? compact : pending.Full;
+                    await call.RequestStream.WriteAsync(message, stopping);
                     pending = null;
                 }
             }
             catch (Exception exception) when (!stopping.IsCancellationRequested)
             {
                 // Whatever broke the stream, the link must live on.
-                _logger.LogDebug("The {Kind} link to {Peer} is down: {Reason}", kind, link.Peer.ValidatorId, exception.Message);
+                _logger.LogDebug("The consensus link to {Peer} is down: {Reason}", link.Peer.ValidatorId, exception.Message);
                 await Task.Delay(ReconnectDelay, stopping);
             }
         }
     }
+
+    private static bool TakesCompact(Task<Metadata> headers) =>
+        headers.IsCompletedSuccessfully && headers.Result.GetValue(CompactProposalsHeader) == "1";
+
+    /// <summary>A consensus message, and the compact form of it for peers that take it (null: the same for all).</summary>
+    private sealed record Outbound(PeerConsensusMessage Full, PeerConsensusMessage? Compact);
 
     private sealed class Link(PeerOptions peer, GrpcChannel channel)
     {
@@ -307,7 +339,7 @@ public sealed class PeerNetwork : IAsyncDisposable
 
         public PeerClient Client { get; } = new(channel);
 
-        public Channel<PeerConsensusMessage> Consensus { get; } = System.Threading.Channels.Channel.CreateBounded<PeerConsensusMessage>(
+        public Channel<Outbound> Consensus { get; } = System.Threading.Channels.Channel.CreateBounded<Outbound>(
             new BoundedChannelOptions(ConsensusQueueMax) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
         public Channel<Envelope> Transactions { get; } = System.Threading.Channels.Channel.CreateBounded<Envelope>(

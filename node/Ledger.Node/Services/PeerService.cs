@@ -18,6 +18,12 @@ public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, PeerAu
     {
         var peer = authenticator.Authenticate(context);
         var consensus = services.GetRequiredService<IConsensusEngine>() as BftConsensus;
+        // Before reading: tells the sender it may send proposals compact (D53); an older sender never looks.
+        if (consensus is not null)
+        {
+            await context.WriteResponseHeadersAsync(new Metadata { { PeerNetwork.CompactProposalsHeader, "1" } });
+        }
+
         await ReadUntilStopping(requestStream, context, message =>
         {
             authenticator.CheckSender(context, peer, message.From);
@@ -107,6 +113,19 @@ public sealed class PeerService(NodeChain chain, Mempool.Mempool mempool, PeerAu
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>Envelopes of a proposal this node holds, for a peer that could not rebuild it from its mempool (D53).</summary>
+    public override Task<ProposalTransactionsReply> ProposalTransactions(ProposalTransactionsRequest request, ServerCallContext context)
+    {
+        authenticator.Authenticate(context);
+        if (request.Indexes.Count > Ledger.Core.Chain.Blocks.TransactionsPerBlockMax)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"a block holds at most {Ledger.Core.Chain.Blocks.TransactionsPerBlockMax} transactions; {request.Indexes.Count} indexes were asked for"));
+        }
+
+        var consensus = services.GetRequiredService<IConsensusEngine>() as BftConsensus;
+        return Task.FromResult(consensus?.ProposalTransactions(request) ?? new ProposalTransactionsReply());
     }
 
     public override Task<HeightReply> Height(HeightRequest request, ServerCallContext context)
