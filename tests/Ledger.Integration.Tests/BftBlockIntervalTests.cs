@@ -16,7 +16,7 @@ public sealed class BftBlockIntervalTests
     [InlineData(10_001, false)]
     public void The_interval_is_0_to_10_000_ms(int value, bool valid)
     {
-        var options = new NodeOptions { NodeId = "node-0", DataDirectory = "data", KeyFile = "key.pem", GenesisFile = "genesis.json", BftBlockIntervalMs = value };
+        var options = new NodeOptions { NodeId = "node-0", DataDirectory = "data", KeyFile = "key.pem", GenesisFile = "genesis.json", BftBlockIntervalMs = value, TimeoutProposeMs = 20_000 };
         var results = new List<ValidationResult>();
 
         System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
@@ -25,10 +25,29 @@ public sealed class BftBlockIntervalTests
         Assert.Equal(valid, !results.Any(r => r.MemberNames.Contains(nameof(NodeOptions.BftBlockIntervalMs))));
     }
 
+    [Theory]
+    [InlineData(999, 1_000, true)]
+    [InlineData(1_000, 1_000, false)]
+    [InlineData(2_000, 1_000, false)]
+    public void The_interval_is_below_the_propose_timeout(int interval, int timeoutPropose, bool valid)
+    {
+        var options = new NodeOptions { NodeId = "node-0", DataDirectory = "data", KeyFile = "key.pem", GenesisFile = "genesis.json", ListenUrl = "http://127.0.0.1:1", BftBlockIntervalMs = interval, TimeoutProposeMs = timeoutPropose };
+        var results = new List<ValidationResult>();
+
+        var ok = System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+
+        Assert.Equal(valid, ok);
+        if (!valid)
+        {
+            Assert.Contains(results, r => r.MemberNames.Contains(nameof(NodeOptions.BftBlockIntervalMs)) && r.ErrorMessage!.Contains("TimeoutProposeMs", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public async Task Consecutive_blocks_are_at_least_the_interval_apart_and_everything_commits()
     {
-        var nodes = await NodeProcess.StartNetworkAsync(4, extraSettings: "\"BftBlockIntervalMs\": 1000");
+        // The test network's TimeoutProposeMs is 400; the interval must stay below it.
+        var nodes = await NodeProcess.StartNetworkAsync(4, extraSettings: "\"BftBlockIntervalMs\": 350");
         try
         {
             await using var client = Participants.Client(nodes[0]);
@@ -48,7 +67,7 @@ public sealed class BftBlockIntervalTests
 
             for (var i = 1; i < times.Count; i++)
             {
-                Assert.True(times[i] - times[i - 1] >= 1_000, $"blocks {heights[i - 1]} and {heights[i]} were built {times[i] - times[i - 1]} ms apart");
+                Assert.True(times[i] - times[i - 1] >= 350, $"blocks {heights[i - 1]} and {heights[i]} were built {times[i] - times[i - 1]} ms apart");
             }
 
             await NetworkChecks.AssertSameChain(nodes);

@@ -80,7 +80,11 @@ public sealed class LedgerStateMachine
         return session.Seal(receipts);
     }
 
-    /// <summary>Applies transactions one at a time on top of state, for a proposer that chooses what goes in.</summary>
+    /// <summary>
+    /// Applies transactions one at a time on top of state, for a proposer that chooses what goes in. The session
+    /// remembers the participant records it reads (D55), misses included: state must not change under it while the
+    /// session lives (a snapshot, or the head on the one thread that commits).
+    /// </summary>
     public BlockSession StartBlock(IStateView state, BlockContext block) => StartBlock(state, block, fieldsChecked: false);
 
     private BlockSession StartBlock(IStateView state, BlockContext block, bool fieldsChecked)

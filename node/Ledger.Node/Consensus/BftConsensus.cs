@@ -48,6 +48,8 @@ public sealed partial class BftConsensus : IConsensusEngine
     private DateTimeOffset _idleSince;
     private ulong _syncWanted;
     private ITimer? _intervalTimer;
+    private int _intervalGeneration;
+    private bool _intervalOver;
 
     public BftConsensus(NodeChain chain, Mempool.Mempool mempool, PeerNetwork network, SigningKey validatorKey, TimeProvider clock, NodeMetrics metrics, IOptions<NodeOptions> options, ILogger<BftConsensus> logger)
     {
@@ -80,6 +82,25 @@ public sealed partial class BftConsensus : IConsensusEngine
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await Run(cancellationToken);
+        }
+        finally
+        {
+            // Timers would otherwise post to the inbox of a stopped node until they are collected.
+            _intervalTimer?.Dispose();
+            foreach (var timer in _timers)
+            {
+                timer.Dispose();
+            }
+
+            _timers.Clear();
+        }
+    }
+
+    private async Task Run(CancellationToken cancellationToken)
+    {
         _running = cancellationToken;
         _network.Start();
         if (_log.TornBytes > 0)
@@ -93,6 +114,11 @@ public sealed partial class BftConsensus : IConsensusEngine
         while (!cancellationToken.IsCancellationRequested)
         {
             var next = await NextEvent(cancellationToken);
+            if (next is IntervalOver over && over.Generation == _intervalGeneration)
+            {
+                _intervalOver = true;
+            }
+
             if (!_heightStarted && ShouldStartHeight(next))
             {
                 _heightStarted = true;
@@ -138,9 +164,14 @@ public sealed partial class BftConsensus : IConsensusEngine
             && message.KindCase is ConsensusMessage.KindOneofCase.Proposal or ConsensusMessage.KindOneofCase.Vote or ConsensusMessage.KindOneofCase.CompactProposal)
         || _clock.GetUtcNow() - _idleSince > TimeSpan.FromMilliseconds(_options.EmptyBlockIntervalMs);
 
-    /// <summary>BftBlockIntervalMs has passed since the last commit, or BlockTransactionsTarget transactions wait (D56).</summary>
+    /// <summary>
+    /// BftBlockIntervalMs has passed since the last commit, or BlockTransactionsTarget transactions wait (D56). The
+    /// interval's own timer decides, not a second reading of the clock: a timer that fires a millisecond before the
+    /// clock agrees would otherwise leave a lone transaction waiting for the next event (EmptyBlockIntervalMs on an idle network).
+    /// </summary>
     private bool BlockDue() =>
         _options.BftBlockIntervalMs == 0
+        || _intervalOver
         || _mempool.Count >= _options.BlockTransactionsTarget
         || _clock.GetUtcNow() - _idleSince >= TimeSpan.FromMilliseconds(_options.BftBlockIntervalMs);
 
@@ -430,11 +461,14 @@ public sealed partial class BftConsensus : IConsensusEngine
             _inbox.Writer.TryWrite(new Wake());
         }
 
-        // D56: a wake-up when the interval is over, in case nothing else arrives by then.
+        // D56: the interval's end is an event of its own, in case nothing else arrives by then; the generation tells
+        // a timer of this height from one of an earlier height that fired while it was being replaced.
         _intervalTimer?.Dispose();
+        _intervalOver = false;
+        var generation = ++_intervalGeneration;
         _intervalTimer = _options.BftBlockIntervalMs == 0
             ? null
-            : _clock.CreateTimer(_ => _inbox.Writer.TryWrite(new Wake()), null, TimeSpan.FromMilliseconds(_options.BftBlockIntervalMs), Timeout.InfiniteTimeSpan);
+            : _clock.CreateTimer(_ => _inbox.Writer.TryWrite(new IntervalOver(generation)), null, TimeSpan.FromMilliseconds(_options.BftBlockIntervalMs), Timeout.InfiniteTimeSpan);
 
         _ownMessages.Clear();
         _compactOf.Clear();
@@ -561,6 +595,8 @@ public sealed partial class BftConsensus : IConsensusEngine
     private sealed record FromPeer(PeerConsensusMessage Message) : ConsensusEvent;
 
     private sealed record Wake : ConsensusEvent;
+
+    private sealed record IntervalOver(int Generation) : ConsensusEvent;
 
     private sealed record Rebroadcast : ConsensusEvent;
 }

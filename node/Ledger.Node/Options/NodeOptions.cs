@@ -6,7 +6,7 @@ namespace Ledger.Node.Options;
 /// One node's settings, bound from its node file (network-config/&lt;network&gt;/&lt;node&gt;.json, section "Node").
 /// Relative paths are relative to the node file. Consensus-critical parameters live in genesis, never here.
 /// </summary>
-public sealed class NodeOptions
+public sealed class NodeOptions : IValidatableObject
 {
     public const string Section = "Node";
 
@@ -139,7 +139,8 @@ public sealed class NodeOptions
     /// A BFT validator starts the next height no sooner than this after its last commit, unless BlockTransactionsTarget
     /// transactions wait or a peer already proposes or votes at it (D56). 0: at once, blocks back to back. A short wait
     /// fills blocks under a steady load: every block costs its votes, signatures, fsyncs and the mempool's re-check
-    /// whatever its size. Each validator's own choice: no validity rule depends on it. Keep it well below TimeoutProposeMs.
+    /// whatever its size. Each validator's own choice: no validity rule depends on it. Below TimeoutProposeMs (checked at
+    /// start): a peer that starts the height at once would otherwise time the proposer out; keep it well below.
     /// </summary>
     [Range(0, 10_000)]
     public int BftBlockIntervalMs { get; set; }
@@ -160,6 +161,17 @@ public sealed class NodeOptions
     /// <summary>With an empty mempool a validator waits this long before starting a height anyway (an empty heartbeat block).</summary>
     [Range(100, 3_600_000)]
     public int EmptyBlockIntervalMs { get; set; } = 60_000;
+
+    /// <summary>Rules across options (the attributes check each option alone).</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (BftBlockIntervalMs >= TimeoutProposeMs)
+        {
+            yield return new ValidationResult(
+                $"Node:BftBlockIntervalMs ({BftBlockIntervalMs}) must be below Node:TimeoutProposeMs ({TimeoutProposeMs}): a validator that starts the height at once would time the waiting proposer out",
+                [nameof(BftBlockIntervalMs)]);
+        }
+    }
 }
 
 public sealed class PeerOptions

@@ -188,6 +188,16 @@ public sealed class LedgerService(
         catch
         {
             await call.CancelAsync();
+            // The writer may still be writing or releasing room: it ends before room and call are disposed.
+            try
+            {
+                await writer;
+            }
+            catch (Exception)
+            {
+                // Cancelled, or the stream broke: the call's own failure is the one to report.
+            }
+
             throw;
         }
 
