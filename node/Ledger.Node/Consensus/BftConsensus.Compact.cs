@@ -19,8 +19,11 @@ namespace Ledger.Node.Consensus;
 /// </summary>
 public sealed partial class BftConsensus
 {
-    /// <summary>Compact proposals taken up per height (rebuilt or fetched); more are ignored until the height ends.</summary>
-    public const int CompactProposalsPerHeightMax = 64;
+    /// <summary>
+    /// Different compact proposals taken up per round (rebuilt or fetched), as many as the state machine keeps
+    /// proposals per round: only the round's proposer can fill them, so a full round is that proposer's doing.
+    /// </summary>
+    public const int CompactProposalsPerRoundMax = Tendermint.ProposalsPerRoundMax;
 
     /// <summary>Own proposals kept to serve ProposalTransactions (a valid round's proposal may be asked for later in the height).</summary>
     public const int ProposalsServedMax = 8;
@@ -28,7 +31,7 @@ public sealed partial class BftConsensus
     /// <summary>The longest wait for a peer's envelopes; a round's propose timeout is usually shorter, and the round goes on meanwhile.</summary>
     public static readonly TimeSpan ProposalFetchTimeout = TimeSpan.FromSeconds(5);
 
-    private readonly HashSet<string> _compactSeen = [];
+    private readonly CompactSeen _compactSeen = new();
     private readonly Dictionary<ConsensusMessage, ConsensusMessage?> _compactOf = new(ReferenceEqualityComparer.Instance);
     private readonly LinkedList<(ulong Height, uint Round, byte[] Hash, Block Block)> _served = new();
     private readonly Lock _servedGate = new();
@@ -39,7 +42,9 @@ public sealed partial class BftConsensus
     {
         /// <summary>No proposal, block or header; transactions in its block; too many ids, or one not a hash.</summary>
         Malformed,
-        /// <summary>Its signature does not verify for its proposer at that height (checked before asking anyone for envelopes).</summary>
+        /// <summary>Its proposer is not the one the validator set names for its round, or another validator sent it.</summary>
+        NotProposer,
+        /// <summary>Its signature does not verify for its proposer at that height (checked before it is taken up).</summary>
         BadSignature,
         /// <summary>The sender answered that it does not hold that proposal, or is not a peer here.</summary>
         NotHeld,
@@ -47,7 +52,7 @@ public sealed partial class BftConsensus
         WrongReply,
         /// <summary>With every envelope from the sender, the block's transactions root is still not the header's.</summary>
         TransactionsRootMismatch,
-        /// <summary>The sender did not answer within the wait, or the call failed.</summary>
+        /// <summary>The sender did not answer within the wait, or the call (or anything else in the fetch) failed.</summary>
         FetchFailed,
     }
 
@@ -84,9 +89,21 @@ public sealed partial class BftConsensus
         }
     }
 
-    /// <summary>The envelopes a peer asks for of a proposal held here (PeerService); none when it is not held or an index is out of range.</summary>
+    /// <summary>
+    /// The envelopes a peer asks for of a proposal held here (PeerService); none when it is not held. Indexes must be
+    /// strictly ascending and below the block's transaction count (none asks for all): anything else is refused with
+    /// InvalidArgument, so a reply is never larger than the block.
+    /// </summary>
     public ProposalTransactionsReply ProposalTransactions(ProposalTransactionsRequest request)
     {
+        for (var i = 1; i < request.Indexes.Count; i++)
+        {
+            if (request.Indexes[i] <= request.Indexes[i - 1])
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"indexes must be strictly ascending; index {i} is {request.Indexes[i]} after {request.Indexes[i - 1]}"));
+            }
+        }
+
         Block? block;
         lock (_servedGate)
         {
@@ -105,9 +122,10 @@ public sealed partial class BftConsensus
             return reply;
         }
 
-        if (request.Indexes.Any(i => i >= block.Transactions.Count))
+        // Ascending, so the last is the largest.
+        if (request.Indexes[^1] >= block.Transactions.Count)
         {
-            return reply;
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"index {request.Indexes[^1]} is past the block's {block.Transactions.Count} transactions"));
         }
 
         reply.Envelopes.AddRange(request.Indexes.Select(i => block.Transactions[(int)i]));
@@ -117,7 +135,9 @@ public sealed partial class BftConsensus
     /// <summary>
     /// A compact proposal of the open height: rebuilt from the mempool and handed on as the proposal it names when
     /// every envelope is here and the root matches; otherwise the sender is asked for envelopes off the loop.
-    /// Each (height, round, header, signature) is taken up once; the proposer sends it again every RebroadcastInterval.
+    /// Taken up only from the proposer the validator set names for its round, sent by that proposer (proposals are
+    /// never relayed) and with a signature that verifies; then each (height, round, header, signature, ids, sender)
+    /// once, unless its fetch found nothing (the proposer sends it again every RebroadcastInterval, and that retries).
     /// </summary>
     private IReadOnlyList<ConsensusAction> Rebuild(PeerConsensusMessage peer)
     {
@@ -130,10 +150,42 @@ public sealed partial class BftConsensus
         }
 
         var proposal = compact.Proposal;
-        var headerHash = BlockHashing.HeaderHash(hash, proposal.Block.Header);
-        if (_compactSeen.Count >= CompactProposalsPerHeightMax
-            || !_compactSeen.Add($"{proposal.Height}/{proposal.Round}/{Convert.ToHexString(headerHash)}/{Convert.ToHexString(proposal.Signature.Span)}"))
+        var validators = _chain.ValidatorsAt(proposal.Height);
+        var named = validators.Proposer(proposal.Height, proposal.Round).ValidatorId;
+        if (proposal.Proposer != named)
         {
+            RebuildFailed(peer, CompactProblem.NotProposer, $"it names {proposal.Proposer} as proposer; the validator set names {named} for that round");
+            return [];
+        }
+
+        if (peer.From != proposal.Proposer)
+        {
+            RebuildFailed(peer, CompactProblem.NotProposer, $"only {proposal.Proposer} sends its proposals");
+            return [];
+        }
+
+        // The state machine drops rounds further ahead; nothing to take up for it.
+        if (proposal.Round > (ulong)_machine.Round + Tendermint.RoundsAheadMax)
+        {
+            return [];
+        }
+
+        var headerHash = BlockHashing.HeaderHash(hash, proposal.Block.Header);
+        var key = CompactSeen.Key(proposal, headerHash, compact.TransactionIds, peer.From);
+        if (_compactSeen.Contains(proposal.Round, key))
+        {
+            return [];
+        }
+
+        if (!ConsensusSigning.VerifyProposal(_chain.Genesis.ChainId, proposal, headerHash, validators))
+        {
+            RebuildFailed(peer, CompactProblem.BadSignature, "the signature is not its proposer's");
+            return [];
+        }
+
+        if (!_compactSeen.TryAdd(proposal.Round, key))
+        {
+            // Its proposer already sent CompactProposalsPerRoundMax different ones for this round.
             return [];
         }
 
@@ -148,14 +200,7 @@ public sealed partial class BftConsensus
             }
         }
 
-        // Someone must now answer for the proposal: only its proposer's signature makes this node ask.
-        if (!ConsensusSigning.VerifyProposal(_chain.Genesis.ChainId, proposal, headerHash, _chain.ValidatorsAt(proposal.Height)))
-        {
-            RebuildFailed(peer, CompactProblem.BadSignature, "the signature is not its proposer's");
-            return [];
-        }
-
-        _ = Fetch(peer, proposal, headerHash, found, missing, _running);
+        _ = Fetch(peer, proposal, headerHash, found, missing, key, _running);
         return [];
     }
 
@@ -163,7 +208,7 @@ public sealed partial class BftConsensus
     /// Asks the sender for the missing envelopes (or every one, when the mempool's copies gave another root), checks
     /// the root, and puts the rebuilt proposal into the inbox as if the sender had sent it whole.
     /// </summary>
-    private async Task Fetch(PeerConsensusMessage peer, Proposal proposal, byte[] headerHash, Envelope?[] found, List<uint> missing, CancellationToken stopping)
+    private async Task Fetch(PeerConsensusMessage peer, Proposal proposal, byte[] headerHash, Envelope?[] found, List<uint> missing, string key, CancellationToken stopping)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(ProposalFetchTimeout);
@@ -177,6 +222,7 @@ public sealed partial class BftConsensus
                 var some = await _network.ProposalTransactions(peer.From, request, deadline.Token);
                 if (Unanswered(peer, some, missing.Count))
                 {
+                    _compactSeen.Remove(proposal.Round, key);
                     return;
                 }
 
@@ -199,6 +245,7 @@ public sealed partial class BftConsensus
             var all = await _network.ProposalTransactions(peer.From, request, deadline.Token);
             if (Unanswered(peer, all, found.Length))
             {
+                _compactSeen.Remove(proposal.Round, key);
                 return;
             }
 
@@ -211,11 +258,13 @@ public sealed partial class BftConsensus
 
             Rebuilt(peer, whole, found.Length, _clock.GetElapsedTime(started));
         }
-        catch (Exception exception) when (exception is RpcException or OperationCanceledException)
+        catch (Exception exception)
         {
+            // Nobody awaits this task: whatever failed is logged here, and the proposer's next rebroadcast retries.
+            _compactSeen.Remove(proposal.Round, key);
             if (!stopping.IsCancellationRequested)
             {
-                RebuildFailed(peer, CompactProblem.FetchFailed, exception.Message);
+                RebuildFailed(peer, CompactProblem.FetchFailed, exception is RpcException or OperationCanceledException ? exception.Message : exception.ToString());
             }
         }
     }
@@ -252,4 +301,67 @@ public sealed partial class BftConsensus
     private bool RootMatches(Block block) => CompactProposals.RootMatches(_chain.Machine.Parameters.Hash, block);
 
     private static Proposal WithTransactions(Proposal compact, IEnumerable<Envelope> envelopes) => CompactProposals.WithTransactions(compact, envelopes);
+
+    /// <summary>
+    /// The compact proposals taken up in the open height, by round, at most CompactProposalsPerRoundMax a round.
+    /// Locked: a fetch that found nothing gives its entry back off the consensus loop.
+    /// </summary>
+    private sealed class CompactSeen
+    {
+        private readonly Dictionary<uint, HashSet<string>> _rounds = [];
+        private readonly Lock _gate = new();
+
+        /// <summary>Everything the message says: a copy with other ids, or from another sender, is another entry.</summary>
+        public static string Key(Proposal proposal, byte[] headerHash, IEnumerable<ByteString> ids, string from)
+        {
+            using var idsHash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            foreach (var id in ids)
+            {
+                idsHash.AppendData(id.Span);
+            }
+
+            return $"{proposal.Height}/{proposal.Round}/{Convert.ToHexString(headerHash)}/{Convert.ToHexString(proposal.Signature.Span)}/{Convert.ToHexString(idsHash.GetHashAndReset())}/{from}";
+        }
+
+        public bool Contains(uint round, string key)
+        {
+            lock (_gate)
+            {
+                return _rounds.TryGetValue(round, out var keys) && keys.Contains(key);
+            }
+        }
+
+        /// <summary>False when it is here already or its round is full.</summary>
+        public bool TryAdd(uint round, string key)
+        {
+            lock (_gate)
+            {
+                if (!_rounds.TryGetValue(round, out var keys))
+                {
+                    _rounds[round] = keys = [];
+                }
+
+                return keys.Count < CompactProposalsPerRoundMax && keys.Add(key);
+            }
+        }
+
+        public void Remove(uint round, string key)
+        {
+            lock (_gate)
+            {
+                if (_rounds.TryGetValue(round, out var keys))
+                {
+                    keys.Remove(key);
+                }
+            }
+        }
+
+        public void Clear()
+        {
+            lock (_gate)
+            {
+                _rounds.Clear();
+            }
+        }
+    }
 }
