@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -9,12 +8,6 @@ using Ledger.Core.Chain;
 using Ledger.Core.Protocol;
 using Ledger.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Ledger.Integration.Tests;
@@ -33,21 +26,7 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var node in _nodes)
-        {
-            output.WriteLine($"--- {node.NodeId}");
-            output.WriteLine(string.Join('\n', node.Log.Split('\n').Where(l => !l.Contains("link to")).TakeLast(40)));
-            await node.DisposeAsync();
-        }
-
-        if (_relay is not null)
-        {
-            await _relay.StopAsync();
-            await _relay.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => RelayedNetwork.StopAsync(output, _nodes, _relay, 40);
 
     [Fact]
     public async Task A_validator_that_hears_no_votes_decides_from_the_announcements()
@@ -58,13 +37,13 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
         var head = await client.GetStatusAsync();
 
         await using var deaf = Participants.Client(_nodes[3]);
-        await WaitUntil(async () => (await deaf.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head without the others' votes");
+        await RelayedNetwork.WaitUntil(async () => (await deaf.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head without the others' votes");
         Assert.Equal(0, relayed.Passed(ConsensusMessage.KindOneofCase.Vote));
         Assert.True(relayed.Dropped(ConsensusMessage.KindOneofCase.Vote) > 0, "the relay dropped the others' votes");
         Assert.True(relayed.Passed(ConsensusMessage.KindOneofCase.Announcement) > 0, "announcements reached node-3");
         // Its own votes are no quorum: each height it committed itself (not by block sync) was decided from the announcements' precommits.
-        var committed = Lines(_nodes[3], "Committed block");
-        output.WriteLine($"node-3: {committed} heights decided, {Lines(_nodes[3], "Synced block")} synced, head {head.Height}");
+        var committed = RelayedNetwork.Lines(_nodes[3], "Committed block");
+        output.WriteLine($"node-3: {committed} heights decided, {RelayedNetwork.Lines(_nodes[3], "Synced block")} synced, head {head.Height}");
         Assert.True(committed > 0, "node-3 decided at least one height itself");
         await NetworkChecks.AssertSameChain(_nodes);
     }
@@ -78,10 +57,10 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
         var head = await client.GetStatusAsync();
 
         await using var deaf = Participants.Client(_nodes[3]);
-        await WaitUntil(async () => (await deaf.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head by block sync");
+        await RelayedNetwork.WaitUntil(async () => (await deaf.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head by block sync");
         Assert.Equal(0, relayed.Passed(ConsensusMessage.KindOneofCase.Proposal));
         Assert.True(relayed.Passed(ConsensusMessage.KindOneofCase.Announcement) > 0, "announcements reached node-3");
-        Assert.True(Lines(_nodes[3], "Synced block") > 0, "node-3 synced the blocks it never got");
+        Assert.True(RelayedNetwork.Lines(_nodes[3], "Synced block") > 0, "node-3 synced the blocks it never got");
         await NetworkChecks.AssertSameChain(_nodes);
     }
 
@@ -93,7 +72,7 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
         await NetworkChecks.FileMethodologies(client, "before", 2);
         var target = _nodes[3];
         await using var targetClient = Participants.Client(target);
-        await WaitUntil(async () => (await targetClient.GetStatusAsync()).Height >= (await client.GetStatusAsync()).Height, "node-3 has the head");
+        await RelayedNetwork.WaitUntil(async () => (await targetClient.GetStatusAsync()).Height >= (await client.GetStatusAsync()).Height, "node-3 has the head");
         var before = await targetClient.GetStatusAsync();
         var chainId = target.Genesis.ChainId;
         var next = before.Height + 1;
@@ -135,7 +114,7 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
         await NetworkChecks.FileMethodologies(targetClient, "after", 2);
         await NetworkChecks.FileMethodologies(client, "after-0", 2);
         await NetworkChecks.AssertSameChain(_nodes);
-        Assert.True(Lines(target, "Refused an announcement") >= 3, "the three bad certificates of the open height were refused");
+        Assert.True(RelayedNetwork.Lines(target, "Refused an announcement") >= 3, "the three bad certificates of the open height were refused");
     }
 
     private static ConsensusMessage Announcement(CommitCertificate certificate) => new() { Announcement = new Announcement { Certificate = certificate } };
@@ -167,26 +146,7 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
     private async Task<Relay> StartWithRelay(params ConsensusMessage.KindOneofCase[] passed)
     {
         var relay = new Relay(passed);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(1));
-        builder.Services.AddSingleton(relay);
-        _relay = builder.Build();
-        _relay.MapGrpcService<RelayPeer>();
-        await _relay.StartAsync();
-        var address = new Uri(_relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
-        _nodes = await NodeProcess.StartNetworkAsync(4, peerUrl: (from, to) =>
-        {
-            if (to.NodeId != "node-3")
-            {
-                return to.Url;
-            }
-
-            relay.Target = to.Url;
-            return address;
-        });
+        (_relay, _nodes) = await RelayedNetwork.StartAsync<RelayPeer, Relay>(relay, url => relay.Target = url);
         return relay;
     }
 
@@ -225,18 +185,6 @@ public sealed class AnnouncementTests(ITestOutputHelper output) : IAsyncLifetime
             }
 
             return new PeerAck();
-        }
-    }
-
-    private static int Lines(NodeProcess node, string text) => node.Log.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
-
-    private static async Task WaitUntil(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(100);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -9,12 +8,6 @@ using Ledger.Core.Crypto;
 using Ledger.Core.Protocol;
 using Ledger.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace Ledger.Integration.Tests;
@@ -35,21 +28,7 @@ public sealed class CompactProposalTests(ITestOutputHelper output) : IAsyncLifet
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var node in _nodes)
-        {
-            output.WriteLine($"--- {node.NodeId}");
-            output.WriteLine(string.Join('\n', node.Log.Split('\n').Where(l => !l.Contains("link to")).TakeLast(30)));
-            await node.DisposeAsync();
-        }
-
-        if (_relay is not null)
-        {
-            await _relay.StopAsync();
-            await _relay.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => RelayedNetwork.StopAsync(output, _nodes, _relay, 30);
 
     [Fact]
     public async Task A_validator_lacking_the_named_transactions_fetches_them_and_decides()
@@ -60,14 +39,14 @@ public sealed class CompactProposalTests(ITestOutputHelper output) : IAsyncLifet
         var head = await client.GetStatusAsync();
 
         await using var lacking = Participants.Client(_nodes[3]);
-        await WaitUntil(async () => (await lacking.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head");
+        await RelayedNetwork.WaitUntil(async () => (await lacking.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head");
         output.WriteLine($"relay: {relayed.Compact} compact proposals naming transactions, {relayed.Whole} whole proposals with transactions");
         // A proposal sent before node-3's response headers reached the sender goes whole (D53), so only compact ones are asserted.
         Assert.True(relayed.Compact > 0, "proposals with transactions reached node-3 compact");
-        var fetched = Lines(_nodes[3], "Rebuilt the proposal");
-        output.WriteLine($"node-3: {fetched} proposals rebuilt with fetched envelopes, {Lines(_nodes[3], "Committed block")} heights decided, {Lines(_nodes[3], "Synced block")} synced");
+        var fetched = RelayedNetwork.Lines(_nodes[3], "Rebuilt the proposal");
+        output.WriteLine($"node-3: {fetched} proposals rebuilt with fetched envelopes, {RelayedNetwork.Lines(_nodes[3], "Committed block")} heights decided, {RelayedNetwork.Lines(_nodes[3], "Synced block")} synced");
         Assert.True(fetched > 0, "node-3 fetched the envelopes it lacked");
-        Assert.True(Lines(_nodes[3], "Committed block") > 0, "node-3 decided heights itself");
+        Assert.True(RelayedNetwork.Lines(_nodes[3], "Committed block") > 0, "node-3 decided heights itself");
         // A fetch may outlast its wait on a loaded machine (FetchFailed, then block sync); nothing else may fail.
         Assert.DoesNotContain(_nodes[3].Log.Split('\n'), l => l.Contains("Could not rebuild", StringComparison.Ordinal) && !l.Contains("FetchFailed", StringComparison.Ordinal));
         await NetworkChecks.AssertSameChain(_nodes);
@@ -98,11 +77,11 @@ public sealed class CompactProposalTests(ITestOutputHelper output) : IAsyncLifet
         await NetworkChecks.FileMethodologies(client, "flooded", 4);
         var head = await client.GetStatusAsync();
         await using var target = Participants.Client(_nodes[3]);
-        await WaitUntil(async () => (await target.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head");
+        await RelayedNetwork.WaitUntil(async () => (await target.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head");
         output.WriteLine($"relay: {relayed.Compact} compact proposals naming transactions; flooded {flooded.Count} heights");
         Assert.True(flooded.Count > 0, "some heights were flooded");
-        Assert.True(Lines(_nodes[3], "Rebuilt the proposal") > 0, "node-3 still fetched the proposers' envelopes");
-        Assert.True(Lines(_nodes[3], "NotProposer") > 0, "node-3 refused the rounds its proposer does not own");
+        Assert.True(RelayedNetwork.Lines(_nodes[3], "Rebuilt the proposal") > 0, "node-3 still fetched the proposers' envelopes");
+        Assert.True(RelayedNetwork.Lines(_nodes[3], "NotProposer") > 0, "node-3 refused the rounds its proposer does not own");
         await NetworkChecks.AssertSameChain(_nodes);
     }
 
@@ -140,11 +119,11 @@ public sealed class CompactProposalTests(ITestOutputHelper output) : IAsyncLifet
         await NetworkChecks.FileMethodologies(client, "copied", 4);
         var head = await client.GetStatusAsync();
         await using var copied = Participants.Client(_nodes[3]);
-        await WaitUntil(async () => (await copied.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head");
+        await RelayedNetwork.WaitUntil(async () => (await copied.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head");
         output.WriteLine($"relay: {relayed.Compact} compact proposals naming transactions, {copies} copied");
         Assert.True(copies > 0, "copies were sent");
-        Assert.True(Lines(_nodes[3], "Rebuilt the proposal") > 0, "node-3 still fetched the real proposals' envelopes");
-        Assert.True(Lines(_nodes[3], "NotProposer") > 0, "node-3 refused the copy from another validator");
+        Assert.True(RelayedNetwork.Lines(_nodes[3], "Rebuilt the proposal") > 0, "node-3 still fetched the real proposals' envelopes");
+        Assert.True(RelayedNetwork.Lines(_nodes[3], "NotProposer") > 0, "node-3 refused the copy from another validator");
         await NetworkChecks.AssertSameChain(_nodes);
     }
 
@@ -196,11 +175,11 @@ public sealed class CompactProposalTests(ITestOutputHelper output) : IAsyncLifet
         var head = await client.GetStatusAsync();
 
         await using var older = Participants.Client(_nodes[3]);
-        await WaitUntil(async () => (await older.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head");
+        await RelayedNetwork.WaitUntil(async () => (await older.GetStatusAsync()).Height >= head.Height, "node-3 reaches the head");
         output.WriteLine($"relay: {relayed.Compact} compact proposals naming transactions, {relayed.Whole} whole proposals with transactions");
         Assert.Equal(0, relayed.Compact);
         Assert.True(relayed.Whole > 0, "proposals with transactions reached node-3 whole");
-        Assert.Equal(0, Lines(_nodes[3], "Rebuilt the proposal"));
+        Assert.Equal(0, RelayedNetwork.Lines(_nodes[3], "Rebuilt the proposal"));
         await NetworkChecks.AssertSameChain(_nodes);
     }
 
@@ -212,7 +191,7 @@ public sealed class CompactProposalTests(ITestOutputHelper output) : IAsyncLifet
         await NetworkChecks.FileMethodologies(client, "before", 2);
         var target = _nodes[3];
         await using var targetClient = Participants.Client(target);
-        await WaitUntil(async () => (await targetClient.GetStatusAsync()).Height >= (await client.GetStatusAsync()).Height, "node-3 has the head");
+        await RelayedNetwork.WaitUntil(async () => (await targetClient.GetStatusAsync()).Height >= (await client.GetStatusAsync()).Height, "node-3 has the head");
         var before = await targetClient.GetStatusAsync();
         var chainId = target.Genesis.ChainId;
         var hash = NetworkHashes.For(target.Genesis.HashAlgorithm);
@@ -289,26 +268,7 @@ public sealed class CompactProposalTests(ITestOutputHelper output) : IAsyncLifet
     private async Task<Relay> StartWithRelay(bool advertise)
     {
         var relay = new Relay(advertise);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
-        builder.Services.AddGrpc();
-        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(1));
-        builder.Services.AddSingleton(relay);
-        _relay = builder.Build();
-        _relay.MapGrpcService<RelayPeer>();
-        await _relay.StartAsync();
-        var address = new Uri(_relay.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
-        _nodes = await NodeProcess.StartNetworkAsync(4, peerUrl: (from, to) =>
-        {
-            if (to.NodeId != "node-3")
-            {
-                return to.Url;
-            }
-
-            relay.Target = to.Url;
-            return address;
-        });
+        (_relay, _nodes) = await RelayedNetwork.StartAsync<RelayPeer, Relay>(relay, url => relay.Target = url);
         return relay;
     }
 
@@ -366,18 +326,6 @@ public sealed class CompactProposalTests(ITestOutputHelper output) : IAsyncLifet
             }
 
             return new PeerAck();
-        }
-    }
-
-    private static int Lines(NodeProcess node, string text) => node.Log.Split('\n').Count(l => l.Contains(text, StringComparison.Ordinal));
-
-    private static async Task WaitUntil(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(100);
         }
     }
 }

@@ -10,23 +10,11 @@ namespace Ledger.Core.Protocol;
 public sealed partial class Block
 {
     /// <summary>True when the block, or any message inside it, carries a field this ledger does not know.</summary>
-    internal bool CarriesUnknownFields()
-    {
-        if (_unknownFields is not null || (header_ is { } header && header.CarriesUnknownFields()) || (lastCommit_ is { } commit && commit.CarriesUnknownFields()))
-        {
-            return true;
-        }
-
-        foreach (var envelope in transactions_)
-        {
-            if (envelope.CarriesUnknownFields())
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    internal bool CarriesUnknownFields() =>
+        _unknownFields is not null
+        || (header_ is { } header && header.CarriesUnknownFields())
+        || (lastCommit_ is { } commit && commit.CarriesUnknownFields())
+        || transactions_.Any(static envelope => envelope.CarriesUnknownFields());
 }
 
 public sealed partial class BlockHeader
@@ -37,23 +25,7 @@ public sealed partial class BlockHeader
 public sealed partial class Envelope
 {
     /// <summary>True when the envelope or one of its signatures carries a field this ledger does not know.</summary>
-    internal bool CarriesUnknownFields()
-    {
-        if (_unknownFields is not null)
-        {
-            return true;
-        }
-
-        foreach (var signature in signatures_)
-        {
-            if (signature.CarriesUnknownFields())
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    internal bool CarriesUnknownFields() => _unknownFields is not null || signatures_.Any(static s => s.CarriesUnknownFields());
 }
 
 public sealed partial class Signature
@@ -63,23 +35,7 @@ public sealed partial class Signature
 
 public sealed partial class CommitCertificate
 {
-    internal bool CarriesUnknownFields()
-    {
-        if (_unknownFields is not null)
-        {
-            return true;
-        }
-
-        foreach (var signature in signatures_)
-        {
-            if (signature.CarriesUnknownFields())
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    internal bool CarriesUnknownFields() => _unknownFields is not null || signatures_.Any(static s => s.CarriesUnknownFields());
 }
 
 public sealed partial class CommitSignature
